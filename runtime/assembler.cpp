@@ -1,0 +1,542 @@
+// The .pwa assembler. Two passes: the first collects function and global names so code may
+// call forward; the second assembles bodies, resolving labels when each function ends.
+#include "assembler.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "host.h"
+#include "verifier.h"
+
+namespace pw {
+
+AssemblyError::AssemblyError(std::string file_, std::uint32_t line_, std::uint32_t column_, std::string message_)
+    : std::runtime_error(fmt::format("{}:{}:{}: error: {}", file_, line_, column_, message_)),
+      file(std::move(file_)),
+      line(line_),
+      column(column_),
+      message(std::move(message_)) {}
+
+namespace {
+
+enum class Tok { Name, Int, Float, String, Symbol, Punct, End };
+
+struct Token {
+  Tok kind = Tok::End;
+  std::string text;   // name, punct char, symbol name, decoded string, or literal spelling
+  std::int64_t i = 0;
+  double f = 0;
+  std::uint32_t column = 0;
+};
+
+bool name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '?' || c == '!' || c == '-';
+}
+
+class Assembler {
+ public:
+  Assembler(std::string_view source, std::string_view name) : src_(source), file_(name) {}
+
+  Program run() {
+    prog_.source_name = file_;
+    prog_.source = std::string(src_);
+    split_lines();
+    declare_names();
+    assemble_bodies();
+    const int entry = prog_.find_function(entry_name_);
+    if (entry < 0) fail(entry_line_ ? entry_line_ : 1, 1, fmt::format("no entry function '{}'", entry_name_));
+    prog_.entry = static_cast<std::uint32_t>(entry);
+    return std::move(prog_);
+  }
+
+ private:
+  // ---- errors and lines ------------------------------------------------------------
+  [[noreturn]] void fail(std::uint32_t line, std::uint32_t column, std::string message) const {
+    throw AssemblyError(file_, line, column, std::move(message));
+  }
+
+  void split_lines() {
+    std::size_t pos = 0;
+    while (pos <= src_.size()) {
+      std::size_t end = src_.find('\n', pos);
+      if (end == std::string_view::npos) end = src_.size();
+      std::string_view l = src_.substr(pos, end - pos);
+      if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+      lines_.push_back(l);
+      pos = end + 1;
+    }
+  }
+
+  // ---- tokens ----------------------------------------------------------------------
+  std::vector<Token> tokenize(std::uint32_t line_no) const {
+    std::string_view l = lines_[line_no - 1];
+    std::vector<Token> out;
+    std::size_t i = 0;
+    while (i < l.size()) {
+      const char c = l[i];
+      const auto col = static_cast<std::uint32_t>(i + 1);
+      if (c == ' ' || c == '\t' || c == ',') {
+        ++i;
+        continue;
+      }
+      if (c == ';' || c == '#') break;
+      Token t;
+      t.column = col;
+      if (name_start(c)) {
+        std::size_t j = i + 1;
+        while (j < l.size() && name_char(l[j])) ++j;
+        t.kind = Tok::Name;
+        t.text = std::string(l.substr(i, j - i));
+        i = j;
+      } else if (c == '\'') {
+        std::size_t j = i + 1;
+        if (j >= l.size() || !name_start(l[j])) fail(line_no, col, "expected a symbol name after '");
+        while (j < l.size() && name_char(l[j])) ++j;
+        t.kind = Tok::Symbol;
+        t.text = std::string(l.substr(i + 1, j - i - 1));
+        i = j;
+      } else if (c == '"') {
+        t.kind = Tok::String;
+        std::size_t j = i + 1;
+        bool closed = false;
+        while (j < l.size()) {
+          char ch = l[j];
+          if (ch == '"') {
+            closed = true;
+            ++j;
+            break;
+          }
+          if (ch == '\\') {
+            if (j + 1 >= l.size()) break;
+            const char e = l[j + 1];
+            j += 2;
+            switch (e) {
+              case 'n': t.text += '\n'; break;
+              case 't': t.text += '\t'; break;
+              case 'r': t.text += '\r'; break;
+              case '0': t.text += '\0'; break;
+              case '\\': t.text += '\\'; break;
+              case '"': t.text += '"'; break;
+              case 'x': {
+                if (j + 2 > l.size() || !std::isxdigit(static_cast<unsigned char>(l[j])) ||
+                    !std::isxdigit(static_cast<unsigned char>(l[j + 1])))
+                  fail(line_no, static_cast<std::uint32_t>(j - 1), "expected two hex digits after \\x");
+                t.text += static_cast<char>(std::stoi(std::string(l.substr(j, 2)), nullptr, 16));
+                j += 2;
+                break;
+              }
+              default:
+                fail(line_no, static_cast<std::uint32_t>(j - 1), fmt::format("unknown escape '\\{}'", e));
+            }
+            continue;
+          }
+          t.text += ch;
+          ++j;
+        }
+        if (!closed) fail(line_no, col, "unterminated string: expected a closing '\"'");
+        i = j;
+      } else if (std::isdigit(static_cast<unsigned char>(c)) ||
+                 ((c == '-' || c == '+') && i + 1 < l.size() &&
+                  (std::isdigit(static_cast<unsigned char>(l[i + 1])) || l[i + 1] == '.'))) {
+        std::size_t j = i + 1;
+        while (j < l.size() && (std::isalnum(static_cast<unsigned char>(l[j])) || l[j] == '.' ||
+                                ((l[j] == '-' || l[j] == '+') && (l[j - 1] == 'e' || l[j - 1] == 'E'))))
+          ++j;
+        t.text = std::string(l.substr(i, j - i));
+        parse_number(t, line_no);
+        i = j;
+      } else if (c == '(' || c == ')' || c == '=' || c == ':') {
+        t.kind = Tok::Punct;
+        t.text = std::string(1, c);
+        ++i;
+      } else {
+        fail(line_no, col, fmt::format("unexpected character '{}'", c));
+      }
+      out.push_back(std::move(t));
+    }
+    Token end;
+    end.kind = Tok::End;
+    end.column = static_cast<std::uint32_t>(l.size() + 1);
+    out.push_back(end);
+    return out;
+  }
+
+  void parse_number(Token& t, std::uint32_t line_no) const {
+    const std::string& s = t.text;
+    const bool hex = s.find("0x") != std::string::npos || s.find("0X") != std::string::npos;
+    const bool is_float = !hex && s.find_first_of(".eE") != std::string::npos;
+    errno = 0;
+    char* end = nullptr;
+    if (is_float) {
+      t.kind = Tok::Float;
+      t.f = std::strtod(s.c_str(), &end);
+      if (errno == ERANGE || !std::isfinite(t.f))
+        fail(line_no, t.column, fmt::format("float literal {} is out of range", s));
+    } else {
+      t.kind = Tok::Int;
+      t.i = std::strtoll(s.c_str(), &end, hex ? 16 : 10);
+      if (errno == ERANGE) fail(line_no, t.column, fmt::format("integer literal {} does not fit in 64 bits", s));
+    }
+    if (end != s.c_str() + s.size()) fail(line_no, t.column, fmt::format("malformed number '{}'", s));
+  }
+
+  // ---- pass 1: names ---------------------------------------------------------------
+  void declare_names() {
+    for (std::uint32_t n = 1; n <= lines_.size(); ++n) {
+      std::vector<Token> toks = tokenize(n);
+      if (toks[0].kind != Tok::Name) continue;
+      const std::string& word = toks[0].text;
+      if (word == "func") {
+        if (toks[1].kind != Tok::Name) fail(n, toks[1].column, "expected a function name after 'func'");
+        if (prog_.find_function(toks[1].text) >= 0)
+          fail(n, toks[1].column, fmt::format("function '{}' is defined twice", toks[1].text));
+        Function f;
+        f.name = toks[1].text;
+        f.line = n;
+        prog_.functions.push_back(std::move(f));
+      } else if (word == "global") {
+        if (toks[1].kind != Tok::Name) fail(n, toks[1].column, "expected a global name after 'global'");
+        if (prog_.find_global(toks[1].text) >= 0)
+          fail(n, toks[1].column, fmt::format("global '{}' is declared twice", toks[1].text));
+        prog_.globals.push_back(toks[1].text);
+        prog_.global_inits.push_back(-1);
+      } else if (word == "entry") {
+        if (toks[1].kind != Tok::Name) fail(n, toks[1].column, "expected a function name after 'entry'");
+        entry_name_ = toks[1].text;
+        entry_line_ = n;
+      }
+    }
+    if (prog_.globals.size() > 65535) fail(1, 1, "more than 65535 globals");
+  }
+
+  // ---- pass 2: bodies ----------------------------------------------------------------
+  struct Fixup {
+    std::uint32_t instr;
+    std::string label;
+    std::uint32_t line, column;
+  };
+
+  void assemble_bodies() {
+    Function* fn = nullptr;
+    std::map<std::string, std::uint32_t> labels;
+    std::vector<Fixup> fixups;
+    std::uint32_t fn_line = 0;
+    for (std::uint32_t n = 1; n <= lines_.size(); ++n) {
+      std::vector<Token> toks = tokenize(n);
+      std::size_t k = 0;
+      // Labels: NAME ':' (possibly several, possibly followed by an instruction).
+      while (toks[k].kind == Tok::Name && toks[k + 1].kind == Tok::Punct && toks[k + 1].text == ":") {
+        if (!fn) fail(n, toks[k].column, "a label must be inside a function");
+        if (!labels.emplace(toks[k].text, static_cast<std::uint32_t>(fn->code.size())).second)
+          fail(n, toks[k].column, fmt::format("label '{}' is defined twice in {}", toks[k].text, fn->name));
+        fn->labels[static_cast<std::uint32_t>(fn->code.size())] = toks[k].text;
+        k += 2;
+      }
+      if (toks[k].kind == Tok::End) continue;
+      if (toks[k].kind != Tok::Name) fail(n, toks[k].column, "expected an instruction or a directive");
+      const std::string word = toks[k].text;
+      if (word == "func") {
+        if (fn) fail(n, toks[k].column, fmt::format("'func' inside function {}: expected 'end' first", fn->name));
+        fn = &prog_.functions[static_cast<std::size_t>(prog_.find_function(toks[k + 1].text))];
+        fn_line = n;
+        labels.clear();
+        fixups.clear();
+        parse_header(*fn, toks, k + 2, n);
+        continue;
+      }
+      if (word == "end") {
+        if (!fn) fail(n, toks[k].column, "'end' without a function");
+        expect_end(toks, k + 1, n);
+        for (const Fixup& f : fixups) {
+          auto it = labels.find(f.label);
+          if (it == labels.end())
+            fail(f.line, f.column, fmt::format("unknown label '{}' in function {}", f.label, fn->name));
+          fn->code[f.instr].b = static_cast<std::int32_t>(it->second);
+        }
+        if (fn->code.empty()) fail(n, toks[k].column, fmt::format("function {} has no instructions", fn->name));
+        fn = nullptr;
+        continue;
+      }
+      if (word == "global") {
+        if (fn) fail(n, toks[k].column, "'global' must be outside functions");
+        parse_global(toks, k, n);
+        continue;
+      }
+      if (word == "entry") {
+        if (fn) fail(n, toks[k].column, "'entry' must be outside functions");
+        expect_end(toks, k + 2, n);
+        continue;
+      }
+      if (!fn) fail(n, toks[k].column, fmt::format("'{}' outside a function: expected 'func', 'global' or 'entry'", word));
+      if (word == "local") {
+        ++k;
+        if (toks[k].kind == Tok::End) fail(n, toks[k].column, "expected local names after 'local'");
+        for (; toks[k].kind != Tok::End; ++k) {
+          if (toks[k].kind != Tok::Name) fail(n, toks[k].column, "expected a local name");
+          add_local(*fn, toks[k], n);
+        }
+        continue;
+      }
+      parse_instruction(*fn, toks, k, n, fixups);
+    }
+    if (fn) fail(fn_line, 1, fmt::format("function {} has no 'end'", fn->name));
+  }
+
+  void expect_end(const std::vector<Token>& toks, std::size_t k, std::uint32_t n) const {
+    if (toks[k].kind != Tok::End) fail(n, toks[k].column, fmt::format("unexpected '{}' at the end of the line", toks[k].text));
+  }
+
+  void add_local(Function& fn, const Token& t, std::uint32_t n) const {
+    for (const std::string& l : fn.locals)
+      if (l == t.text) fail(n, t.column, fmt::format("local '{}' is declared twice in {}", t.text, fn.name));
+    if (fn.locals.size() >= 65535) fail(n, t.column, "more than 65535 locals");
+    fn.locals.push_back(t.text);
+  }
+
+  std::vector<Token> name_list(const std::vector<Token>& toks, std::size_t& k, std::uint32_t n) const {
+    if (toks[k].kind != Tok::Punct || toks[k].text != "(") fail(n, toks[k].column, "expected '('");
+    ++k;
+    std::vector<Token> names;
+    while (!(toks[k].kind == Tok::Punct && toks[k].text == ")")) {
+      if (toks[k].kind != Tok::Name) fail(n, toks[k].column, "expected a name or ')'");
+      names.push_back(toks[k++]);
+    }
+    ++k;
+    return names;
+  }
+
+  void parse_header(Function& fn, const std::vector<Token>& toks, std::size_t k, std::uint32_t n) {
+    for (const Token& p : name_list(toks, k, n)) add_local(fn, p, n);
+    fn.arity = fn.local_count();
+    if (toks[k].kind == Tok::Name && toks[k].text == "captures") {
+      ++k;
+      for (const Token& c : name_list(toks, k, n)) {
+        for (const std::string& e : fn.captures)
+          if (e == c.text) fail(n, c.column, fmt::format("capture '{}' is declared twice", c.text));
+        fn.captures.push_back(c.text);
+      }
+    }
+    expect_end(toks, k, n);
+  }
+
+  void parse_global(const std::vector<Token>& toks, std::size_t k, std::uint32_t n) {
+    const int g = prog_.find_global(toks[k + 1].text);
+    k += 2;
+    if (toks[k].kind == Tok::Punct && toks[k].text == "=") {
+      ++k;
+      const Token& lit = toks[k];
+      Constant c;
+      if (!literal_constant(lit, c, /*allow_simple=*/true))
+        fail(n, lit.column, "expected a literal after '='");
+      prog_.global_inits[static_cast<std::size_t>(g)] = add_constant(c);
+      ++k;
+    }
+    expect_end(toks, k, n);
+  }
+
+  bool literal_constant(const Token& t, Constant& c, bool allow_simple) {
+    switch (t.kind) {
+      case Tok::Int: c.type = ValueType::Int; c.i = t.i; return true;
+      case Tok::Float: c.type = ValueType::Float; c.f = t.f; return true;
+      case Tok::String: c.type = ValueType::String; c.text = t.text; return true;
+      case Tok::Symbol: c.type = ValueType::Symbol; c.sym = intern(t.text); return true;
+      case Tok::Name:
+        if (!allow_simple) return false;
+        if (t.text == "true" || t.text == "false") {
+          c.type = ValueType::Bool;
+          c.b = t.text == "true";
+          return true;
+        }
+        if (t.text == "nil") {
+          c.type = ValueType::Nil;
+          return true;
+        }
+        return false;
+      default: return false;
+    }
+  }
+
+  std::uint32_t intern(const std::string& name) {
+    for (std::size_t i = 0; i < prog_.symbols.size(); ++i)
+      if (prog_.symbols[i] == name) return static_cast<std::uint32_t>(i);
+    prog_.symbols.push_back(name);
+    return static_cast<std::uint32_t>(prog_.symbols.size() - 1);
+  }
+
+  std::int32_t add_constant(const Constant& c) {
+    for (std::size_t i = 0; i < prog_.constants.size(); ++i) {
+      const Constant& e = prog_.constants[i];
+      // Compare floats bitwise so -0.0 and 0.0 stay distinct constants.
+      if (e.type == c.type && e.i == c.i && std::memcmp(&e.f, &c.f, sizeof(double)) == 0 && e.b == c.b &&
+          e.sym == c.sym && e.text == c.text)
+        return static_cast<std::int32_t>(i);
+    }
+    prog_.constants.push_back(c);
+    return static_cast<std::int32_t>(prog_.constants.size() - 1);
+  }
+
+  // ---- instructions ----------------------------------------------------------------
+  std::uint16_t local_index(const Function& fn, const Token& t, std::uint32_t n) const {
+    if (t.kind != Tok::Name) fail(n, t.column, "expected a local name");
+    for (std::size_t i = 0; i < fn.locals.size(); ++i)
+      if (fn.locals[i] == t.text) return static_cast<std::uint16_t>(i);
+    fail(n, t.column, fmt::format("unknown local '{}' in function {}", t.text, fn.name));
+  }
+
+  std::int32_t imm32(const Token& t, std::uint32_t n, std::string_view what) const {
+    if (t.kind != Tok::Int) fail(n, t.column, fmt::format("expected {}", what));
+    if (t.i < INT32_MIN || t.i > INT32_MAX)
+      fail(n, t.column, fmt::format("{} does not fit in 32 bits (use push_const)", t.i));
+    return static_cast<std::int32_t>(t.i);
+  }
+
+  void parse_instruction(Function& fn, const std::vector<Token>& toks, std::size_t k, std::uint32_t n,
+                         std::vector<Fixup>& fixups) {
+    const Token& mn = toks[k];
+    const Token& t1 = toks[k + 1];
+    Instr in{};
+    std::size_t next = k + 2;  // first token after the instruction, for the end-of-line check
+    if (mn.text == "push") {
+      // Shorthand: pick the smallest encoding for the literal.
+      Constant c;
+      if (t1.kind == Tok::Name && (t1.text == "nil" || t1.text == "true" || t1.text == "false")) {
+        in.op = t1.text == "nil" ? Op::NIL : (t1.text == "true" ? Op::TRUE : Op::FALSE);
+      } else if (t1.kind == Tok::Int && t1.i >= INT32_MIN && t1.i <= INT32_MAX) {
+        in.op = Op::PUSH_INT;
+        in.b = static_cast<std::int32_t>(t1.i);
+      } else if (literal_constant(t1, c, false)) {
+        in.op = Op::PUSH_CONST;
+        in.b = add_constant(c);
+      } else {
+        fail(n, t1.column, "expected a literal after 'push'");
+      }
+      expect_end(toks, next, n);
+      emit(fn, in, n);
+      return;
+    }
+    const std::optional<Op> op = op_from_mnemonic(mn.text);
+    if (!op) fail(n, mn.column, fmt::format("unknown instruction '{}'", mn.text));
+    in.op = *op;
+    const OpInfo& info = op_info(*op);
+    auto need_name = [&](const Token& t, std::string_view what) {
+      if (t.kind != Tok::Name) fail(n, t.column, fmt::format("expected {} after '{}'", what, mn.text));
+    };
+    auto label_fixup = [&](const Token& t) {
+      need_name(t, "a label");
+      fixups.push_back({static_cast<std::uint32_t>(fn.code.size()), t.text, n, t.column});
+    };
+    switch (info.operand) {
+      case OperandKind::None: next = k + 1; break;
+      case OperandKind::Imm: in.b = imm32(t1, n, fmt::format("an integer after '{}'", mn.text)); break;
+      case OperandKind::Const: {
+        Constant c;
+        if (!literal_constant(t1, c, false))
+          fail(n, t1.column, fmt::format("expected an int, float, string or symbol literal after '{}'", mn.text));
+        in.b = add_constant(c);
+        break;
+      }
+      case OperandKind::Func: {
+        need_name(t1, "a function name");
+        const int f = prog_.find_function(t1.text);
+        if (f < 0) fail(n, t1.column, fmt::format("unknown function '{}'", t1.text));
+        in.b = f;
+        break;
+      }
+      case OperandKind::Local: in.a = local_index(fn, t1, n); break;
+      case OperandKind::LocalImm:
+        in.a = local_index(fn, t1, n);
+        in.b = imm32(toks[k + 2], n, fmt::format("an integer after '{} {}'", mn.text, t1.text));
+        next = k + 3;
+        break;
+      case OperandKind::LocalJump:
+        in.a = local_index(fn, t1, n);
+        label_fixup(toks[k + 2]);
+        next = k + 3;
+        break;
+      case OperandKind::Global: {
+        need_name(t1, "a global name");
+        const int g = prog_.find_global(t1.text);
+        if (g < 0) fail(n, t1.column, fmt::format("unknown global '{}'", t1.text));
+        in.a = static_cast<std::uint16_t>(g);
+        break;
+      }
+      case OperandKind::Capture: {
+        need_name(t1, "a capture name");
+        std::size_t c = 0;
+        while (c < fn.captures.size() && fn.captures[c] != t1.text) ++c;
+        if (c == fn.captures.size())
+          fail(n, t1.column, fmt::format("unknown capture '{}' in function {}", t1.text, fn.name));
+        in.a = static_cast<std::uint16_t>(c);
+        break;
+      }
+      case OperandKind::Jump: label_fixup(t1); break;
+      case OperandKind::Argc: {
+        const std::int32_t argc = imm32(t1, n, fmt::format("an argument count after '{}'", mn.text));
+        if (argc < 0 || argc > 65535) fail(n, t1.column, "argument count must be 0..65535");
+        in.a = static_cast<std::uint16_t>(argc);
+        break;
+      }
+      case OperandKind::Type: {
+        need_name(t1, "a type name (nil bool int float symbol function string pair array closure)");
+        const std::optional<ValueType> t = type_from_name(t1.text);
+        if (!t) fail(n, t1.column, fmt::format("unknown type '{}'", t1.text));
+        in.a = static_cast<std::uint16_t>(*t);
+        break;
+      }
+      case OperandKind::Host: {
+        need_name(t1, "a host function name (print write read_line args clock random)");
+        const std::optional<HostFn> h = host_fn_from_name(t1.text);
+        if (!h) fail(n, t1.column, fmt::format("unknown host function '{}'", t1.text));
+        in.a = static_cast<std::uint16_t>(*h);
+        break;
+      }
+    }
+    expect_end(toks, next, n);
+    emit(fn, in, n);
+  }
+
+  void emit(Function& fn, const Instr& in, std::uint32_t line) {
+    fn.code.push_back(in);
+    fn.lines.push_back(line);
+  }
+
+  std::string_view src_;
+  std::string file_;
+  std::vector<std::string_view> lines_;
+  Program prog_;
+  std::string entry_name_ = "main";
+  std::uint32_t entry_line_ = 0;
+};
+
+}  // namespace
+
+Program assemble(std::string_view source, std::string_view source_name) {
+  return Assembler(source, source_name).run();
+}
+
+std::shared_ptr<const Program> load_program_text(std::string_view source, std::string_view source_name) {
+  auto program = std::make_shared<Program>(assemble(source, source_name));
+  verify(*program);
+  return program;
+}
+
+std::shared_ptr<const Program> load_program(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw std::runtime_error(fmt::format("cannot read {}", path));
+  return load_program_text(text.str(), path);
+}
+
+}  // namespace pw

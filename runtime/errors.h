@@ -1,0 +1,65 @@
+// VmError: every runtime failure, with the context a person needs to find its cause.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pw {
+
+enum class ErrorKind : std::uint8_t {
+  StackOverflow,           // the value stack would exceed --max-stack slots
+  StackUnderflow,          // an instruction needed more values than the stack held (unverified code)
+  RecursionLimitExceeded,  // more than --max-depth nested calls
+  InvalidOpcode,           // an undefined opcode or an operand out of range (unverified code)
+  TypeError,               // an operation applied to a value of the wrong type, or a bad arity
+  DivisionByZero,          // integer division or modulo by zero
+  ArithmeticOverflow,      // an integer result outside the 64-bit range
+  MemoryError,             // the system refused memory, or a request no heap could hold
+  IndexError,              // an array or string index, or an array length, out of range
+  HeapExhausted,           // live data would exceed --max-heap even after a collection
+  GcDisabled,              // the heap limit was reached while the collector is switched off
+  StepLimitExceeded,       // more than --max-steps instructions
+  UncaughtException,       // a thrown value that no handler caught
+  CapabilityDenied,        // a host call whose capability was not granted with --allow
+  HostError,               // the host failed to do what was asked (e.g. stdin unreadable)
+};
+
+std::string_view error_kind_name(ErrorKind kind);
+
+struct FrameInfo {
+  std::string function;
+  std::uint32_t ip = 0;    // instruction index in that function (the call, for callers)
+  std::uint32_t line = 0;  // its source line
+};
+
+struct StateSummary {
+  std::uint64_t stack_size = 0;    // values on the value stack, locals included
+  std::uint64_t heap_objects = 0;  // live heap objects
+  std::uint64_t heap_bytes = 0;
+  std::uint64_t call_depth = 0;    // active frames
+  std::uint64_t step = 0;          // instructions executed before the failing one
+};
+
+struct ErrorContext {
+  std::uint32_t ip = 0;
+  std::string function;
+  std::string file;
+  std::uint32_t line = 0;
+  std::string source_line;             // the text of that line, trimmed
+  std::vector<FrameInfo> call_stack;   // innermost first
+  StateSummary state;
+};
+
+struct VmError {
+  ErrorKind kind;
+  std::string message;
+  ErrorContext context;
+
+  // "TypeError: car expects a pair, got int" and nothing else.
+  std::string headline() const;
+  // The headline, then "  at fn (file:line)" per frame, then the state summary.
+  std::string format() const;
+};
+
+}  // namespace pw

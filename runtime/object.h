@@ -1,0 +1,52 @@
+// Heap object layouts. Every object starts with an Object header; payloads follow inline.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "value.h"
+
+namespace pw {
+
+struct Object {
+  ValueType kind;
+  std::uint8_t marked;  // set during a collection's mark phase, cleared by its sweep
+  std::uint16_t size_class;  // which pool the object came from (Heap's business)
+  std::uint32_t length;  // bytes of a string, slots of an array, captures of a closure
+  std::uint64_t id;  // allocation number: 1, 2, 3... reproducible run to run
+};
+static_assert(sizeof(Object) == 16);
+
+struct StringObj : Object {
+  char* chars() { return reinterpret_cast<char*>(this + 1); }
+  const char* chars() const { return reinterpret_cast<const char*>(this + 1); }
+  std::string_view view() const { return {chars(), length}; }
+};
+
+struct PairObj : Object {
+  Value car;
+  Value cdr;
+};
+
+struct ArrayObj : Object {
+  Value* items() { return reinterpret_cast<Value*>(this + 1); }
+  const Value* items() const { return reinterpret_cast<const Value*>(this + 1); }
+};
+
+struct ClosureObj : Object {
+  std::uint32_t fn;
+  std::uint32_t unused;
+  Value* captures() { return reinterpret_cast<Value*>(this + 1); }
+  const Value* captures() const { return reinterpret_cast<const Value*>(this + 1); }
+};
+
+inline std::size_t string_bytes(std::size_t len) { return sizeof(StringObj) + len; }
+inline std::size_t array_bytes(std::size_t n) { return sizeof(ArrayObj) + n * sizeof(Value); }
+inline std::size_t closure_bytes(std::size_t n) { return sizeof(ClosureObj) + n * sizeof(Value); }
+
+inline StringObj* as_string(const Value& v) { return static_cast<StringObj*>(v.obj); }
+inline PairObj* as_pair(const Value& v) { return static_cast<PairObj*>(v.obj); }
+inline ArrayObj* as_array(const Value& v) { return static_cast<ArrayObj*>(v.obj); }
+inline ClosureObj* as_closure(const Value& v) { return static_cast<ClosureObj*>(v.obj); }
+
+}  // namespace pw

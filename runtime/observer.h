@@ -1,0 +1,42 @@
+// Observers: how the debugger, the performance monitor and the recorder watch a run.
+//
+// The interpreter is a template over its observer. Each hook sits behind
+// `if constexpr (Observer::kEnabled)`, so a run with NullObserver compiles to the bare loop
+// and pays for nothing. A real observer derives from ObserverBase, sets kEnabled, and
+// overrides (hides) the hooks it cares about.
+#pragma once
+#include "vm.h"
+
+namespace pw {
+
+struct ObserverBase {
+  static constexpr bool kEnabled = true;
+  // Check each instruction before running it (for programs that skipped the verifier).
+  static constexpr bool kChecked = false;
+
+  // Before the instruction at vm.top().ip runs; vm.step instructions have run. Return true
+  // to pause here (run() returns Paused without running it).
+  bool on_step(VmState&) { return false; }
+  // A frame was pushed (vm.top() is the callee, its arguments are in its locals).
+  void on_call(VmState&) {}
+  // The top frame is about to return [result].
+  void on_return(VmState&, const Value& /*result*/) {}
+  // [value] was thrown at the top frame's ip.
+  void on_throw(VmState&, const Value& /*value*/) {}
+  // A handler caught [value]; vm.top() is the frame that handles it.
+  void on_catch(VmState&, const Value& /*value*/) {}
+  // An instruction allocated [object].
+  void on_alloc(VmState&, const Object* /*object*/) {}
+  // A host call returned [result].
+  void on_host(VmState&, HostFn, const Value& /*result*/) {}
+};
+
+struct NullObserver : ObserverBase {
+  static constexpr bool kEnabled = false;
+};
+
+struct CheckedObserver : ObserverBase {
+  static constexpr bool kChecked = true;
+};
+
+}  // namespace pw

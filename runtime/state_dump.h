@@ -1,0 +1,16 @@
+// The canonical form of a VmState: JSON with sorted keys and fixed number formats, and a
+// 64-bit hash of the same bytes. Two states are the same exactly when their dumps are.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "vm.h"
+
+namespace pw {
+
+// The whole state as canonical JSON text, ending in a newline.
+std::string dump_state(const VmState& vm);
+// XXH3-64 of dump_state(vm).
+std::uint64_t state_hash(const VmState& vm);
+
+}  // namespace pw

@@ -1,0 +1,175 @@
+// The verifier. For each function it walks every path from the first instruction with the
+// operand-stack depth (values above the locals), checking operands as it meets them:
+// - no instruction pops more than the path has pushed,
+// - every join point is reached with one depth, and a handler starts at its try's depth + 1,
+// - no path runs past the last instruction,
+// and records the deepest depth as Function::max_stack, which the interpreter uses to check
+// stack room once per call instead of on every push.
+#include "verifier.h"
+
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "host.h"
+
+namespace pw {
+
+VerifyError::VerifyError(std::string file_, std::uint32_t line_, std::string function_, std::uint32_t ip_,
+                         std::string message_)
+    : std::runtime_error(
+          fmt::format("{}:{}: verify error in {} at instruction {}: {}", file_, line_, function_, ip_, message_)),
+      file(std::move(file_)),
+      line(line_),
+      function(std::move(function_)),
+      ip(ip_),
+      message(std::move(message_)) {}
+
+namespace {
+
+class FunctionVerifier {
+ public:
+  FunctionVerifier(const Program& p, Function& fn) : p_(p), fn_(fn), depth_(fn.code.size(), -1) {}
+
+  void run() {
+    if (fn_.code.empty()) fail(0, "function has no instructions");
+    reach(0, 0, 0);
+    while (!work_.empty()) {
+      const std::uint32_t ip = work_.back();
+      work_.pop_back();
+      step(ip);
+    }
+    fn_.max_stack = static_cast<std::uint32_t>(max_);
+  }
+
+ private:
+  [[noreturn]] void fail(std::uint32_t ip, const std::string& message) const {
+    const std::uint32_t line = ip < fn_.lines.size() ? fn_.lines[ip] : fn_.line;
+    throw VerifyError(p_.source_name, line, fn_.name, ip, message);
+  }
+
+  void reach(std::uint32_t from, std::int64_t target, int depth) {
+    if (target < 0 || static_cast<std::size_t>(target) >= fn_.code.size())
+      fail(from, target == static_cast<std::int64_t>(fn_.code.size())
+                     ? "execution falls off the end of the function (add return, halt or jump)"
+                     : fmt::format("jump target {} is outside the function (0..{})", target, fn_.code.size() - 1));
+    int& known = depth_[static_cast<std::size_t>(target)];
+    if (known == -1) {
+      known = depth;
+      work_.push_back(static_cast<std::uint32_t>(target));
+    } else if (known != depth) {
+      fail(static_cast<std::uint32_t>(target),
+           fmt::format("stack depth differs between paths: {} on one, {} on another", known, depth));
+    }
+  }
+
+  int callee_arity(std::uint32_t ip, std::int32_t f, bool as_closure) {
+    if (f < 0 || static_cast<std::size_t>(f) >= p_.functions.size())
+      fail(ip, fmt::format("function index {} out of range", f));
+    const Function& callee = p_.functions[static_cast<std::size_t>(f)];
+    if (!as_closure && !callee.captures.empty())
+      fail(ip, fmt::format("{} captures values: make a closure of it with make_closure, then call that",
+                           callee.name));
+    return static_cast<int>(callee.arity);
+  }
+
+  void step(std::uint32_t ip) {
+    const Instr& in = fn_.code[ip];
+    if (static_cast<int>(in.op) >= kOpCount) fail(ip, fmt::format("opcode {} is not defined", static_cast<int>(in.op)));
+    const OpInfo& info = op_info(in.op);
+    int pops = info.pops;
+    switch (info.operand) {
+      case OperandKind::Const:
+        if (in.b < 0 || static_cast<std::size_t>(in.b) >= p_.constants.size())
+          fail(ip, fmt::format("constant index {} out of range", in.b));
+        if (p_.constants[static_cast<std::size_t>(in.b)].type == ValueType::Nil ||
+            p_.constants[static_cast<std::size_t>(in.b)].type == ValueType::Bool)
+          fail(ip, "push_const of nil or a bool: use nil, true or false");
+        break;
+      case OperandKind::Func:
+        if (in.op == Op::MAKE_CLOSURE) {
+          callee_arity(ip, in.b, true);
+          pops = static_cast<int>(p_.functions[static_cast<std::size_t>(in.b)].captures.size());
+        } else {
+          const int arity = callee_arity(ip, in.b, false);
+          if (pops < 0) pops = arity;
+        }
+        break;
+      case OperandKind::Local:
+      case OperandKind::LocalImm:
+        if (in.a >= fn_.local_count()) fail(ip, fmt::format("local index {} out of range", in.a));
+        break;
+      case OperandKind::LocalJump:
+        if (in.a + 1u >= fn_.local_count())
+          fail(ip, fmt::format("{} needs a limit in the local after {}: declare one more local", info.mnemonic,
+                               in.a < fn_.locals.size() ? fn_.locals[in.a] : std::to_string(in.a)));
+        break;
+      case OperandKind::Global:
+        if (in.a >= p_.globals.size()) fail(ip, fmt::format("global index {} out of range", in.a));
+        break;
+      case OperandKind::Capture:
+        if (in.a >= fn_.captures.size())
+          fail(ip, fmt::format("capture index {} out of range ({} captures nothing there)", in.a, fn_.name));
+        break;
+      case OperandKind::Argc: pops = in.a + 1; break;
+      case OperandKind::Type:
+        if (in.a >= kValueTypeCount) fail(ip, fmt::format("type {} is not defined", in.a));
+        break;
+      case OperandKind::Host:
+        if (in.a >= kHostFnCount) fail(ip, fmt::format("host function {} is not defined", in.a));
+        pops = host_fn_info(static_cast<HostFn>(in.a)).arity;
+        break;
+      case OperandKind::Imm:
+        if ((in.op == Op::DIV_IMM || in.op == Op::MOD_IMM) && in.b == 0)
+          fail(ip, fmt::format("{} 0 always divides by zero", info.mnemonic));
+        break;
+      default: break;
+    }
+    const int depth = depth_[ip];
+    if (depth < pops)
+      fail(ip, fmt::format("stack underflow: {} needs {} value{}, the stack holds {}", info.mnemonic, pops,
+                           pops == 1 ? "" : "s", depth));
+    const int after = depth - pops + info.pushes;
+    if (after > max_) max_ = after;
+    if (depth + 1 > max_ && in.op == Op::TRY) max_ = depth + 1;  // the handler pushes the exception
+    switch (info.flow) {
+      case Flow::Next: reach(ip, ip + 1, after); break;
+      case Flow::Jump: reach(ip, in.b, after); break;
+      case Flow::Branch:
+        reach(ip, in.b, after);
+        reach(ip, ip + 1, after);
+        break;
+      case Flow::End: break;
+    }
+    if (in.op == Op::TRY) reach(ip, in.b, depth + 1);
+  }
+
+  const Program& p_;
+  Function& fn_;
+  std::vector<int> depth_;  // operand depth on entry to each instruction, -1 if unreached
+  std::vector<std::uint32_t> work_;
+  int max_ = 0;
+};
+
+}  // namespace
+
+void verify(Program& program) {
+  if (program.functions.empty()) throw VerifyError(program.source_name, 1, "-", 0, "the program has no functions");
+  if (program.entry >= program.functions.size())
+    throw VerifyError(program.source_name, 1, "-", 0, "the entry function does not exist");
+  const Function& entry = program.functions[program.entry];
+  if (entry.arity != 0 || !entry.captures.empty())
+    throw VerifyError(program.source_name, entry.line, entry.name, 0,
+                      "the entry function must take no parameters and capture nothing (use host args)");
+  for (std::size_t i = 0; i < program.global_inits.size(); ++i) {
+    const std::int32_t c = program.global_inits[i];
+    if (c >= static_cast<std::int32_t>(program.constants.size()))
+      throw VerifyError(program.source_name, 1, "-", 0, fmt::format("global {} has a bad initialiser", i));
+  }
+  for (Function& fn : program.functions) {
+    if (fn.lines.size() != fn.code.size()) fn.lines.resize(fn.code.size(), fn.line);
+    FunctionVerifier(program, fn).run();
+  }
+}
+
+}  // namespace pw

@@ -1,0 +1,199 @@
+// VmState set-up, error contexts, and the display form of values.
+#include "vm.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "gc.h"
+#include "object.h"
+
+namespace pw {
+
+VmConfig VmConfig::from_environment() {
+  VmConfig c;
+  const char* stress = std::getenv("PWVM_GC_STRESS");
+  if (stress && *stress && std::strcmp(stress, "0") != 0) c.gc.stress = true;
+  return c;
+}
+
+VmState::VmState(std::shared_ptr<const Program> program, VmConfig config, Host* host)
+    : program_(std::move(program)), config_(config), host_(host) {
+  const Program& p = *program_;
+  // calloc: untouched pages cost no memory, and zero bytes are nils.
+  std::size_t max_frame = 0;
+  for (const Function& f : p.functions) {
+    fn_runtime.push_back({f.code.data(), f.arity, f.local_count(), f.local_count() + f.max_stack,
+                          static_cast<std::uint32_t>(f.captures.size())});
+    max_frame = std::max<std::size_t>(max_frame, f.local_count() + f.max_stack);
+  }
+  const std::size_t slots = std::size_t{config_.limits.max_stack} + max_frame + 8;
+  stack = static_cast<Value*>(std::calloc(slots, sizeof(Value)));
+  frames = static_cast<Frame*>(std::calloc(std::size_t{config_.limits.max_depth} + 1, sizeof(Frame)));
+  if (!stack || !frames) throw std::bad_alloc();
+  stack_limit = stack + config_.limits.max_stack;
+  sp = stack;
+  gc_threshold = config_.gc.min_threshold;
+
+  // Constants first, so their strings get the lowest ids on every run.
+  for (const Constant& c : p.constants) {
+    switch (c.type) {
+      case ValueType::Int: constants.push_back(Value::integer(c.i)); break;
+      case ValueType::Float: constants.push_back(Value::number(c.f)); break;
+      case ValueType::Bool: constants.push_back(Value::boolean(c.b)); break;
+      case ValueType::Symbol: constants.push_back(Value::symbol(c.sym)); break;
+      case ValueType::String: {
+        Object* o = heap.allocate(ValueType::String, string_bytes(c.text.size()),
+                                  static_cast<std::uint32_t>(c.text.size()));
+        if (!o) throw std::bad_alloc();
+        std::memcpy(static_cast<StringObj*>(o)->chars(), c.text.data(), c.text.size());
+        constants.push_back(Value::object(ValueType::String, o));
+        break;
+      }
+      default: constants.push_back(Value()); break;
+    }
+  }
+  for (std::size_t g = 0; g < p.globals.size(); ++g) {
+    const std::int32_t init = g < p.global_inits.size() ? p.global_inits[g] : -1;
+    globals.push_back(init >= 0 ? constants[static_cast<std::size_t>(init)] : Value());
+  }
+
+  // The entry frame.
+  const FnRuntime& entry = fn_runtime[p.entry];
+  Frame& f = frames[0];
+  f.ip = entry.code;
+  f.base = stack;
+  f.result_slot = stack;
+  f.closure = nullptr;
+  f.fn = p.entry;
+  f.id = next_frame_id++;
+  depth = 1;
+  sp = stack + entry.local_count;
+}
+
+VmState::~VmState() {
+  std::free(stack);
+  std::free(frames);
+}
+
+std::uint32_t VmState::ip_index(const Frame& f) const {
+  return static_cast<std::uint32_t>(f.ip - fn_runtime[f.fn].code);
+}
+
+ErrorContext VmState::make_context() const {
+  ErrorContext c;
+  const Program& p = *program_;
+  for (std::uint32_t d = depth; d-- > 0;) {
+    const Frame& f = frames[d];
+    const Function& fn = p.functions[f.fn];
+    std::uint32_t ip = ip_index(f);
+    if (d + 1 < depth && ip > 0) --ip;  // a caller's saved ip is past its call
+    const std::uint32_t line = ip < fn.lines.size() ? fn.lines[ip] : fn.line;
+    c.call_stack.push_back({fn.name, ip, line});
+  }
+  if (!c.call_stack.empty()) {
+    c.ip = c.call_stack.front().ip;
+    c.function = c.call_stack.front().function;
+    c.line = c.call_stack.front().line;
+  }
+  c.file = p.source_name;
+  std::string text = p.source_line(c.line);
+  const auto first = text.find_first_not_of(" \t");
+  c.source_line = first == std::string::npos ? "" : text.substr(first);
+  c.state.stack_size = stack_size();
+  c.state.heap_objects = heap.stats().live_objects;
+  c.state.heap_bytes = heap.stats().live_bytes;
+  c.state.call_depth = depth;
+  c.state.step = step;
+  return c;
+}
+
+VmError VmState::make_error(ErrorKind kind, std::string message) const {
+  return VmError{kind, std::move(message), make_context()};
+}
+
+namespace {
+
+constexpr int kMaxDisplayDepth = 8;
+constexpr std::size_t kMaxDisplayItems = 100;
+
+void display_into(const VmState& vm, const Value& v, std::string& out, int depth, bool nested) {
+  if (depth > kMaxDisplayDepth) {
+    out += "...";
+    return;
+  }
+  switch (v.type) {
+    case ValueType::Nil: out += "nil"; break;
+    case ValueType::Bool: out += v.b ? "true" : "false"; break;
+    case ValueType::Int: out += fmt::format("{}", v.i); break;
+    case ValueType::Float: {
+      std::string s = fmt::format("{}", v.f);
+      // Keep floats recognisable: 2.0 prints as 2.0, not 2.
+      if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+      out += s;
+      break;
+    }
+    case ValueType::Symbol: out += vm.program().symbols[v.sym]; break;
+    case ValueType::Function: out += fmt::format("<fn {}>", vm.program().functions[v.fn].name); break;
+    case ValueType::String:
+      if (nested) out += fmt::format("\"{}\"", as_string(v)->view());
+      else out += as_string(v)->view();
+      break;
+    case ValueType::Closure: {
+      const ClosureObj* c = as_closure(v);
+      out += fmt::format("<closure {} #{}>", vm.program().functions[c->fn].name, c->id);
+      break;
+    }
+    case ValueType::Array: {
+      const ArrayObj* a = as_array(v);
+      out += '[';
+      for (std::uint32_t i = 0; i < a->length; ++i) {
+        if (i) out += ", ";
+        if (i == kMaxDisplayItems) {
+          out += "...";
+          break;
+        }
+        display_into(vm, a->items()[i], out, depth + 1, true);
+      }
+      out += ']';
+      break;
+    }
+    case ValueType::Pair: {
+      // Proper lists print as (1 2 3), others as (1 2 . 3).
+      out += '(';
+      Value cur = v;
+      std::size_t n = 0;
+      for (;;) {
+        const PairObj* p = as_pair(cur);
+        if (n) out += ' ';
+        if (n++ == kMaxDisplayItems) {
+          out += "...";
+          break;
+        }
+        display_into(vm, p->car, out, depth + 1, true);
+        if (p->cdr.type == ValueType::Pair) {
+          cur = p->cdr;
+          continue;
+        }
+        if (!p->cdr.is_nil()) {
+          out += " . ";
+          display_into(vm, p->cdr, out, depth + 1, true);
+        }
+        break;
+      }
+      out += ')';
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+std::string display(const VmState& vm, const Value& v) {
+  std::string out;
+  display_into(vm, v, out, 0, false);
+  return out;
+}
+
+}  // namespace pw

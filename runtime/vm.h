@@ -1,0 +1,126 @@
+// VmState: everything a running program is, in one place, so it can be dumped, hashed,
+// snapshotted and rebuilt. The interpreter (interpreter.h) moves it forward.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "heap.h"
+#include "host.h"
+#include "program.h"
+
+namespace pw {
+
+struct Limits {
+  std::uint64_t max_steps = 10'000'000'000ull;   // instructions per run
+  std::uint32_t max_stack = 1'000'000;           // value stack slots (locals + operands)
+  std::uint32_t max_depth = 100'000;             // nested calls
+  std::uint64_t max_heap = 1ull << 30;           // live heap bytes
+};
+
+struct GcConfig {
+  bool enabled = true;
+  bool stress = false;  // collect before every allocation
+  // Collect when the bytes allocated since the last collection exceed
+  // max(min_threshold, live bytes after it): the heap may double, never more.
+  std::uint64_t min_threshold = 1ull << 20;
+};
+
+struct VmConfig {
+  Limits limits;
+  GcConfig gc;
+  std::uint32_t capabilities = kCapNone;
+  // Defaults for tests and tools: PWVM_GC_STRESS=1 in the environment turns stress on.
+  static VmConfig from_environment();
+};
+
+struct Frame {
+  const Instr* ip;       // where this frame resumes (the top frame's is saved on demand)
+  Value* base;           // its first local
+  Value* result_slot;    // where its result goes when it returns
+  ClosureObj* closure;   // the running closure, or nullptr for a plain function
+  std::uint32_t fn;      // function index
+  std::uint32_t unused;
+  std::uint64_t id;      // 1, 2, 3... per call, reproducible
+};
+
+struct Handler {
+  std::uint32_t frame;         // index of the frame that installed it
+  std::uint32_t target;        // instruction index of the handler code
+  std::uint32_t stack_height;  // value stack height to restore before pushing the exception
+};
+
+// What the dispatch loop needs of a function, flattened so a call reads one cache line.
+struct FnRuntime {
+  const Instr* code;
+  std::uint32_t arity;
+  std::uint32_t local_count;
+  std::uint32_t frame_size;  // locals + deepest operand stack
+  std::uint32_t capture_count;
+};
+
+enum class RunStatus : std::uint8_t { Ready, Paused, Halted, Failed };
+
+class VmState {
+ public:
+  VmState(std::shared_ptr<const Program> program, VmConfig config, Host* host);
+  VmState(const VmState&) = delete;
+  VmState& operator=(const VmState&) = delete;
+
+  const Program& program() const { return *program_; }
+  std::shared_ptr<const Program> program_ptr() const { return program_; }
+  const VmConfig& config() const { return config_; }
+  Host& host() { return *host_; }
+
+  // Position
+  std::uint64_t step = 0;           // instructions executed so far
+  RunStatus status = RunStatus::Ready;
+  Value result;                     // the halt value, once Halted
+  std::optional<VmError> error;     // the failure, once Failed
+
+  // Value stack: [stack, sp). Fixed capacity (limits.max_stack + headroom), never moves,
+  // so frames may point into it.
+  Value* stack = nullptr;
+  Value* sp = nullptr;
+  Value* stack_limit = nullptr;     // sp must never pass this
+
+  // Call frames [frames, frames + depth). Fixed capacity limits.max_depth.
+  Frame* frames = nullptr;
+  std::uint32_t depth = 0;
+  std::uint64_t next_frame_id = 1;
+
+  std::vector<FnRuntime> fn_runtime;  // per function, parallel to program().functions
+  std::vector<Value> globals;
+  std::vector<Handler> handlers;
+  std::vector<Value> constants;     // the program's constants, strings as heap objects
+  std::vector<Value> temp_roots;    // values the runtime holds while it allocates
+  Heap heap;
+  std::uint64_t gc_threshold = 0;   // collect when the bytes allocated since the last one pass this
+  std::string output;               // everything the program printed
+
+  ~VmState();
+
+  Frame& top() { return frames[depth - 1]; }
+  const Frame& top() const { return frames[depth - 1]; }
+  const Function& function_of(const Frame& f) const { return program_->functions[f.fn]; }
+  // Instruction index of frame [f]'s saved ip within its function.
+  std::uint32_t ip_index(const Frame& f) const;
+  std::size_t stack_size() const { return static_cast<std::size_t>(sp - stack); }
+
+  // Build the context for an error raised at the top frame's saved ip.
+  ErrorContext make_context() const;
+  VmError make_error(ErrorKind kind, std::string message) const;
+
+ private:
+  std::shared_ptr<const Program> program_;
+  VmConfig config_;
+  Host* host_;
+};
+
+// Canonical text of a value as print shows it: 42, 1.5, "hi" prints hi, (1 . 2), [1, 2].
+std::string display(const VmState& vm, const Value& v);
+
+}  // namespace pw

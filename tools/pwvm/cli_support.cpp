@@ -1,0 +1,48 @@
+// Program loading and size parsing for pwvm.
+#include "cli_support.h"
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "assembler.h"
+#include "verifier.h"
+
+namespace pwvm {
+
+void report(const std::string& message) { std::fprintf(stderr, "pwvm: error: %s\n", message.c_str()); }
+
+std::shared_ptr<const pw::Program> load_or_report(const std::string& path) {
+  try {
+    return pw::load_program(path);
+  } catch (const pw::AssemblyError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+  } catch (const pw::VerifyError& e) {
+    std::fprintf(stderr, "%s\n", e.what());
+  } catch (const std::exception& e) {
+    report(e.what());
+  }
+  return nullptr;
+}
+
+std::optional<std::uint64_t> parse_size(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::size_t used = 0;
+  std::uint64_t n;
+  try {
+    n = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (text[0] == '-') return std::nullopt;
+  std::string suffix = text.substr(used);
+  std::uint64_t scale = 1;
+  if (suffix == "" || suffix == "B") scale = 1;
+  else if (suffix == "K" || suffix == "KiB" || suffix == "k") scale = 1ull << 10;
+  else if (suffix == "M" || suffix == "MiB") scale = 1ull << 20;
+  else if (suffix == "G" || suffix == "GiB") scale = 1ull << 30;
+  else return std::nullopt;
+  if (n > UINT64_MAX / scale) return std::nullopt;
+  return n * scale;
+}
+
+}  // namespace pwvm

@@ -1,0 +1,17 @@
+// pwvm's subcommands. Each registers its options on the app and returns the exit code
+// its callback leaves in [exit_code].
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace pwvm {
+
+// Exit codes: the contract scripts and CI rely on.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitVmError = 1;
+inline constexpr int kExitBadInput = 2;
+
+void add_run_command(CLI::App& app, int& exit_code);
+void add_check_command(CLI::App& app, int& exit_code);
+void add_disasm_command(CLI::App& app, int& exit_code);
+
+}  // namespace pwvm

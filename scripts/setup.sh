@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what the build needs (from Debian's packages) and builds into build/.
+# Safe to run again: it installs only what is missing and rebuilds only what changed.
+# Usage: scripts/setup.sh [extra cmake -D options...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential cmake ninja-build pkg-config capnproto libcapnp-dev libzstd-dev
+          libcli11-dev libgtest-dev googletest nlohmann-json3-dev libfmt-dev libxxhash-dev
+          lua5.4 time)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+build_dir=${BUILD_DIR:-build}
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" "$@" >/dev/null
+cmake --build "$build_dir" -j "$(nproc)"

@@ -269,8 +269,10 @@ dispatch:
 #define PW_ARITH(name, checked_op, b_is_int, b_int, pop)                           \
   CASE(name) {                                                                      \
     Value& a = sp[-1 - (pop)];                                                      \
+    std::int64_t r;                                                                 \
     if (PW_LIKELY(a.type == ValueType::Int && (b_is_int)) &&                        \
-        PW_LIKELY(!checked_op(a.i, (b_int), &a.i))) {                               \
+        PW_LIKELY(!checked_op(a.i, (b_int), &r))) {                                 \
+      a.i = r;                                                                      \
       sp -= (pop);                                                                  \
       NEXT();                                                                       \
     }                                                                               \
@@ -437,7 +439,7 @@ dispatch:
   // Resolves the callee of a dynamic call at sp[-argc-1] into fn index and closure.
 #define RESOLVE_CALLEE(argc, fn_out, closure_out)                                             \
   do {                                                                                        \
-    const Value& callee_v = sp[-(argc)-1];                                                    \
+    const Value& callee_v = sp[-static_cast<std::ptrdiff_t>(argc) - 1];                                                    \
     if (callee_v.type == ValueType::Function) {                                               \
       fn_out = callee_v.fn;                                                                   \
       closure_out = nullptr;                                                                  \

@@ -133,7 +133,8 @@ bool arith_slow(VmState& vm, Op op, Value& a, const Value& b) {
     case Op::DIV:
     case Op::MOD:
       if (y == 0) {
-        fail(vm, ErrorKind::DivisionByZero, fmt::format("{} {} by zero", x, op == Op::DIV ? "divided" : "modulo"));
+        fail(vm, ErrorKind::DivisionByZero,
+             fmt::format("{} {} by zero", display(vm, a), op == Op::DIV ? "divided" : "modulo"));
         return false;
       }
       r = op == Op::DIV ? x / y : x - std::floor(x / y) * y;

@@ -180,7 +180,8 @@ class Assembler {
     if (is_float) {
       t.kind = Tok::Float;
       t.f = std::strtod(s.c_str(), &end);
-      if (errno == ERANGE || !std::isfinite(t.f))
+      // ERANGE also flags subnormals, which are exact and fine; only overflow is refused.
+      if (!std::isfinite(t.f))
         fail(line_no, t.column, fmt::format("float literal {} is out of range", s));
     } else {
       t.kind = Tok::Int;

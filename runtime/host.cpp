@@ -2,7 +2,10 @@
 #include "host.h"
 
 #include <array>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <stdexcept>
 #include <random>
 
 namespace pw {
@@ -92,7 +95,10 @@ SystemHost::SystemHost(std::vector<std::string> args, std::optional<std::uint64_
   rng_state_ = seed ? *seed : (std::uint64_t{std::random_device{}()} << 32 | std::random_device{}());
 }
 
-void SystemHost::write_output(std::string_view text) { std::fwrite(text.data(), 1, text.size(), out_); }
+void SystemHost::write_output(std::string_view text) {
+  if (std::fwrite(text.data(), 1, text.size(), out_) != text.size())
+    throw std::runtime_error(std::string("cannot write output: ") + std::strerror(errno));
+}
 
 std::optional<std::string> SystemHost::read_line() {
   std::fflush(out_);  // a prompt written before the read must be visible
@@ -104,6 +110,7 @@ std::optional<std::string> SystemHost::read_line() {
     if (c == '\n') break;
     line.push_back(static_cast<char>(c));
   }
+  if (std::ferror(in_)) throw std::runtime_error(std::string("cannot read stdin: ") + std::strerror(errno));
   if (!any) return std::nullopt;
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;

@@ -311,7 +311,30 @@ bool array_new(VmState& vm) {
   return true;
 }
 
+namespace {
+
+bool host_call_unguarded(VmState& vm, HostFn fn);
+
+}  // namespace
+
+// A Host is outside code: whatever it throws becomes a HostError here, so no C++ exception
+// crosses the dispatch loop.
 bool host_call(VmState& vm, HostFn fn) {
+  try {
+    return host_call_unguarded(vm, fn);
+  } catch (const std::exception& e) {
+    vm.temp_roots.clear();
+    fail(vm, ErrorKind::HostError, fmt::format("{}() failed: {}", host_fn_info(fn).name, e.what()));
+  } catch (...) {
+    vm.temp_roots.clear();
+    fail(vm, ErrorKind::HostError, fmt::format("{}() failed", host_fn_info(fn).name));
+  }
+  return false;
+}
+
+namespace {
+
+bool host_call_unguarded(VmState& vm, HostFn fn) {
   const HostFnInfo& info = host_fn_info(fn);
   if (info.capability != kCapNone && !(vm.config().capabilities & info.capability)) {
     fail(vm, ErrorKind::CapabilityDenied,
@@ -373,6 +396,8 @@ bool host_call(VmState& vm, HostFn fn) {
   *vm.sp++ = result;
   return true;
 }
+
+}  // namespace
 
 void drop_handlers(VmState& vm, std::uint32_t frame) {
   while (!vm.handlers.empty() && vm.handlers.back().frame >= frame) vm.handlers.pop_back();

@@ -160,7 +160,10 @@ class Assembler {
         t.text = std::string(1, c);
         ++i;
       } else {
-        fail(line_no, col, fmt::format("unexpected character '{}'", c));
+        const auto u = static_cast<unsigned char>(c);
+        fail(line_no, col,
+             u >= 0x20 && u < 0x7f ? fmt::format("unexpected character '{}'", c)
+                                   : fmt::format("unexpected byte 0x{:02x} (is this a text .pwa file?)", u));
       }
       out.push_back(std::move(t));
     }

@@ -78,6 +78,10 @@ int run_program(const RunOptions& o) {
     return kExitBadInput;
   }
   config.capabilities = *caps;
+  if (o.max_stack > (1u << 28) || o.max_depth > (1u << 24)) {
+    report("--max-stack may be at most 268435456 slots and --max-depth at most 16777216 frames");
+    return kExitBadInput;
+  }
   const auto max_heap = parse_size(o.max_heap);
   const auto threshold = parse_size(o.gc_threshold);
   if (!max_heap || *max_heap == 0) {
@@ -121,17 +125,29 @@ int run_program(const RunOptions& o) {
 
 }  // namespace
 
+// CLI11's own range checks print the whole double range; say it plainly instead.
+CLI::Validator positive_integer() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos || text == "0" ||
+            text.find_first_not_of('0') == std::string::npos)
+          return "'" + text + "' is not a positive integer";
+        return {};
+      },
+      "POSITIVE");
+}
+
 void add_run_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<RunOptions>();
   auto* cmd = app.add_subcommand("run", "Run a program");
   cmd->add_option("program", o->program, "Program (.pwa)")->required();
   cmd->add_option("--allow", o->allow, "Capabilities to grant: io, clock, random (comma-separated) or all");
   cmd->add_option("--max-steps", o->max_steps, "Stop with StepLimitExceeded after this many instructions")
-      ->capture_default_str()->check(CLI::PositiveNumber);
+      ->capture_default_str()->check(positive_integer());
   cmd->add_option("--max-stack", o->max_stack, "Value stack size in slots")
-      ->capture_default_str()->check(CLI::Range(16u, 1u << 28));
+      ->capture_default_str()->check(positive_integer());
   cmd->add_option("--max-depth", o->max_depth, "Maximum call depth")
-      ->capture_default_str()->check(CLI::Range(1u, 1u << 24));
+      ->capture_default_str()->check(positive_integer());
   cmd->add_option("--max-heap", o->max_heap, "Maximum live heap, in bytes (suffixes K, M, G)")->capture_default_str();
   cmd->add_option("--gc-threshold", o->gc_threshold, "Bytes allocated before the first collection (K, M, G)")
       ->capture_default_str();
@@ -140,7 +156,14 @@ void add_run_command(CLI::App& app, int& exit_code) {
   no_gc->excludes(cmd->get_option("--gc-stress"));
   cmd->add_option("--seed", o->seed, "Seed for the random host function (default: from the OS)");
   cmd->add_flag("--stats", o->stats, "Print the result, steps, run time and GC statistics on stderr");
-  cmd->add_option("--stop-at", o->stop_at, "Stop after this many steps (or at the end, if sooner)");
+  cmd->add_option("--stop-at", o->stop_at, "Stop after this many steps (or at the end, if sooner)")
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            return text.empty() || text.find_first_not_of("0123456789") != std::string::npos
+                       ? "'" + text + "' is not a step number"
+                       : std::string();
+          },
+          "STEP"));
   cmd->add_option("--dump-state", o->dump_state, "Write the final (or --stop-at) state as canonical JSON; - for stdout");
   cmd->add_option("args", o->args, "Program arguments (after --), read with host args");
   cmd->callback([o, &exit_code] { exit_code = run_program(*o); });

@@ -19,6 +19,7 @@ std::string_view error_kind_name(ErrorKind kind) {
     case ErrorKind::HeapExhausted: return "HeapExhausted";
     case ErrorKind::GcDisabled: return "GcDisabled";
     case ErrorKind::StepLimitExceeded: return "StepLimitExceeded";
+    case ErrorKind::OutputLimitExceeded: return "OutputLimitExceeded";
     case ErrorKind::UncaughtException: return "UncaughtException";
     case ErrorKind::CapabilityDenied: return "CapabilityDenied";
     case ErrorKind::HostError: return "HostError";

@@ -20,6 +20,7 @@ enum class ErrorKind : std::uint8_t {
   HeapExhausted,           // live data would exceed --max-heap even after a collection
   GcDisabled,              // the heap limit was reached while the collector is switched off
   StepLimitExceeded,       // more than --max-steps instructions
+  OutputLimitExceeded,     // more than --max-output bytes printed
   UncaughtException,       // a thrown value that no handler caught
   CapabilityDenied,        // a host call whose capability was not granted with --allow
   HostError,               // the host failed to do what was asked (e.g. stdin unreadable)

@@ -6,6 +6,7 @@
 //   - globals
 //   - the constant pool (its strings are heap objects that live for the whole run)
 //   - temp_roots: values the runtime holds in C++ while it allocates
+//   - the result of a halted run
 // Exception handlers hold no values (a thrown value is on the stack until caught).
 //
 // Invariant: after propagate(), every object reachable from a root is marked; sweep frees
@@ -28,6 +29,7 @@ void mark_roots(VmState& vm) {
   for (const Value& v : vm.globals) heap.mark(v);
   for (const Value& v : vm.constants) heap.mark(v);
   for (const Value& v : vm.temp_roots) heap.mark(v);
+  heap.mark(vm.result);
 }
 
 }  // namespace

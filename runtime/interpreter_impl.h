@@ -555,6 +555,9 @@ dispatch:
 
   // ---- exceptions ------------------------------------------------------------------
   CASE(TRY) {
+    // Verified code nests its trys, so only unverified code can pile handlers up.
+    if (PW_UNLIKELY(vm.handlers.size() >= vm.config().limits.max_stack))
+      RAISE(ErrorKind::StackOverflow, "more than {} exception handlers", vm.config().limits.max_stack);
     vm.handlers.push_back(Handler{vm.depth - 1, static_cast<std::uint32_t>(ip->b),
                                   static_cast<std::uint32_t>(sp - vm.stack)});
     NEXT();

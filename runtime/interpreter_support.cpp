@@ -350,6 +350,11 @@ bool host_call_unguarded(VmState& vm, HostFn fn) {
     case HostFn::Write: {
       std::string text = display(vm, args[0]);
       if (fn == HostFn::Print) text += '\n';
+      if (vm.output.size() + text.size() > vm.config().limits.max_output) {
+        fail(vm, ErrorKind::OutputLimitExceeded,
+             fmt::format("the program printed more than {} bytes", vm.config().limits.max_output));
+        return false;
+      }
       vm.output += text;
       host.write_output(text);
       break;

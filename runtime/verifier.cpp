@@ -2,6 +2,8 @@
 // operand-stack depth (values above the locals), checking operands as it meets them:
 // - no instruction pops more than the path has pushed,
 // - every join point is reached with one depth, and a handler starts at its try's depth + 1,
+// - exception handlers nest: end_try only closes a try of its own path, and every join is
+//   reached with the same number of open trys (so a loop cannot pile up handlers),
 // - no path runs past the last instruction,
 // and records the deepest depth as Function::max_stack, which the interpreter uses to check
 // stack room once per call instead of on every push.
@@ -29,11 +31,12 @@ namespace {
 
 class FunctionVerifier {
  public:
-  FunctionVerifier(const Program& p, Function& fn) : p_(p), fn_(fn), depth_(fn.code.size(), -1) {}
+  FunctionVerifier(const Program& p, Function& fn)
+      : p_(p), fn_(fn), depth_(fn.code.size(), -1), trys_(fn.code.size(), -1) {}
 
   void run() {
     if (fn_.code.empty()) fail(0, "function has no instructions");
-    reach(0, 0, 0);
+    reach(0, 0, 0, 0);
     while (!work_.empty()) {
       const std::uint32_t ip = work_.back();
       work_.pop_back();
@@ -48,18 +51,25 @@ class FunctionVerifier {
     throw VerifyError(p_.source_name, line, fn_.name, ip, message);
   }
 
-  void reach(std::uint32_t from, std::int64_t target, int depth) {
+  void reach(std::uint32_t from, std::int64_t target, int depth, int trys) {
     if (target < 0 || static_cast<std::size_t>(target) >= fn_.code.size())
       fail(from, target == static_cast<std::int64_t>(fn_.code.size())
                      ? "execution falls off the end of the function (add return, halt or jump)"
                      : fmt::format("jump target {} is outside the function (0..{})", target, fn_.code.size() - 1));
     int& known = depth_[static_cast<std::size_t>(target)];
+    int& known_trys = trys_[static_cast<std::size_t>(target)];
     if (known == -1) {
       known = depth;
+      known_trys = trys;
       work_.push_back(static_cast<std::uint32_t>(target));
     } else if (known != depth) {
       fail(static_cast<std::uint32_t>(target),
            fmt::format("stack depth differs between paths: {} on one, {} on another", known, depth));
+    } else if (known_trys != trys) {
+      fail(static_cast<std::uint32_t>(target),
+           fmt::format("open try blocks differ between paths: {} on one, {} on another (close each try "
+                       "with end_try before its paths join)",
+                       known_trys, trys));
     }
   }
 
@@ -126,6 +136,12 @@ class FunctionVerifier {
       default: break;
     }
     const int depth = depth_[ip];
+    int trys = trys_[ip];
+    if (in.op == Op::END_TRY) {
+      if (trys == 0) fail(ip, "end_try without an open try on this path");
+      --trys;
+    }
+    const int trys_after = in.op == Op::TRY ? trys + 1 : trys;
     if (depth < pops)
       fail(ip, fmt::format("stack underflow: {} needs {} value{}, the stack holds {}", info.mnemonic, pops,
                            pops == 1 ? "" : "s", depth));
@@ -133,20 +149,22 @@ class FunctionVerifier {
     if (after > max_) max_ = after;
     if (depth + 1 > max_ && in.op == Op::TRY) max_ = depth + 1;  // the handler pushes the exception
     switch (info.flow) {
-      case Flow::Next: reach(ip, ip + 1, after); break;
-      case Flow::Jump: reach(ip, in.b, after); break;
+      case Flow::Next: reach(ip, ip + 1, after, trys_after); break;
+      case Flow::Jump: reach(ip, in.b, after, trys_after); break;
       case Flow::Branch:
-        reach(ip, in.b, after);
-        reach(ip, ip + 1, after);
+        reach(ip, in.b, after, trys_after);
+        reach(ip, ip + 1, after, trys_after);
         break;
       case Flow::End: break;
     }
-    if (in.op == Op::TRY) reach(ip, in.b, depth + 1);
+    // The handler runs with its try closed and the thrown value pushed.
+    if (in.op == Op::TRY) reach(ip, in.b, depth + 1, trys);
   }
 
   const Program& p_;
   Function& fn_;
   std::vector<int> depth_;  // operand depth on entry to each instruction, -1 if unreached
+  std::vector<int> trys_;   // open try blocks on entry to each instruction
   std::vector<std::uint32_t> work_;
   int max_ = 0;
 };

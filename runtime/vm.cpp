@@ -116,9 +116,18 @@ VmError VmState::make_error(ErrorKind kind, std::string message) const {
 namespace {
 
 constexpr int kMaxDisplayDepth = 8;
-constexpr std::size_t kMaxDisplayItems = 100;
+constexpr std::size_t kMaxDisplayItems = 100;   // per list or array
+constexpr std::size_t kDisplayBudget = 2000;    // values in the whole text: shared or cyclic
+                                                // structure must not print exponentially
 
-void display_into(const VmState& vm, const Value& v, std::string& out, int depth, bool nested) {
+void display_into(const VmState& vm, const Value& v, std::string& out, int depth, bool nested,
+                  std::size_t& budget) {
+  // Every value printed, even as "...", is charged to the budget.
+  if (budget == 0) {
+    out += "...";
+    return;
+  }
+  --budget;
   if (depth > kMaxDisplayDepth) {
     out += "...";
     return;
@@ -150,11 +159,11 @@ void display_into(const VmState& vm, const Value& v, std::string& out, int depth
       out += '[';
       for (std::uint32_t i = 0; i < a->length; ++i) {
         if (i) out += ", ";
-        if (i == kMaxDisplayItems) {
+        if (i == kMaxDisplayItems || budget == 0) {
           out += "...";
           break;
         }
-        display_into(vm, a->items()[i], out, depth + 1, true);
+        display_into(vm, a->items()[i], out, depth + 1, true, budget);
       }
       out += ']';
       break;
@@ -167,18 +176,18 @@ void display_into(const VmState& vm, const Value& v, std::string& out, int depth
       for (;;) {
         const PairObj* p = as_pair(cur);
         if (n) out += ' ';
-        if (n++ == kMaxDisplayItems) {
+        if (n++ == kMaxDisplayItems || budget == 0) {
           out += "...";
           break;
         }
-        display_into(vm, p->car, out, depth + 1, true);
+        display_into(vm, p->car, out, depth + 1, true, budget);
         if (p->cdr.type == ValueType::Pair) {
           cur = p->cdr;
           continue;
         }
         if (!p->cdr.is_nil()) {
           out += " . ";
-          display_into(vm, p->cdr, out, depth + 1, true);
+          display_into(vm, p->cdr, out, depth + 1, true, budget);
         }
         break;
       }
@@ -192,7 +201,8 @@ void display_into(const VmState& vm, const Value& v, std::string& out, int depth
 
 std::string display(const VmState& vm, const Value& v) {
   std::string out;
-  display_into(vm, v, out, 0, false);
+  std::size_t budget = kDisplayBudget;
+  display_into(vm, v, out, 0, false, budget);
   return out;
 }
 

@@ -19,6 +19,7 @@ struct Limits {
   std::uint32_t max_stack = 1'000'000;           // value stack slots (locals + operands)
   std::uint32_t max_depth = 100'000;             // nested calls
   std::uint64_t max_heap = 1ull << 30;           // live heap bytes
+  std::uint64_t max_output = 256ull << 20;       // bytes printed (the state keeps them all)
 };
 
 struct GcConfig {

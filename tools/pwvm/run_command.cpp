@@ -21,6 +21,7 @@ struct RunOptions {
   std::uint32_t max_stack = pw::Limits{}.max_stack;
   std::uint32_t max_depth = pw::Limits{}.max_depth;
   std::string max_heap = "1G";
+  std::string max_output = "256M";
   std::string gc_threshold = "1M";
   bool gc_stress = false;
   bool no_gc = false;
@@ -82,6 +83,12 @@ int run_program(const RunOptions& o) {
     report("--max-stack may be at most 268435456 slots and --max-depth at most 16777216 frames");
     return kExitBadInput;
   }
+  const auto max_output = parse_size(o.max_output);
+  if (!max_output) {
+    report(fmt::format("--max-output: '{}' is not a size (e.g. 64K, 256M)", o.max_output));
+    return kExitBadInput;
+  }
+  config.limits.max_output = *max_output;
   const auto max_heap = parse_size(o.max_heap);
   const auto threshold = parse_size(o.gc_threshold);
   if (!max_heap || *max_heap == 0) {
@@ -149,6 +156,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-depth", o->max_depth, "Maximum call depth")
       ->capture_default_str()->check(positive_integer());
   cmd->add_option("--max-heap", o->max_heap, "Maximum live heap, in bytes (suffixes K, M, G)")->capture_default_str();
+  cmd->add_option("--max-output", o->max_output, "Maximum bytes the program may print (K, M, G)")
+      ->capture_default_str();
   cmd->add_option("--gc-threshold", o->gc_threshold, "Bytes allocated before the first collection (K, M, G)")
       ->capture_default_str();
   cmd->add_flag("--gc-stress", o->gc_stress, "Collect before every allocation");

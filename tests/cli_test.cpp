@@ -1,0 +1,420 @@
+// The pwvm command line, end to end: exit codes, what goes to stdout and stderr, flags, and
+// canonical dumps that are byte-identical run to run.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "test_util.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using pwtest::read_text_file;
+
+struct CliResult {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') q += "'\\''";
+    else q += c;
+  }
+  return q + "'";
+}
+
+std::size_t count_lines(const std::string& s) {
+  if (s.empty()) return 0;
+  return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')) + (s.back() == '\n' ? 0 : 1);
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::path(::testing::TempDir()) /
+           ("pwvm_cli_" + std::to_string(::getpid()) + "_" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::string file(const std::string& name, std::string_view text) {
+    const std::string path = (dir_ / name).string();
+    pwtest::write_text_file(path, text);
+    return path;
+  }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  // Runs pwvm with [args], [input] on stdin, and captures everything. The binary inherits
+  // PWVM_GC_STRESS unless [inherit_gc_stress] is false (for runs too long to collect on every
+  // allocation under a sanitizer).
+  CliResult pwvm(const std::vector<std::string>& args, const std::string& input = "", bool inherit_gc_stress = true) {
+    const std::string in = file("stdin.txt", input);
+    const std::string out = path("stdout.txt");
+    const std::string err = path("stderr.txt");
+    std::string cmd = inherit_gc_stress ? "" : "env -u PWVM_GC_STRESS ";
+    cmd += quote(PWVM_BINARY);
+    for (const std::string& a : args) cmd.append(" ").append(quote(a));
+    cmd.append(" <").append(quote(in)).append(" >").append(quote(out)).append(" 2>").append(quote(err));
+    const int status = std::system(cmd.c_str());
+    CliResult r;
+    if (status != -1 && WIFEXITED(status)) r.code = WEXITSTATUS(status);
+    else if (status != -1 && WIFSIGNALED(status)) r.code = 128 + WTERMSIG(status);
+    r.out = read_text_file(out);
+    r.err = read_text_file(err);
+    return r;
+  }
+
+  fs::path dir_;
+};
+
+const char* kHello = R"PWA(
+func main()
+  push "hello"
+  host print
+  pop
+  push 0
+  halt
+end
+)PWA";
+
+const char* kTypeError = R"PWA(
+func f(x)
+  get_local x
+  car
+  return
+end
+func main()
+  push "before"
+  host print
+  pop
+  push 5
+  call_fn f
+  halt
+end
+)PWA";
+
+const char* kSpin = "func main()\nspin:\n  jump spin\nend\n";
+
+const char* kRecurse = R"PWA(
+func down(n)
+  get_local n
+  call_fn down
+  return
+end
+func main()
+  push 0
+  call_fn down
+  halt
+end
+)PWA";
+
+const char* kQuiet = R"PWA(
+global total = 0
+func main()
+  local i, limit
+  push 1
+  set_local i
+  push 100
+  set_local limit
+loop:
+  get_global total
+  get_local i
+  add
+  set_global total
+  get_local i
+  nil
+  cons
+  pop
+  for_next i, loop
+  get_global total
+  halt
+end
+)PWA";
+
+// ---- exit codes and stderr ------------------------------------------------------------
+
+TEST_F(Cli, HaltedRunExitsZero) {
+  const CliResult r = pwvm({"run", file("hello.pwa", kHello)});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "hello\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(Cli, RuntimeErrorExitsOneWithAStackTrace) {
+  const std::string src = file("bad.pwa", kTypeError);
+  const CliResult r = pwvm({"run", src});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "before\n");
+  EXPECT_EQ(r.err.rfind("TypeError: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("  at f (" + src + ":4)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("  at main (" + src + ":12)"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, MissingFileIsBadInputWithOneLine) {
+  const CliResult r = pwvm({"run", path("nope.pwa")});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("nope.pwa"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(Cli, UnknownFlagIsBadInputWithOneLine) {
+  const CliResult r = pwvm({"run", file("hello.pwa", kHello), "--bogus"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(Cli, BadFlagValuesAreBadInput) {
+  const std::string hello = file("hello.pwa", kHello);
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"run", hello, "--max-steps", "lots"},
+        std::vector<std::string>{"run", hello, "--max-heap", "-5"},
+        std::vector<std::string>{"run", hello, "--allow", "teleport"},
+        std::vector<std::string>{"frobnicate", hello}}) {
+    const CliResult r = pwvm(args);
+    EXPECT_EQ(r.code, 2) << args[2 < args.size() ? 2 : 0];
+    EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  }
+  const CliResult r = pwvm({"run", hello, "--allow", "io,teleport"});
+  EXPECT_NE(r.err.find("teleport"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, AssemblyErrorNamesFileLineAndColumn) {
+  const std::string src = file("asm.pwa", "func main()\n  push 1\n  frobnicate 2\n  halt\nend\n");
+  const CliResult r = pwvm({"run", src});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("asm.pwa:3:3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("frobnicate"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, VerifyErrorIsBadInputWithOneLine) {
+  const CliResult r = pwvm({"run", file("v.pwa", "func main()\n  pop\n  push 0\n  halt\nend\n")});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("v.pwa"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, CheckAcceptsGoodAndRefusesBadPrograms) {
+  const CliResult good = pwvm({"check", file("good.pwa", kHello)});
+  EXPECT_EQ(good.code, 0) << good.err;
+  EXPECT_EQ(good.out.find("hello\n"), std::string::npos) << "check must not run the program: " << good.out;
+  const CliResult bad = pwvm({"check", file("bad.pwa", "func main()\n  push\nend\n")});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_EQ(count_lines(bad.err), 1u) << bad.err;
+  const CliResult unverifiable = pwvm({"check", file("v.pwa", "func main()\n  pop\n  push 0\n  halt\nend\n")});
+  EXPECT_EQ(unverifiable.code, 2);
+}
+
+TEST_F(Cli, DisasmPrintsAssemblyOfTheSameProgram) {
+  const std::string src = file("all.pwa", pwtest::kAllInstructions);
+  const CliResult r = pwvm({"disasm", src});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const pw::Program again = pw::assemble(r.out, "disasm.pwa");
+  EXPECT_TRUE(pw::same_code(*pw::load_program(src), again)) << r.out;
+}
+
+// ---- flags ----------------------------------------------------------------------------
+
+TEST_F(Cli, StatsGoToStderr) {
+  const CliResult r = pwvm({"run", file("hello.pwa", kHello), "--stats"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "hello\n");
+  EXPECT_NE(r.err.find("result:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("steps:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("gc collections:"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, GcStressFlagCollectsAndKeepsResults) {
+  const std::string src = file("quiet.pwa", kQuiet);
+  const CliResult r = pwvm({"run", src, "--gc-stress", "--stats"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  const auto at = r.err.find("gc collections:");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  EXPECT_GE(std::atoi(r.err.c_str() + at + std::string("gc collections:").size()), 100) << r.err;
+  EXPECT_NE(r.err.find("5050"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, CapabilityIsDeniedWithoutAllowAndGrantedWithIt) {
+  const std::string src = file("echo.pwa", R"PWA(
+func main()
+  host read_line
+  host print
+  pop
+  push 0
+  halt
+end
+)PWA");
+  const CliResult denied = pwvm({"run", src}, "typed\n");
+  EXPECT_EQ(denied.code, 1);
+  EXPECT_EQ(denied.err.rfind("CapabilityDenied: ", 0), 0u) << denied.err;
+  const CliResult wrong = pwvm({"run", src, "--allow", "clock,random"}, "typed\n");
+  EXPECT_EQ(wrong.code, 1);
+  const CliResult granted = pwvm({"run", src, "--allow", "io"}, "typed\n");
+  EXPECT_EQ(granted.code, 0) << granted.err;
+  EXPECT_EQ(granted.out, "typed\n");
+}
+
+TEST_F(Cli, ArgumentsAfterDoubleDashReachTheProgram) {
+  const std::string src = file("args.pwa", "func main()\n  host args\n  host print\n  pop\n  push 0\n  halt\nend\n");
+  const CliResult r = pwvm({"run", src, "--allow", "io", "--", "a", "b c", "--stats"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "[\"a\", \"b c\", \"--stats\"]\n");
+  EXPECT_EQ(r.err.find("steps:"), std::string::npos) << "--stats after -- belongs to the program";
+}
+
+TEST_F(Cli, LimitFlagsBecomeErrors) {
+  const CliResult steps = pwvm({"run", file("spin.pwa", kSpin), "--max-steps", "1000"});
+  EXPECT_EQ(steps.code, 1);
+  EXPECT_EQ(steps.err.rfind("StepLimitExceeded: ", 0), 0u) << steps.err;
+  const std::string rec = file("rec.pwa", kRecurse);
+  const CliResult depth = pwvm({"run", rec, "--max-depth", "20"});
+  EXPECT_EQ(depth.code, 1);
+  EXPECT_EQ(depth.err.rfind("RecursionLimitExceeded: ", 0), 0u) << depth.err;
+  const CliResult stack = pwvm({"run", rec, "--max-stack", "100"});
+  EXPECT_EQ(stack.code, 1);
+  EXPECT_EQ(stack.err.rfind("StackOverflow: ", 0), 0u) << stack.err;
+  const std::string bomb = file("bomb.pwa", R"PWA(
+func main()
+  local l
+grow:
+  push 1
+  get_local l
+  cons
+  set_local l
+  jump grow
+end
+)PWA");
+  const CliResult heap = pwvm({"run", bomb, "--max-heap", "65536"});
+  EXPECT_EQ(heap.code, 1);
+  EXPECT_EQ(heap.err.rfind("HeapExhausted: ", 0), 0u) << heap.err;
+  const CliResult nogc = pwvm({"run", file("quiet.pwa", kQuiet), "--no-gc", "--max-heap", "1024"});
+  EXPECT_EQ(nogc.code, 1);
+  EXPECT_EQ(nogc.err.rfind("GcDisabled: ", 0), 0u) << nogc.err;
+}
+
+TEST_F(Cli, SeedMakesRandomRepeatable) {
+  const std::string src = file("dice.pwa", R"PWA(
+func main()
+  local i, limit
+  push 1
+  set_local i
+  push 10
+  set_local limit
+loop:
+  push 1000000
+  host random
+  host print
+  pop
+  for_next i, loop
+  push 0
+  halt
+end
+)PWA");
+  const CliResult a = pwvm({"run", src, "--allow", "random", "--seed", "42"});
+  const CliResult b = pwvm({"run", src, "--allow", "random", "--seed", "42"});
+  const CliResult c = pwvm({"run", src, "--allow", "random", "--seed", "43"});
+  EXPECT_EQ(a.code, 0) << a.err;
+  EXPECT_EQ(count_lines(a.out), 10u);
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_NE(a.out, c.out);
+}
+
+// ---- state dumps ----------------------------------------------------------------------
+
+TEST_F(Cli, DumpStateWritesTheFinalState) {
+  const std::string dump = path("state.json");
+  const CliResult r = pwvm({"run", file("quiet.pwa", kQuiet), "--dump-state", dump});
+  EXPECT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(read_text_file(dump));
+  EXPECT_EQ(j["status"], "halted");
+  EXPECT_TRUE(j.contains("result"));
+  EXPECT_GT(j["step"].get<std::uint64_t>(), 100u);
+}
+
+TEST_F(Cli, DumpStateOfAFailedRunHasTheError) {
+  const std::string dump = path("state.json");
+  const CliResult r = pwvm({"run", file("bad.pwa", kTypeError), "--dump-state", dump});
+  EXPECT_EQ(r.code, 1);
+  const nlohmann::json j = nlohmann::json::parse(read_text_file(dump));
+  EXPECT_EQ(j["status"], "failed");
+  EXPECT_TRUE(j.contains("error"));
+}
+
+TEST_F(Cli, StopAtPrintsThePausedState) {
+  const CliResult r = pwvm({"run", file("quiet.pwa", kQuiet), "--stop-at", "25", "--dump-state", "-"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["step"], 25);
+  EXPECT_EQ(j["status"], "paused");
+}
+
+TEST_F(Cli, StopAtDumpMatchesTheLibrary) {
+  const std::string src = file("quiet.pwa", kQuiet);
+  const CliResult r = pwvm({"run", src, "--stop-at", "57", "--dump-state", "-"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  pwtest::Machine m(pw::load_program(src));
+  ASSERT_EQ(m.run(57), pw::RunStatus::Paused);
+  EXPECT_EQ(r.out, m.dump());
+}
+
+TEST_F(Cli, DumpsAreByteIdenticalAcrossRuns) {
+  const std::string src = file("quiet.pwa", kQuiet);
+  const CliResult a = pwvm({"run", src, "--dump-state", path("a.json")});
+  const CliResult b = pwvm({"run", src, "--dump-state", path("b.json")});
+  EXPECT_EQ(a.code, 0) << a.err;
+  EXPECT_EQ(read_text_file(path("a.json")), read_text_file(path("b.json")));
+  EXPECT_FALSE(read_text_file(path("a.json")).empty());
+}
+
+TEST_F(Cli, EveryExampleDumpsIdenticallyAcrossRuns) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(EXAMPLES_DIR, ec))
+    if (e.is_regular_file() && e.path().extension() == ".pwa") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  if (files.empty()) GTEST_SKIP() << "no examples in " << EXAMPLES_DIR;
+  for (const fs::path& example : files) {
+    SCOPED_TRACE(example.filename().string());
+    if (read_text_file(example.string()).find("host clock") != std::string::npos) continue;  // time differs
+    const std::vector<std::string> common = {"--allow", "io,random", "--seed", "7", "--max-steps", "50000000"};
+    auto run_once = [&](const std::string& dump, const std::vector<std::string>& extra) {
+      std::vector<std::string> args = {"run", example.string()};
+      args.insert(args.end(), common.begin(), common.end());
+      args.insert(args.end(), extra.begin(), extra.end());
+      args.insert(args.end(), {"--dump-state", dump, "--", "5"});
+      return pwvm(args, "3\nhello\n7\n", /*inherit_gc_stress=*/false);
+    };
+    const CliResult a = run_once(path("a.json"), {});
+    const CliResult b = run_once(path("b.json"), {});
+    EXPECT_NE(a.code, 2) << a.err;
+    EXPECT_EQ(a.code, b.code);
+    EXPECT_EQ(a.out, b.out);
+    const std::string da = read_text_file(path("a.json"));
+    EXPECT_FALSE(da.empty());
+    EXPECT_EQ(da, read_text_file(path("b.json")));
+    // Stopping part way and dumping is also reproducible.
+    const CliResult c = run_once(path("c.json"), {"--stop-at", "100"});
+    const CliResult d = run_once(path("d.json"), {"--stop-at", "100"});
+    EXPECT_EQ(c.code, d.code);
+    EXPECT_EQ(read_text_file(path("c.json")), read_text_file(path("d.json")));
+  }
+}
+
+}  // namespace

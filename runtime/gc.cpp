@@ -34,8 +34,12 @@ void mark_roots(VmState& vm) {
 
 }  // namespace
 
-void collect_garbage(VmState& vm) {
+void collect_garbage(VmState& vm, GcTrigger trigger) {
   const auto start = std::chrono::steady_clock::now();
+  GcCycle cycle;
+  cycle.trigger = trigger;
+  cycle.live_objects_before = vm.heap.stats().live_objects;
+  cycle.live_bytes_before = vm.heap.stats().live_bytes;
   mark_roots(vm);
   vm.heap.propagate();
   vm.heap.sweep();
@@ -47,6 +51,10 @@ void collect_garbage(VmState& vm) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
   s.total_pause_ns += pause;
   s.max_pause_ns = std::max(s.max_pause_ns, pause);
+  cycle.live_objects_after = s.live_objects;
+  cycle.live_bytes_after = s.live_bytes;
+  cycle.pause_ns = pause;
+  s.last = cycle;
 }
 
 Object* allocate_object(VmState& vm, ValueType kind, std::size_t bytes, std::uint32_t length,
@@ -57,9 +65,11 @@ Object* allocate_object(VmState& vm, ValueType kind, std::size_t bytes, std::uin
     *failure = ErrorKind::MemoryError;
     return nullptr;
   }
-  if (gc.enabled && (gc.stress || vm.heap.bytes_since_collection() + bytes > vm.gc_threshold ||
-                     vm.heap.stats().live_bytes + bytes > max_heap))
-    collect_garbage(vm);
+  if (gc.enabled) {
+    if (gc.stress) collect_garbage(vm, GcTrigger::Stress);
+    else if (vm.heap.bytes_since_collection() + bytes > vm.gc_threshold) collect_garbage(vm, GcTrigger::Threshold);
+    else if (vm.heap.stats().live_bytes + bytes > max_heap) collect_garbage(vm, GcTrigger::HeapLimit);
+  }
   if (vm.heap.stats().live_bytes + bytes > max_heap) {
     *failure = gc.enabled ? ErrorKind::HeapExhausted : ErrorKind::GcDisabled;
     return nullptr;

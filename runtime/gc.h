@@ -15,6 +15,6 @@ Object* allocate_object(VmState& vm, ValueType kind, std::size_t bytes, std::uin
                         ErrorKind* failure);
 
 // A full mark-and-sweep collection.
-void collect_garbage(VmState& vm);
+void collect_garbage(VmState& vm, GcTrigger trigger = GcTrigger::Explicit);
 
 }  // namespace pw

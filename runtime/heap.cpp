@@ -113,3 +113,29 @@ void Heap::sweep() {
 }
 
 }  // namespace pw
+
+namespace pw {
+
+void Heap::reset() {
+  for (Object* o : objects_) {
+    if (o->size_class) pool_give(o->size_class, o);
+    else std::free(o);
+  }
+  objects_.clear();
+  grey_.clear();
+  stats_ = GcStats{};
+}
+
+Object* Heap::allocate_restored(ValueType kind, std::size_t bytes, std::uint32_t length, std::uint64_t id) {
+  Object* o = allocate(kind, bytes, length);
+  if (o) o->id = id;
+  return o;
+}
+
+void Heap::restore_bookkeeping(std::uint64_t next_id, std::uint64_t bytes_since_collection, const GcStats& stats) {
+  next_id_ = next_id;
+  bytes_since_collection_ = bytes_since_collection;
+  stats_ = stats;
+}
+
+}  // namespace pw

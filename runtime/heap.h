@@ -14,6 +14,24 @@
 
 namespace pw {
 
+// Why a collection ran.
+enum class GcTrigger : std::uint8_t {
+  Threshold,  // the bytes allocated since the last collection passed the threshold
+  Stress,     // stress mode: before every allocation
+  HeapLimit,  // the next allocation would pass --max-heap
+  Explicit,   // someone called collect_garbage (tests, tools)
+};
+
+// The figures of one collection.
+struct GcCycle {
+  GcTrigger trigger = GcTrigger::Explicit;
+  std::uint64_t live_objects_before = 0;
+  std::uint64_t live_bytes_before = 0;
+  std::uint64_t live_objects_after = 0;
+  std::uint64_t live_bytes_after = 0;
+  std::uint64_t pause_ns = 0;  // wall time: informational
+};
+
 struct GcStats {
   std::uint64_t collections = 0;
   std::uint64_t objects_allocated = 0;
@@ -26,6 +44,7 @@ struct GcStats {
   // Wall time: informational only, never part of the canonical state.
   std::uint64_t total_pause_ns = 0;
   std::uint64_t max_pause_ns = 0;
+  GcCycle last;  // the most recent collection
 };
 
 class Heap {
@@ -66,6 +85,12 @@ class Heap {
   void reset_since_collection() { bytes_since_collection_ = 0; }
 
   static std::size_t object_bytes(const Object* o);
+
+  // Restoring a snapshot: free every object, re-create them with their recorded ids, then
+  // set the counters to the recorded ones.
+  void reset();
+  Object* allocate_restored(ValueType kind, std::size_t bytes, std::uint32_t length, std::uint64_t id);
+  void restore_bookkeeping(std::uint64_t next_id, std::uint64_t bytes_since_collection, const GcStats& stats);
 
  private:
   struct FreeSlot {

@@ -75,7 +75,8 @@ RunStatus run_with(VmState& vm, Observer& obs, std::uint64_t max_steps) {
   // Before each instruction: the budget, then the observer.
 #define PRE_DISPATCH()                                        \
   if (PW_UNLIKELY(left == 0)) goto budget_spent;              \
-  if constexpr (Observer::kEnabled) {                         \
+  if constexpr (Observer::kCountsSteps) obs.count_step(ip);   \
+  if constexpr (Observer::kStepHook) {                        \
     fp->ip = ip;                                              \
     vm.sp = sp;                                               \
     vm.step = STEPS_DONE();                                   \
@@ -432,7 +433,9 @@ dispatch:
     code = callee.code;                                                                 \
     ip = code;                                                                          \
     if constexpr (Observer::kEnabled) {                                                 \
+      fp->ip = ip;                                                                      \
       vm.sp = sp;                                                                       \
+      vm.step = STEPS_DONE() - 1;                                                       \
       obs.on_call(vm);                                                                  \
     }                                                                                   \
   } while (0)

@@ -3,7 +3,9 @@
 // The interpreter is a template over its observer. Each hook sits behind
 // `if constexpr (Observer::kEnabled)`, so a run with NullObserver compiles to the bare loop
 // and pays for nothing. A real observer derives from ObserverBase, sets kEnabled, and
-// overrides (hides) the hooks it cares about.
+// overrides (hides) the hooks it cares about. Every event hook sees vm.step as the number
+// of instructions completed before the one that caused the event, and the top frame's ip
+// at that instruction.
 #pragma once
 #include "vm.h"
 
@@ -11,12 +13,20 @@ namespace pw {
 
 struct ObserverBase {
   static constexpr bool kEnabled = true;
+  // Call on_step before every instruction, with the state flushed (ip, sp, step): what a
+  // debugger needs to stop anywhere. Costs a few stores per instruction.
+  static constexpr bool kStepHook = true;
+  // Call count_step(ip) before every instruction, with nothing flushed: the cheap way to
+  // count executed instructions (the recorder's profile).
+  static constexpr bool kCountsSteps = false;
   // Check each instruction before running it (for programs that skipped the verifier).
   static constexpr bool kChecked = false;
 
   // Before the instruction at vm.top().ip runs; vm.step instructions have run. Return true
   // to pause here (run() returns Paused without running it).
   bool on_step(VmState&) { return false; }
+  // The instruction at [ip] is about to run (only with kCountsSteps).
+  void count_step(const Instr* /*ip*/) {}
   // A frame was pushed (vm.top() is the callee, its arguments are in its locals).
   void on_call(VmState&) {}
   // The top frame is about to return [result].
@@ -33,6 +43,7 @@ struct ObserverBase {
 
 struct NullObserver : ObserverBase {
   static constexpr bool kEnabled = false;
+  static constexpr bool kStepHook = false;
 };
 
 struct CheckedObserver : ObserverBase {

@@ -10,6 +10,7 @@
 #include <xxhash.h>
 
 #include "object.h"
+#include "state_image.h"
 
 namespace pw {
 namespace {
@@ -166,9 +167,6 @@ json state_json(const VmState& vm) {
 
 std::string dump_state(const VmState& vm) { return state_json(vm).dump(2) + "\n"; }
 
-std::uint64_t state_hash(const VmState& vm) {
-  const std::string text = dump_state(vm);
-  return XXH3_64bits(text.data(), text.size());
-}
+std::uint64_t state_hash(const VmState& vm) { return image_hash(capture_state(vm)); }
 
 }  // namespace pw

@@ -10,7 +10,8 @@ namespace pw {
 
 // The whole state as canonical JSON text, ending in a newline.
 std::string dump_state(const VmState& vm);
-// XXH3-64 of dump_state(vm).
+// A 64-bit hash of the same content, taken over its binary image (state_image.h): cheap
+// enough to take at every snapshot. Equal dumps give equal hashes.
 std::uint64_t state_hash(const VmState& vm);
 
 }  // namespace pw

@@ -23,8 +23,13 @@ VmState::VmState(std::shared_ptr<const Program> program, VmConfig config, Host* 
   const Program& p = *program_;
   // calloc: untouched pages cost no memory, and zero bytes are nils.
   std::size_t max_frame = 0;
+  std::size_t total = 0;
+  for (const Function& f : p.functions) total += f.code.size();
+  code.reserve(total);
   for (const Function& f : p.functions) {
-    fn_runtime.push_back({f.code.data(), f.arity, f.local_count(), f.local_count() + f.max_stack,
+    const Instr* start = code.data() + code.size();
+    code.insert(code.end(), f.code.begin(), f.code.end());
+    fn_runtime.push_back({start, f.arity, f.local_count(), f.local_count() + f.max_stack,
                           static_cast<std::uint32_t>(f.captures.size())});
     max_frame = std::max<std::size_t>(max_frame, f.local_count() + f.max_stack);
   }

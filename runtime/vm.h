@@ -94,6 +94,9 @@ class VmState {
   std::uint64_t next_frame_id = 1;
 
   std::vector<FnRuntime> fn_runtime;  // per function, parallel to program().functions
+  // Every function's code in one array (FnRuntime::code points into it), so an instruction
+  // has one flat index: ip - code.data(). Profiles count by that index.
+  std::vector<Instr> code;
   std::vector<Value> globals;
   std::vector<Handler> handlers;
   std::vector<Value> constants;     // the program's constants, strings as heap objects

@@ -535,17 +535,8 @@ TEST(GcStress, StressModeGivesTheSameResultsAsNormalMode) {
   }
 }
 
-std::vector<std::filesystem::path> example_files() {
-  std::vector<std::filesystem::path> files;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(EXAMPLES_DIR, ec))
-    if (entry.is_regular_file() && entry.path().extension() == ".pwa") files.push_back(entry.path());
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 TEST(GcStress, EveryExampleBehavesTheSameUnderStress) {
-  const auto files = example_files();
+  const auto files = pwtest::example_files();
   if (files.empty()) GTEST_SKIP() << "no examples in " << EXAMPLES_DIR;
   for (const auto& path : files) {
     SCOPED_TRACE(path.filename().string());

@@ -5,7 +5,9 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -48,6 +50,16 @@ inline void PrintTo(ValueType t, std::ostream* os) { *os << type_name(t); }
 namespace pwtest {
 
 inline constexpr const char* kFile = "t.pwa";
+
+// Every .pwa file in examples/, sorted.
+inline std::vector<std::filesystem::path> example_files() {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(EXAMPLES_DIR, ec))
+    if (entry.is_regular_file() && entry.path().extension() == ".pwa") files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  return files;
+}
 
 inline pw::VmConfig default_config() { return pw::VmConfig::from_environment(); }
 

@@ -1,0 +1,276 @@
+// Capturing, restoring and hashing the plain-data form of a VmState.
+#include "state_image.h"
+
+#include <cstring>
+#include <unordered_map>
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include "object.h"
+
+namespace pw {
+namespace {
+
+ValueImage image_of(const Value& v) {
+  ValueImage out;
+  out.type = static_cast<std::uint64_t>(v.type);
+  if (v.is_ref()) out.payload = static_cast<std::int64_t>(v.obj->id);
+  else if (v.type == ValueType::Float) std::memcpy(&out.payload, &v.f, sizeof(double));
+  else if (v.type == ValueType::Bool) out.payload = v.b ? 1 : 0;
+  else if (v.type == ValueType::Symbol) out.payload = v.sym;
+  else if (v.type == ValueType::Function) out.payload = v.fn;
+  else out.payload = v.type == ValueType::Int ? v.i : 0;
+  return out;
+}
+
+[[noreturn]] void bad(const std::string& what) { throw StateImageError("snapshot does not fit the program: " + what); }
+
+}  // namespace
+
+StateImage capture_state(const VmState& vm) {
+  StateImage img;
+  img.step = vm.step;
+  img.status = static_cast<std::uint32_t>(vm.status);
+  img.next_frame_id = vm.next_frame_id;
+  img.stack.reserve(vm.stack_size());
+  for (const Value* v = vm.stack; v < vm.sp; ++v) img.stack.push_back(image_of(*v));
+  for (std::uint32_t d = 0; d < vm.depth; ++d) {
+    const Frame& f = vm.frames[d];
+    img.frames.push_back({f.id, static_cast<std::uint64_t>(f.base - vm.stack),
+                          static_cast<std::uint64_t>(f.result_slot - vm.stack), f.closure ? f.closure->id : 0, f.fn,
+                          vm.ip_index(f)});
+  }
+  for (const Value& v : vm.globals) img.globals.push_back(image_of(v));
+  for (const Handler& h : vm.handlers) img.handlers.push_back({h.frame, h.target, h.stack_height});
+  img.objects.reserve(vm.heap.objects().size());
+  for (const Object* o : vm.heap.objects()) {
+    ObjectImage oi;
+    oi.id = o->id;
+    oi.kind = static_cast<std::uint32_t>(o->kind);
+    oi.count = o->length;
+    switch (o->kind) {
+      case ValueType::String:
+        oi.first = static_cast<std::uint32_t>(img.bytes.size());
+        img.bytes.append(static_cast<const StringObj*>(o)->view());
+        break;
+      case ValueType::Pair: {
+        const auto* p = static_cast<const PairObj*>(o);
+        oi.first = static_cast<std::uint32_t>(img.slots.size());
+        oi.count = 2;
+        img.slots.push_back(image_of(p->car));
+        img.slots.push_back(image_of(p->cdr));
+        break;
+      }
+      case ValueType::Array: {
+        const auto* a = static_cast<const ArrayObj*>(o);
+        oi.first = static_cast<std::uint32_t>(img.slots.size());
+        for (std::uint32_t i = 0; i < a->length; ++i) img.slots.push_back(image_of(a->items()[i]));
+        break;
+      }
+      case ValueType::Closure: {
+        const auto* c = static_cast<const ClosureObj*>(o);
+        oi.fn = c->fn;
+        oi.first = static_cast<std::uint32_t>(img.slots.size());
+        for (std::uint32_t i = 0; i < c->length; ++i) img.slots.push_back(image_of(c->captures()[i]));
+        break;
+      }
+      default: break;
+    }
+    img.objects.push_back(oi);
+  }
+  const GcStats& s = vm.heap.stats();
+  img.gc = {s.collections, s.objects_allocated, s.bytes_allocated, s.objects_freed, s.bytes_freed,  s.live_objects,
+            s.live_bytes,  s.peak_live_bytes,   vm.heap.next_id(),  vm.gc_threshold, vm.heap.bytes_since_collection()};
+  img.output = vm.output;
+  img.result = image_of(vm.result);
+  return img;
+}
+
+void restore_state(VmState& vm, const StateImage& img) {
+  const Program& p = vm.program();
+  // Validate everything that becomes a pointer or an index before touching the VM.
+  if (img.status > static_cast<std::uint32_t>(RunStatus::Failed)) bad("unknown status");
+  if (img.stack.size() > vm.config().limits.max_stack) bad("stack larger than --max-stack");
+  if (img.frames.empty() || img.frames.size() > vm.config().limits.max_depth) bad("frame count out of range");
+  if (img.globals.size() != p.globals.size()) bad("global count differs");
+  std::unordered_map<std::uint64_t, const ObjectImage*> by_id;
+  std::uint64_t last_id = 0;
+  for (const ObjectImage& o : img.objects) {
+    if (o.id <= last_id || o.id >= img.gc.next_id) bad(fmt::format("object id {} out of order", o.id));
+    last_id = o.id;
+    by_id.emplace(o.id, &o);
+    const auto kind = static_cast<ValueType>(o.kind);
+    if (kind == ValueType::String) {
+      if (std::uint64_t{o.first} + o.count > img.bytes.size()) bad("string bytes out of range");
+    } else if (kind == ValueType::Pair || kind == ValueType::Array || kind == ValueType::Closure) {
+      if (std::uint64_t{o.first} + o.count > img.slots.size()) bad("object slots out of range");
+      if (kind == ValueType::Pair && o.count != 2) bad("pair without two slots");
+      if (kind == ValueType::Closure && (o.fn >= p.functions.size() || o.count != p.functions[o.fn].captures.size()))
+        bad("closure of an unknown function");
+    } else {
+      bad(fmt::format("object {} has kind {}", o.id, o.kind));
+    }
+  }
+  auto check_value = [&](const ValueImage& v) {
+    if (v.type >= static_cast<std::uint64_t>(kValueTypeCount)) bad("unknown value type");
+    const auto t = static_cast<ValueType>(v.type);
+    if (t >= ValueType::String) {
+      auto it = by_id.find(static_cast<std::uint64_t>(v.payload));
+      if (it == by_id.end() || it->second->kind != v.type) bad(fmt::format("reference to missing object {}", v.payload));
+    } else if (t == ValueType::Symbol && static_cast<std::uint64_t>(v.payload) >= p.symbols.size()) {
+      bad("unknown symbol");
+    } else if (t == ValueType::Function && static_cast<std::uint64_t>(v.payload) >= p.functions.size()) {
+      bad("unknown function");
+    }
+  };
+  for (const ValueImage& v : img.stack) check_value(v);
+  for (const ValueImage& v : img.globals) check_value(v);
+  for (const ValueImage& v : img.slots) check_value(v);
+  check_value(img.result);
+  for (std::size_t d = 0; d < img.frames.size(); ++d) {
+    const FrameImage& f = img.frames[d];
+    if (f.fn >= p.functions.size()) bad("frame of an unknown function");
+    const Function& fn = p.functions[f.fn];
+    if (f.ip >= fn.code.size()) bad("frame ip out of range");
+    if (f.base > img.stack.size() || f.base + fn.local_count() > img.stack.size() || f.result_slot > f.base)
+      bad("frame outside the stack");
+    if (f.closure != 0) {
+      auto it = by_id.find(f.closure);
+      if (it == by_id.end() || it->second->kind != static_cast<std::uint32_t>(ValueType::Closure) ||
+          it->second->fn != f.fn)
+        bad("frame closure missing");
+    } else if (!fn.captures.empty()) {
+      bad("closure frame without its closure");
+    }
+  }
+  for (const HandlerImage& h : img.handlers) {
+    if (h.frame >= img.frames.size() || h.target >= p.functions[img.frames[h.frame].fn].code.size() ||
+        h.stack_height > img.stack.size())
+      bad("exception handler out of range");
+  }
+
+  // Rebuild the heap with the recorded ids, remembering which constant had which id.
+  std::vector<std::uint64_t> constant_ids(vm.constants.size(), 0);
+  for (std::size_t i = 0; i < vm.constants.size(); ++i)
+    if (vm.constants[i].is_ref()) constant_ids[i] = vm.constants[i].obj->id;
+  vm.heap.reset();
+  std::unordered_map<std::uint64_t, Object*> objects;
+  objects.reserve(img.objects.size());
+  for (const ObjectImage& o : img.objects) {
+    const auto kind = static_cast<ValueType>(o.kind);
+    std::size_t bytes = kind == ValueType::String  ? string_bytes(o.count)
+                        : kind == ValueType::Pair  ? sizeof(PairObj)
+                        : kind == ValueType::Array ? array_bytes(o.count)
+                                                   : closure_bytes(o.count);
+    Object* obj = vm.heap.allocate_restored(kind, bytes, kind == ValueType::Pair ? 0 : o.count, o.id);
+    if (!obj) throw std::bad_alloc();
+    if (kind == ValueType::String) std::memcpy(static_cast<StringObj*>(obj)->chars(), img.bytes.data() + o.first, o.count);
+    if (kind == ValueType::Closure) static_cast<ClosureObj*>(obj)->fn = o.fn;
+    objects.emplace(o.id, obj);
+  }
+  auto value_of = [&](const ValueImage& v) {
+    const auto t = static_cast<ValueType>(v.type);
+    if (t >= ValueType::String) return Value::object(t, objects.at(static_cast<std::uint64_t>(v.payload)));
+    switch (t) {
+      case ValueType::Bool: return Value::boolean(v.payload != 0);
+      case ValueType::Int: return Value::integer(v.payload);
+      case ValueType::Float: {
+        double d;
+        std::memcpy(&d, &v.payload, sizeof d);
+        return Value::number(d);
+      }
+      case ValueType::Symbol: return Value::symbol(static_cast<std::uint32_t>(v.payload));
+      case ValueType::Function: return Value::function(static_cast<std::uint32_t>(v.payload));
+      default: return Value();
+    }
+  };
+  for (const ObjectImage& o : img.objects) {
+    Object* obj = objects.at(o.id);
+    const ValueImage* s = img.slots.data() + o.first;
+    switch (static_cast<ValueType>(o.kind)) {
+      case ValueType::Pair:
+        static_cast<PairObj*>(obj)->car = value_of(s[0]);
+        static_cast<PairObj*>(obj)->cdr = value_of(s[1]);
+        break;
+      case ValueType::Array:
+        for (std::uint32_t i = 0; i < o.count; ++i) static_cast<ArrayObj*>(obj)->items()[i] = value_of(s[i]);
+        break;
+      case ValueType::Closure:
+        for (std::uint32_t i = 0; i < o.count; ++i) static_cast<ClosureObj*>(obj)->captures()[i] = value_of(s[i]);
+        break;
+      default: break;
+    }
+  }
+  for (std::size_t i = 0; i < vm.constants.size(); ++i) {
+    if (!constant_ids[i]) continue;
+    auto it = objects.find(constant_ids[i]);
+    if (it == objects.end()) bad("a string constant is missing from the heap");
+    vm.constants[i] = Value::object(ValueType::String, it->second);
+  }
+
+  for (std::size_t i = 0; i < img.stack.size(); ++i) vm.stack[i] = value_of(img.stack[i]);
+  vm.sp = vm.stack + img.stack.size();
+  for (std::size_t d = 0; d < img.frames.size(); ++d) {
+    const FrameImage& fi = img.frames[d];
+    Frame& f = vm.frames[d];
+    f.id = fi.id;
+    f.fn = fi.fn;
+    f.base = vm.stack + fi.base;
+    f.result_slot = vm.stack + fi.result_slot;
+    f.closure = fi.closure ? static_cast<ClosureObj*>(objects.at(fi.closure)) : nullptr;
+    f.ip = vm.fn_runtime[fi.fn].code + fi.ip;
+  }
+  vm.depth = static_cast<std::uint32_t>(img.frames.size());
+  for (std::size_t g = 0; g < img.globals.size(); ++g) vm.globals[g] = value_of(img.globals[g]);
+  vm.handlers.clear();
+  for (const HandlerImage& h : img.handlers) vm.handlers.push_back({h.frame, h.target, h.stack_height});
+  vm.next_frame_id = img.next_frame_id;
+  vm.step = img.step;
+  vm.status = static_cast<RunStatus>(img.status);
+  vm.output = img.output;
+  vm.result = value_of(img.result);
+  vm.error.reset();
+  vm.temp_roots.clear();
+  GcStats stats;
+  stats.collections = img.gc.collections;
+  stats.objects_allocated = img.gc.objects_allocated;
+  stats.bytes_allocated = img.gc.bytes_allocated;
+  stats.objects_freed = img.gc.objects_freed;
+  stats.bytes_freed = img.gc.bytes_freed;
+  stats.live_objects = img.gc.live_objects;
+  stats.live_bytes = img.gc.live_bytes;
+  stats.peak_live_bytes = img.gc.peak_live_bytes;
+  vm.heap.restore_bookkeeping(img.gc.next_id, img.gc.bytes_since_collection, stats);
+  vm.gc_threshold = img.gc.threshold;
+}
+
+std::uint64_t image_hash(const StateImage& img) {
+  XXH3_state_t* st = XXH3_createState();
+  XXH3_64bits_reset(st);
+  auto put = [&](const void* p, std::size_t n) { XXH3_64bits_update(st, p, n); };
+  auto put_u64 = [&](std::uint64_t v) { put(&v, sizeof v); };
+  // Each part is prefixed by its length, so no two different images share a byte stream.
+  auto put_vec = [&](const auto& v) {
+    put_u64(v.size());
+    if (!v.empty()) put(v.data(), v.size() * sizeof(v[0]));
+  };
+  put_u64(img.step);
+  put_u64(img.status);
+  put_u64(img.next_frame_id);
+  put_vec(img.stack);
+  put_vec(img.frames);
+  put_vec(img.globals);
+  put_vec(img.handlers);
+  put_vec(img.objects);
+  put_vec(img.slots);
+  put_vec(img.bytes);
+  put(&img.gc, sizeof img.gc);
+  put_vec(img.output);
+  put(&img.result, sizeof img.result);
+  const std::uint64_t h = XXH3_64bits_digest(st);
+  XXH3_freeState(st);
+  return h;
+}
+
+}  // namespace pw

@@ -27,6 +27,12 @@ std::string_view error_kind_name(ErrorKind kind) {
   return "UnknownError";
 }
 
+std::optional<ErrorKind> error_kind_from_name(std::string_view name) {
+  for (int k = 0; k < kErrorKindCount; ++k)
+    if (error_kind_name(static_cast<ErrorKind>(k)) == name) return static_cast<ErrorKind>(k);
+  return std::nullopt;
+}
+
 std::string VmError::headline() const { return fmt::format("{}: {}", error_kind_name(kind), message); }
 
 std::string VmError::format() const {

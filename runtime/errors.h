@@ -1,6 +1,7 @@
 // VmError: every runtime failure, with the context a person needs to find its cause.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,7 +27,10 @@ enum class ErrorKind : std::uint8_t {
   HostError,               // the host failed to do what was asked (e.g. stdin unreadable)
 };
 
+inline constexpr int kErrorKindCount = 16;
+
 std::string_view error_kind_name(ErrorKind kind);
+std::optional<ErrorKind> error_kind_from_name(std::string_view name);
 
 struct FrameInfo {
   std::string function;

@@ -45,7 +45,6 @@ RunStatus run_with(VmState& vm, Observer& obs, std::uint64_t max_steps) {
 
   Frame* fp = &vm.top();
   const Instr* ip = fp->ip;
-  const Instr* code = fns[fp->fn].code;
   Value* base = fp->base;
   Value* sp = vm.sp;
 
@@ -60,7 +59,6 @@ RunStatus run_with(VmState& vm, Observer& obs, std::uint64_t max_steps) {
   do {                                         \
     fp = &vm.frames[vm.depth - 1];             \
     ip = fp->ip;                               \
-    code = fns[fp->fn].code;                   \
     base = fp->base;                           \
     sp = vm.sp;                                \
   } while (0)
@@ -113,7 +111,7 @@ RunStatus run_with(VmState& vm, Observer& obs, std::uint64_t max_steps) {
   } while (0)
 #define JUMP_TO(target) \
   do {                  \
-    ip = code + (target); \
+    ip = fp->code + (target); \
     DISPATCH();         \
   } while (0)
 
@@ -257,10 +255,12 @@ dispatch:
   CASE(STR_INDEX)
   CASE(TO_STRING) {
     SAVE();
+    [[maybe_unused]] const std::uint64_t next_id = vm.heap.next_id();
     if (PW_UNLIKELY(!detail::string_op(vm, ip->op))) FAILED();
     sp = vm.sp;
+    // to_string of a string allocates nothing.
     if constexpr (Observer::kEnabled)
-      if (ip->op == Op::STR_CONCAT || ip->op == Op::TO_STRING) obs.on_alloc(vm, sp[-1].obj);
+      if (vm.heap.next_id() != next_id) obs.on_alloc(vm, sp[-1].obj);
     NEXT();
   }
 
@@ -426,12 +426,12 @@ dispatch:
     fp->result_slot = (result);                                                         \
     fp->closure = (closure_ptr);                                                        \
     fp->fn = (fn_index);                                                                \
+    fp->code = callee.code;                                                             \
     fp->id = vm.next_frame_id++;                                                        \
     base = (args);                                                                      \
     for (Value* v = base + callee.arity; v < base + callee.local_count; ++v) *v = Value(); \
     sp = base + callee.local_count;                                                     \
-    code = callee.code;                                                                 \
-    ip = code;                                                                          \
+    ip = callee.code;                                                                   \
     if constexpr (Observer::kEnabled) {                                                 \
       fp->ip = ip;                                                                      \
       vm.sp = sp;                                                                       \
@@ -483,22 +483,19 @@ dispatch:
             vm.config().limits.max_stack);                                               \
     if (PW_UNLIKELY(!vm.handlers.empty() && vm.handlers.back().frame + 1 >= vm.depth))   \
       detail::drop_handlers(vm, vm.depth - 1);                                           \
-    if constexpr (Observer::kEnabled) {                                                  \
-      SAVE();                                                                            \
-      obs.on_return(vm, Value());                                                        \
-    }                                                                                    \
     std::memmove(static_cast<void*>(base), sp - callee.arity, callee.arity * sizeof(Value)); \
     for (Value* v = base + callee.arity; v < base + callee.local_count; ++v) *v = Value(); \
     sp = base + callee.local_count;                                                      \
     fp->closure = (closure_ptr);                                                         \
     fp->fn = (fn_index);                                                                 \
+    fp->code = callee.code;                                                              \
     fp->id = vm.next_frame_id++;                                                         \
-    code = callee.code;                                                                  \
-    ip = code;                                                                           \
+    ip = callee.code;                                                                    \
     if constexpr (Observer::kEnabled) {                                                  \
       fp->ip = ip;                                                                       \
       vm.sp = sp;                                                                        \
-      obs.on_call(vm);                                                                   \
+      vm.step = STEPS_DONE() - 1;                                                        \
+      obs.on_tail_call(vm);                                                              \
     }                                                                                    \
   } while (0)
   CASE(TAIL_CALL_FN) {
@@ -537,7 +534,6 @@ dispatch:
     --fp;
     --vm.depth;
     ip = fp->ip;
-    code = fns[fp->fn].code;
     base = fp->base;
     DISPATCH();
   }

@@ -29,6 +29,8 @@ struct ObserverBase {
   void count_step(const Instr* /*ip*/) {}
   // A frame was pushed (vm.top() is the callee, its arguments are in its locals).
   void on_call(VmState&) {}
+  // The top frame now runs another function in place (a tail call); vm.top() is the callee.
+  void on_tail_call(VmState&) {}
   // The top frame is about to return [result].
   void on_return(VmState&, const Value& /*result*/) {}
   // [value] was thrown at the top frame's ip.

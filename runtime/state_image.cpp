@@ -216,6 +216,7 @@ void restore_state(VmState& vm, const StateImage& img) {
     Frame& f = vm.frames[d];
     f.id = fi.id;
     f.fn = fi.fn;
+    f.code = vm.fn_runtime[fi.fn].code;
     f.base = vm.stack + fi.base;
     f.result_slot = vm.stack + fi.result_slot;
     f.closure = fi.closure ? static_cast<ClosureObj*>(objects.at(fi.closure)) : nullptr;

@@ -72,6 +72,7 @@ VmState::VmState(std::shared_ptr<const Program> program, VmConfig config, Host* 
   f.result_slot = stack;
   f.closure = nullptr;
   f.fn = p.entry;
+  f.code = entry.code;
   f.id = next_frame_id++;
   depth = 1;
   sp = stack + entry.local_count;

@@ -43,6 +43,7 @@ struct Frame {
   Value* base;           // its first local
   Value* result_slot;    // where its result goes when it returns
   ClosureObj* closure;   // the running closure, or nullptr for a plain function
+  const Instr* code;     // the function's first instruction: jump targets are relative to it
   std::uint32_t fn;      // function index
   std::uint32_t unused;
   std::uint64_t id;      // 1, 2, 3... per call, reproducible

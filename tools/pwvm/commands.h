@@ -9,6 +9,7 @@ namespace pwvm {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitVmError = 1;
 inline constexpr int kExitBadInput = 2;
+inline constexpr int kExitTraceError = 3;  // the trace could not be written
 
 void add_run_command(CLI::App& app, int& exit_code);
 void add_check_command(CLI::App& app, int& exit_code);

@@ -8,6 +8,8 @@
 #include "cli_support.h"
 #include "commands.h"
 #include "interpreter.h"
+#include "recorder.h"
+#include "trace_writer.h"
 #include "state_dump.h"
 #include "vm.h"
 
@@ -30,6 +32,9 @@ struct RunOptions {
   std::optional<std::uint64_t> stop_at;
   std::string dump_state;
   std::vector<std::string> args;
+  std::string record;             // --record FILE
+  std::string record_on_failure;  // --record-on-failure FILE
+  std::optional<std::uint64_t> snapshot_interval;
 };
 
 bool write_dump(const std::string& where, const std::string& text) {
@@ -115,17 +120,48 @@ int run_program(const RunOptions& o) {
     report("not enough memory for the requested --max-stack / --max-depth");
     return kExitBadInput;
   }
+  const std::string trace_path = !o.record.empty() ? o.record : o.record_on_failure;
+  pw::trace::RecordResult recorded;
   const auto start = std::chrono::steady_clock::now();
-  pw::run(*vm, o.stop_at ? *o.stop_at : pw::kRunForever);
+  if (trace_path.empty()) {
+    pw::run(*vm, o.stop_at ? *o.stop_at : pw::kRunForever);
+  } else {
+    pw::trace::RecordOptions ro;
+    ro.path = trace_path;
+    if (o.snapshot_interval) ro.snapshot_interval = *o.snapshot_interval;
+    ro.stop_at = o.stop_at;
+    ro.recorder_name = "pwvm 0.1.0";
+    ro.args = o.args;
+    try {
+      recorded = pw::trace::record_run(*vm, ro);
+    } catch (const pw::trace::TraceWriteError& e) {
+      report(e.what());
+      return kExitTraceError;
+    }
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fflush(stdout);
+  if (!recorded.write_error.empty()) {
+    report(fmt::format("{} (the run was stopped at step {})", recorded.write_error, vm->step));
+    return kExitTraceError;
+  }
+  // --record-on-failure keeps the trace only for a run that ended in a VmError.
+  if (!o.record_on_failure.empty() && vm->status != pw::RunStatus::Failed) std::remove(trace_path.c_str());
 
   int code = kExitOk;
   if (vm->status == pw::RunStatus::Failed) {
     std::fputs(vm->error->format().c_str(), stderr);
     code = kExitVmError;
   }
-  if (o.stats) print_stats(*vm, seconds);
+  if (o.stats) {
+    print_stats(*vm, seconds);
+    if (!trace_path.empty() && (o.record_on_failure.empty() || vm->status == pw::RunStatus::Failed))
+      std::fputs(fmt::format("trace:             {} ({} bytes, {} chunks, {} snapshots, {} events, {:.3f} bytes/step)\n",
+                             trace_path, recorded.file_bytes, recorded.chunks, recorded.snapshots, recorded.events,
+                             vm->step ? double(recorded.file_bytes) / double(vm->step) : 0.0)
+                     .c_str(),
+                 stderr);
+  }
   if (!o.dump_state.empty() && !write_dump(o.dump_state, pw::dump_state(*vm))) return kExitBadInput;
   return code;
 }
@@ -174,6 +210,13 @@ void add_run_command(CLI::App& app, int& exit_code) {
           },
           "STEP"));
   cmd->add_option("--dump-state", o->dump_state, "Write the final (or --stop-at) state as canonical JSON; - for stdout");
+  auto* record = cmd->add_option("--record", o->record, "Record the run to this trace file (.pwtrace)");
+  auto* on_failure = cmd->add_option("--record-on-failure", o->record_on_failure,
+                                     "Record the run, but keep the trace only if it ends in a runtime error");
+  record->excludes(on_failure);
+  cmd->add_option("--snapshot-interval", o->snapshot_interval,
+                  "Steps between snapshots in the trace (default 5000000)")
+      ->check(positive_integer());
   cmd->add_option("args", o->args, "Program arguments (after --), read with host args");
   cmd->callback([o, &exit_code] { exit_code = run_program(*o); });
 }

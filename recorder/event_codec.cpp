@@ -1,0 +1,228 @@
+// Event encoding helpers that are not on the hot path, and the decoder.
+#include "event_codec.h"
+
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+namespace pw::trace {
+namespace {
+
+constexpr std::array<std::string_view, kEventKindCount> kNames = {"call",  "return", "tailcall", "alloc", "gc",
+                                                                   "throw", "catch",  "host",     "output"};
+
+class Cursor {
+ public:
+  explicit Cursor(std::string_view b) : b_(b) {}
+  bool done() const { return pos_ >= b_.size(); }
+  std::size_t pos() const { return pos_; }
+  std::uint64_t varint() {
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= b_.size()) fail("a varint runs past the end");
+      const auto byte = static_cast<std::uint8_t>(b_[pos_++]);
+      v |= std::uint64_t{byte & 0x7Fu} << shift;
+      if (!(byte & 0x80)) return v;
+    }
+    fail("a varint is longer than 10 bytes");
+  }
+  std::uint32_t u32() {
+    const std::uint64_t v = varint();
+    if (v > UINT32_MAX) fail("a 32-bit field is out of range");
+    return static_cast<std::uint32_t>(v);
+  }
+  std::uint8_t byte() {
+    if (pos_ >= b_.size()) fail("an event runs past the end");
+    return static_cast<std::uint8_t>(b_[pos_++]);
+  }
+  std::string text() {
+    const std::uint64_t n = varint();
+    if (n > b_.size() - pos_) fail("a string runs past the end");
+    std::string s(b_.substr(pos_, n));
+    pos_ += n;
+    return s;
+  }
+  [[noreturn]] void fail(const char* what) const {
+    throw EventDecodeError(fmt::format("malformed event data at byte {}: {}", pos_, what));
+  }
+
+ private:
+  std::string_view b_;
+  std::size_t pos_ = 0;
+};
+
+std::uint64_t zigzag(std::int64_t v) { return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63); }
+std::int64_t unzigzag(std::uint64_t v) { return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1); }
+
+}  // namespace
+
+std::string_view event_kind_name(EventKind kind) { return kNames[static_cast<std::size_t>(kind)]; }
+
+std::optional<EventKind> event_kind_from_name(std::string_view name) {
+  for (std::size_t i = 0; i < kNames.size(); ++i)
+    if (kNames[i] == name) return static_cast<EventKind>(i);
+  return std::nullopt;
+}
+
+void EventEncoder::put_byte(char c) {
+  if (len_ == buf_.size()) buf_.resize(buf_.size() * 2);
+  buf_[len_++] = c;
+}
+
+void EventEncoder::put_varint(std::uint64_t v) {
+  if (buf_.size() - len_ < 10) buf_.resize(buf_.size() * 2);
+  len_ = static_cast<std::size_t>(varint(buf_.data() + len_, v) - buf_.data());
+}
+
+void EventEncoder::put_text(std::string_view s) {
+  put_varint(s.size());
+  if (buf_.size() - len_ < s.size()) buf_.resize(std::max(buf_.size() * 2, len_ + s.size()));
+  std::copy(s.begin(), s.end(), buf_.begin() + static_cast<std::ptrdiff_t>(len_));
+  len_ += s.size();
+}
+
+void EventEncoder::gc(std::uint64_t step, std::uint8_t trigger, std::uint64_t objects_before,
+                      std::uint64_t bytes_before, std::uint64_t objects_after, std::uint64_t bytes_after,
+                      std::uint64_t pause_ns) {
+  len_ = static_cast<std::size_t>(header(step, EventKind::Gc) - buf_.data());
+  put_byte(static_cast<char>(trigger));
+  put_varint(objects_before);
+  put_varint(bytes_before);
+  put_varint(objects_after);
+  put_varint(bytes_after);
+  put_varint(pause_ns);
+}
+
+void EventEncoder::thrown(std::uint64_t step, std::uint32_t fn, std::uint32_t ip, std::uint8_t type) {
+  len_ = static_cast<std::size_t>(header(step, EventKind::Throw) - buf_.data());
+  put_varint(fn);
+  put_varint(ip);
+  put_byte(static_cast<char>(type));
+}
+
+void EventEncoder::caught(std::uint64_t step, std::uint32_t fn, std::uint32_t ip, std::uint32_t depth) {
+  len_ = static_cast<std::size_t>(header(step, EventKind::Catch) - buf_.data());
+  put_varint(fn);
+  put_varint(ip);
+  put_varint(depth);
+}
+
+void EventEncoder::host_nil(std::uint64_t step, std::uint8_t host_fn) {
+  len_ = static_cast<std::size_t>(header(step, EventKind::Host) - buf_.data());
+  put_byte(static_cast<char>(host_fn));
+  put_byte(static_cast<char>(HostResultTag::Nil));
+}
+
+void EventEncoder::host_int(std::uint64_t step, std::uint8_t host_fn, std::int64_t value) {
+  len_ = static_cast<std::size_t>(header(step, EventKind::Host) - buf_.data());
+  put_byte(static_cast<char>(host_fn));
+  put_byte(static_cast<char>(HostResultTag::Int));
+  put_varint(zigzag(value));
+}
+
+void EventEncoder::host_string(std::uint64_t step, std::uint8_t host_fn, std::string_view value) {
+  len_ = static_cast<std::size_t>(header(step, EventKind::Host) - buf_.data());
+  put_byte(static_cast<char>(host_fn));
+  put_byte(static_cast<char>(HostResultTag::String));
+  put_text(value);
+}
+
+void EventEncoder::host_strings(std::uint64_t step, std::uint8_t host_fn, const std::vector<std::string_view>& values) {
+  len_ = static_cast<std::size_t>(header(step, EventKind::Host) - buf_.data());
+  put_byte(static_cast<char>(host_fn));
+  put_byte(static_cast<char>(HostResultTag::StringList));
+  put_varint(values.size());
+  for (std::string_view v : values) put_text(v);
+}
+
+void EventEncoder::output(std::uint64_t step, std::string_view s) {
+  len_ = static_cast<std::size_t>(header(step, EventKind::Output) - buf_.data());
+  put_text(s);
+}
+
+std::vector<Event> decode_events(std::string_view bytes, std::uint64_t from_step, std::uint64_t to_step,
+                                 std::uint32_t start_depth, std::uint64_t first_alloc_id) {
+  std::vector<Event> out;
+  Cursor c(bytes);
+  std::uint64_t step = from_step;
+  std::uint32_t depth = start_depth;
+  std::uint64_t next_id = first_alloc_id;
+  while (!c.done()) {
+    Event e;
+    const std::uint64_t head = c.varint();
+    const std::uint64_t kind = head & 0xF;
+    const std::uint64_t delta = head >> 4;
+    if (kind >= static_cast<std::uint64_t>(kEventKindCount)) c.fail("unknown event kind");
+    if (delta >= to_step - step) c.fail("an event's step is past the chunk's end");
+    step += delta;
+    e.kind = static_cast<EventKind>(kind);
+    e.step = step;
+    switch (e.kind) {
+      case EventKind::Call:
+        e.fn = c.u32();
+        e.depth = ++depth;
+        break;
+      case EventKind::Return:
+        if (depth == 0) c.fail("a return with no frame to leave");
+        e.depth = --depth;
+        break;
+      case EventKind::TailCall:
+        e.fn = c.u32();
+        e.depth = depth;
+        break;
+      case EventKind::Alloc:
+        e.type = c.byte();
+        e.bytes = c.varint();
+        e.fn = c.u32();
+        e.ip = c.u32();
+        e.id = next_id++;
+        e.depth = depth;
+        break;
+      case EventKind::Gc:
+        e.type = c.byte();
+        e.objects_before = c.varint();
+        e.bytes_before = c.varint();
+        e.objects_after = c.varint();
+        e.bytes_after = c.varint();
+        e.pause_ns = c.varint();
+        e.depth = depth;
+        break;
+      case EventKind::Throw:
+        e.fn = c.u32();
+        e.ip = c.u32();
+        e.type = c.byte();
+        e.depth = depth;
+        break;
+      case EventKind::Catch:
+        e.fn = c.u32();
+        e.ip = c.u32();
+        e.depth = c.u32();
+        depth = e.depth;
+        break;
+      case EventKind::Host: {
+        e.type = c.byte();
+        const std::uint8_t tag = c.byte();
+        if (tag > static_cast<std::uint8_t>(HostResultTag::StringList)) c.fail("unknown host result tag");
+        e.result_tag = static_cast<HostResultTag>(tag);
+        if (e.result_tag == HostResultTag::Int) e.result_int = unzigzag(c.varint());
+        else if (e.result_tag == HostResultTag::String) e.result_strings.push_back(c.text());
+        else if (e.result_tag == HostResultTag::StringList) {
+          const std::uint64_t n = c.varint();
+          if (n > bytes.size()) c.fail("a string list is longer than the chunk");
+          for (std::uint64_t i = 0; i < n; ++i) e.result_strings.push_back(c.text());
+        }
+        e.depth = depth;
+        break;
+      }
+      case EventKind::Output:
+        e.result_strings.push_back(c.text());
+        e.depth = depth;
+        break;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace pw::trace

@@ -1,0 +1,132 @@
+// Trace events: the compact encoding inside an EventChunk (documented in trace.capnp), with
+// the encoder the recorder uses on the hot path and the decoder readers use.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pw::trace {
+
+enum class EventKind : std::uint8_t {
+  Call = 0,
+  Return = 1,
+  TailCall = 2,
+  Alloc = 3,
+  Gc = 4,
+  Throw = 5,
+  Catch = 6,
+  Host = 7,
+  Output = 8,
+};
+inline constexpr int kEventKindCount = 9;
+std::string_view event_kind_name(EventKind kind);
+std::optional<EventKind> event_kind_from_name(std::string_view name);
+
+enum class HostResultTag : std::uint8_t { Nil = 0, Int = 1, String = 2, StringList = 3 };
+
+// One decoded event. Which fields mean something depends on kind (see trace.capnp).
+struct Event {
+  EventKind kind = EventKind::Call;
+  std::uint64_t step = 0;
+  std::uint32_t fn = 0;      // call, tailcall, alloc (site), throw (site), catch (handler)
+  std::uint32_t ip = 0;      // alloc, throw, catch
+  std::uint32_t depth = 0;   // call depth after the event (tracked while decoding; catch: recorded)
+  std::uint8_t type = 0;     // alloc: object kind; throw: value type; gc: trigger; host: HostFn
+  std::uint64_t id = 0;      // alloc: object id
+  std::uint64_t bytes = 0;   // alloc: size
+  std::uint64_t objects_before = 0, bytes_before = 0, objects_after = 0, bytes_after = 0, pause_ns = 0;  // gc
+  HostResultTag result_tag = HostResultTag::Nil;  // host
+  std::int64_t result_int = 0;                   // host
+  std::vector<std::string> result_strings;       // host: one string, or the list; output: the bytes
+  friend bool operator==(const Event&, const Event&) = default;
+};
+
+class EventDecodeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Appends events to a byte buffer. Steps must not decrease.
+class EventEncoder {
+ public:
+  explicit EventEncoder(std::uint64_t from_step = 0) : last_step_(from_step) { buf_.resize(kInitialBytes); }
+  void reset(std::uint64_t from_step) {
+    len_ = 0;
+    count_ = 0;
+    last_step_ = from_step;
+  }
+  // The hot events (calls, returns, allocations) write straight into the buffer after one
+  // room check; a header plus three varints never needs more than kEventRoom bytes.
+  void call(std::uint64_t step, std::uint32_t fn) {
+    char* p = header(step, EventKind::Call);
+    p = varint(p, fn);
+    len_ = static_cast<std::size_t>(p - buf_.data());
+  }
+  void ret(std::uint64_t step) { len_ = static_cast<std::size_t>(header(step, EventKind::Return) - buf_.data()); }
+  void tail_call(std::uint64_t step, std::uint32_t fn) {
+    char* p = header(step, EventKind::TailCall);
+    p = varint(p, fn);
+    len_ = static_cast<std::size_t>(p - buf_.data());
+  }
+  void alloc(std::uint64_t step, std::uint8_t kind, std::uint64_t bytes, std::uint32_t fn, std::uint32_t ip) {
+    char* p = header(step, EventKind::Alloc);
+    *p++ = static_cast<char>(kind);
+    p = varint(p, bytes);
+    p = varint(p, fn);
+    p = varint(p, ip);
+    len_ = static_cast<std::size_t>(p - buf_.data());
+  }
+  void gc(std::uint64_t step, std::uint8_t trigger, std::uint64_t objects_before, std::uint64_t bytes_before,
+          std::uint64_t objects_after, std::uint64_t bytes_after, std::uint64_t pause_ns);
+  void thrown(std::uint64_t step, std::uint32_t fn, std::uint32_t ip, std::uint8_t type);
+  void caught(std::uint64_t step, std::uint32_t fn, std::uint32_t ip, std::uint32_t depth);
+  void host_nil(std::uint64_t step, std::uint8_t host_fn);
+  void host_int(std::uint64_t step, std::uint8_t host_fn, std::int64_t value);
+  void host_string(std::uint64_t step, std::uint8_t host_fn, std::string_view value);
+  void host_strings(std::uint64_t step, std::uint8_t host_fn, const std::vector<std::string_view>& values);
+  void output(std::uint64_t step, std::string_view text);
+
+  std::string_view bytes() const { return {buf_.data(), len_}; }
+  std::uint32_t count() const { return count_; }
+  std::uint64_t last_step() const { return last_step_; }
+
+ private:
+  static constexpr std::size_t kInitialBytes = 1 << 16;
+  static constexpr std::size_t kEventRoom = 48;
+
+  // Makes room for one event and writes its header; returns where its fields go.
+  char* header(std::uint64_t step, EventKind kind) {
+    if (buf_.size() - len_ < kEventRoom) buf_.resize(buf_.size() * 2);
+    char* p = varint(buf_.data() + len_, ((step - last_step_) << 4) | static_cast<std::uint64_t>(kind));
+    last_step_ = step;
+    ++count_;
+    return p;
+  }
+  static char* varint(char* p, std::uint64_t v) {
+    while (v >= 0x80) {
+      *p++ = static_cast<char>(v | 0x80);
+      v >>= 7;
+    }
+    *p++ = static_cast<char>(v);
+    return p;
+  }
+  // For the rare events with variable-length fields.
+  void put_byte(char c);
+  void put_varint(std::uint64_t v);
+  void put_text(std::string_view s);
+
+  std::vector<char> buf_;
+  std::size_t len_ = 0;
+  std::uint32_t count_ = 0;
+  std::uint64_t last_step_;
+};
+
+// Decodes a chunk's events. [from_step], [start_depth] and [first_alloc_id] come from the
+// chunk; [to_step] bounds every step. Throws EventDecodeError on malformed input.
+std::vector<Event> decode_events(std::string_view bytes, std::uint64_t from_step, std::uint64_t to_step,
+                                 std::uint32_t start_depth, std::uint64_t first_alloc_id);
+
+}  // namespace pw::trace

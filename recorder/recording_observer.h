@@ -1,0 +1,72 @@
+// The recorder's observer: counts every executed instruction by its flat index and encodes
+// every event. It flushes nothing and never pauses: the driver (recorder.cpp) runs the
+// interpreter in slices and writes a chunk between them.
+#pragma once
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "event_codec.h"
+#include "gc.h"
+#include "object.h"
+#include "observer.h"
+
+namespace pw::trace {
+
+class RecordingObserver : public ObserverBase {
+ public:
+  static constexpr bool kStepHook = false;
+  static constexpr bool kCountsSteps = true;
+
+  explicit RecordingObserver(const VmState& vm)
+      : counts_(vm.code.size(), 0),
+        // Instructions and counters are both 8 bytes, so a counter sits at a fixed byte
+        // distance from its instruction: counting is one add, with one value to keep.
+        count_delta_(reinterpret_cast<std::uintptr_t>(counts_.data()) - reinterpret_cast<std::uintptr_t>(vm.code.data())),
+        seen_collections_(vm.heap.stats().collections),
+        next_id_(vm.heap.next_id()),
+        output_size_(vm.output.size()) {}
+
+  void count_step(const Instr* ip) {
+    static_assert(sizeof(Instr) == sizeof(std::uint64_t));
+    ++*reinterpret_cast<std::uint64_t*>(reinterpret_cast<std::uintptr_t>(ip) + count_delta_);
+  }
+
+  void on_call(VmState& vm) { events.call(vm.step, vm.top().fn); }
+  void on_tail_call(VmState& vm) { events.tail_call(vm.step, vm.top().fn); }
+  void on_return(VmState& vm, const Value&) { events.ret(vm.step); }
+  void on_alloc(VmState& vm, const Object* o) {
+    if (vm.heap.stats().collections != seen_collections_) log_collection(vm);
+    const Frame& f = vm.top();
+    events.alloc(vm.step, static_cast<std::uint8_t>(o->kind), Heap::object_bytes(o), f.fn, vm.ip_index(f));
+    next_id_ = o->id + 1;
+  }
+  void on_throw(VmState& vm, const Value& v) {
+    const Frame& f = vm.top();
+    events.thrown(vm.step, f.fn, vm.ip_index(f), static_cast<std::uint8_t>(v.type));
+  }
+  void on_catch(VmState& vm, const Value&) {
+    const Frame& f = vm.top();
+    events.caught(vm.step, f.fn, vm.ip_index(f), vm.depth);
+  }
+  void on_host(VmState& vm, HostFn fn, const Value& result);
+
+  // The profile since the last take: (flat instruction index, count) for non-zero counts.
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> take_profile();
+  std::uint64_t next_alloc_id() const { return next_id_; }
+
+  EventEncoder events;
+
+ private:
+  void log_collection(VmState& vm);
+  // Objects a host call allocated (it has no on_alloc of its own): the heap's newest.
+  void log_host_allocations(VmState& vm);
+
+  std::vector<std::uint64_t> counts_;
+  std::uintptr_t count_delta_;
+  std::uint64_t seen_collections_;
+  std::uint64_t next_id_;
+  std::size_t output_size_;
+};
+
+}  // namespace pw::trace

@@ -1,0 +1,31 @@
+// Converting the runtime's structures to and from their trace.capnp form. Shared by the
+// writer and the reader so the two cannot drift apart. Readers treat input as untrusted:
+// every read_* checks sizes and indices and throws TraceFormatError.
+#pragma once
+#include <stdexcept>
+
+#include "errors.h"
+#include "program.h"
+#include "state_image.h"
+#include "trace.capnp.h"
+
+namespace pw::trace {
+
+class TraceFormatError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+void write_program(Program::Builder out, const pw::Program& program, std::uint64_t hash);
+// The program as recorded, assembled structures only; the caller verifies it.
+pw::Program read_program(Program::Reader in);
+// The program hash recorded in headers: XXH3-64 of its disassembly.
+std::uint64_t program_hash(const pw::Program& program);
+
+void write_snapshot(Snapshot::Builder out, const StateImage& image, std::uint64_t hash);
+StateImage read_snapshot_image(Snapshot::Reader in);
+
+void write_error(Error::Builder out, const VmError& error);
+VmError read_error(Error::Reader in);
+
+}  // namespace pw::trace

@@ -1,0 +1,90 @@
+// TraceWriter: appends framed, compressed records to a trace file. Messages are serialised
+// on the caller's thread; compression and writing happen on a writer thread, so recording
+// costs the interpreter only the serialisation. Frames reach the file whole and in order,
+// so a process killed at any moment leaves a file readable up to its last complete frame.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <capnp/message.h>
+
+#include "frame_format.h"
+
+namespace pw::trace {
+
+class TraceWriteError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What the index needs to know of a record.
+struct RecordMeta {
+  RecordKind kind = RecordKind::EventChunk;
+  std::uint64_t from_step = 0;  // chunks: first step; snapshots: the step
+  std::uint64_t to_step = 0;    // chunks
+  std::uint32_t event_count = 0;
+  std::uint64_t hash = 0;       // snapshots
+};
+
+struct WrittenRecord {
+  RecordMeta meta;
+  std::uint64_t offset = 0;  // of the frame header
+};
+
+class TraceWriter {
+ public:
+  // Creates (or truncates) [path] and writes the file magic. Throws TraceWriteError.
+  explicit TraceWriter(std::string path, int compression_level = 3);
+  TraceWriter(const TraceWriter&) = delete;
+  TraceWriter& operator=(const TraceWriter&) = delete;
+  // Stops the writer thread after what is queued is written; without finish() the file has
+  // no index, like a file whose writer was killed.
+  ~TraceWriter();
+
+  // Queues [message] as a record. Blocks while too much is queued. Never throws for write
+  // errors: they are reported by failed()/error(), and later records are dropped.
+  void append(const RecordMeta& meta, capnp::MessageBuilder& message);
+  // Waits for the queue to drain, writes the Index and the trailer, and closes the file.
+  // Throws TraceWriteError if any write failed.
+  void finish();
+
+  bool failed() const;
+  std::string error() const;
+  const std::string& path() const { return path_; }
+  std::uint64_t file_bytes() const;          // written so far
+  std::uint64_t uncompressed_bytes() const;  // serialised messages so far
+
+ private:
+  struct Job {
+    RecordMeta meta;
+    kj::Array<capnp::word> words;
+  };
+  void run();
+  void write_all(const void* data, std::size_t n);
+  void write_frame(const Job& job);
+
+  std::string path_;
+  int fd_ = -1;
+  int level_;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::condition_variable work_ready_;
+  std::condition_variable room_ready_;
+  std::deque<Job> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool stopping_ = false;
+  bool busy_ = false;
+  std::string error_;
+  std::atomic<std::uint64_t> offset_ = 0;  // advanced by the writer thread only
+  std::uint64_t uncompressed_ = 0;
+  std::vector<WrittenRecord> written_;
+};
+
+}  // namespace pw::trace

@@ -1,0 +1,132 @@
+// TraceReader: opens a trace file as untrusted input. It checks the magic, the framing and
+// every checksum, reads Cap'n Proto with traversal limits, and reports damage precisely
+// (which frame, which byte offset). A file without its index (the writer was killed) is
+// indexed by scanning, up to its last complete frame.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "errors.h"
+#include "event_codec.h"
+#include "frame_format.h"
+#include "program.h"
+#include "state_image.h"
+#include "vm.h"
+
+namespace pw::trace {
+
+class TraceReadError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct TraceHeader {
+  std::uint16_t format_major = 0;
+  std::uint16_t format_minor = 0;
+  std::string recorder;
+  std::shared_ptr<const pw::Program> program;  // verified
+  std::uint64_t program_hash = 0;
+  pw::VmConfig config;  // limits, GC settings and capabilities of the run
+  std::vector<std::string> args;
+  std::int64_t start_time_unix_ns = 0;
+  std::string host_name;
+  std::string host_system;
+  std::uint64_t snapshot_interval = 0;
+  std::uint64_t chunk_steps = 0;
+  std::uint64_t first_dynamic_id = 0;
+};
+
+struct ChunkInfo {
+  std::uint64_t from_step = 0;
+  std::uint64_t to_step = 0;
+  std::uint64_t offset = 0;
+  std::uint32_t event_count = 0;
+};
+
+struct SnapshotInfo {
+  std::uint64_t step = 0;
+  std::uint64_t offset = 0;
+  std::uint64_t hash = 0;
+};
+
+struct TraceOutcome {
+  enum class Status { Halted, Failed, Stopped } status = Status::Stopped;
+  std::uint64_t steps = 0;
+  std::string result;
+  std::optional<VmError> error;
+  std::uint64_t final_hash = 0;
+  std::uint64_t output_bytes = 0;
+};
+
+struct ChunkData {
+  ChunkInfo info;
+  std::uint32_t index = 0;
+  std::uint32_t start_depth = 0;
+  std::uint64_t first_alloc_id = 0;
+  std::uint64_t output_bytes = 0;
+  std::vector<Event> events;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> profile;  // flat instruction index, count
+};
+
+struct SnapshotData {
+  SnapshotInfo info;
+  StateImage image;
+};
+
+class TraceReader {
+ public:
+  // Throws TraceReadError when the file is not a trace, is of a newer major format, or its
+  // header is damaged. Damage after the header is not an error here: the trace is read up
+  // to its last good frame and damage() says what was lost.
+  explicit TraceReader(const std::string& path);
+  ~TraceReader();
+  TraceReader(const TraceReader&) = delete;
+  TraceReader& operator=(const TraceReader&) = delete;
+
+  const TraceHeader& header() const { return header_; }
+  const std::vector<ChunkInfo>& chunks() const { return chunks_; }
+  const std::vector<SnapshotInfo>& snapshots() const { return snapshots_; }
+  const std::optional<TraceOutcome>& outcome() const { return outcome_; }
+  // True when the file ended with its index and trailer as written.
+  bool complete() const { return complete_; }
+  // Empty, or one line naming the frame and offset where reading stopped and why.
+  const std::string& damage() const { return damage_; }
+  // Steps the trace covers: the outcome's, or the end of the last readable chunk.
+  std::uint64_t steps() const;
+
+  ChunkData read_chunk(std::size_t i) const;
+  SnapshotData read_snapshot(std::size_t i) const;
+
+  std::uint64_t file_bytes() const { return file_bytes_; }
+  // Sum of the frames' decompressed payloads (frames read so far, or all when indexed by scan).
+  std::uint64_t uncompressed_bytes() const;
+  std::size_t frame_count() const { return frame_count_; }
+
+ private:
+  struct Frame;
+  Frame read_frame(std::uint64_t offset, std::size_t number) const;
+  void read_header();
+  bool read_index_from_trailer();
+  void scan();
+  void read_outcome(std::uint64_t offset, std::size_t number);
+
+  std::string path_;
+  int fd_ = -1;
+  std::uint64_t file_bytes_ = 0;
+  TraceHeader header_;
+  std::vector<ChunkInfo> chunks_;
+  std::vector<SnapshotInfo> snapshots_;
+  std::optional<TraceOutcome> outcome_;
+  bool complete_ = false;
+  std::string damage_;
+  std::size_t frame_count_ = 0;
+  std::uint64_t header_end_ = 0;
+  mutable std::uint64_t uncompressed_ = 0;
+  mutable bool uncompressed_known_ = false;
+};
+
+}  // namespace pw::trace

@@ -1,0 +1,14 @@
+// pwreplay's subcommands. Each registers itself on the app and leaves its exit code in
+// [exit_code].
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace pwreplay {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitBadInput = 2;  // unreadable, corrupt or foreign trace, bad flag
+
+void add_info_command(CLI::App& app, int& exit_code);
+void add_events_command(CLI::App& app, int& exit_code);
+
+}  // namespace pwreplay

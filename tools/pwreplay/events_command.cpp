@@ -1,0 +1,74 @@
+// pwreplay events: the recorded events, one per line, filtered by step range and kind.
+#include <cstdio>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "trace_reader.h"
+#include "trace_text.h"
+
+namespace pwreplay {
+namespace {
+
+struct Options {
+  std::string trace;
+  std::uint64_t from = 0;
+  std::uint64_t to = UINT64_MAX;
+  std::vector<std::string> kinds;
+  bool json = false;
+};
+
+int run_events(const Options& o) {
+  std::set<pw::trace::EventKind> wanted;
+  for (const std::string& k : o.kinds) {
+    const auto kind = pw::trace::event_kind_from_name(k);
+    if (!kind) {
+      report(fmt::format("--kind: unknown event kind '{}' (call, return, tailcall, alloc, gc, throw, catch, host, output)", k));
+      return kExitBadInput;
+    }
+    wanted.insert(*kind);
+  }
+  try {
+    pw::trace::TraceReader reader(o.trace);
+    const pw::Program& program = *reader.header().program;
+    std::string line;
+    for (std::size_t i = 0; i < reader.chunks().size(); ++i) {
+      const auto& info = reader.chunks()[i];
+      if (info.to_step <= o.from || info.from_step > o.to) continue;
+      for (const auto& e : reader.read_chunk(i).events) {
+        if (e.step < o.from || e.step > o.to) continue;
+        if (!wanted.empty() && !wanted.count(e.kind)) continue;
+        line = o.json ? event_json(program, e).dump() : event_text(program, e);
+        line += '\n';
+        std::fwrite(line.data(), 1, line.size(), stdout);
+      }
+    }
+    if (!reader.damage().empty()) {
+      std::fflush(stdout);
+      report(fmt::format("the trace is damaged, events after it are missing: {}", reader.damage()));
+      return kExitBadInput;
+    }
+    return kExitOk;
+  } catch (const pw::trace::TraceReadError& e) {
+    std::fflush(stdout);
+    report(e.what());
+    return kExitBadInput;
+  }
+}
+
+}  // namespace
+
+void add_events_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("events", "List the recorded events, one per line");
+  cmd->add_option("trace", o->trace, "Trace file (.pwtrace)")->required();
+  cmd->add_option("--from", o->from, "First step to show");
+  cmd->add_option("--to", o->to, "Last step to show");
+  cmd->add_option("--kind", o->kinds, "Only these kinds: call return tailcall alloc gc throw catch host output")
+      ->take_all();
+  cmd->add_flag("--json", o->json, "One JSON object per line");
+  cmd->callback([o, &exit_code] { exit_code = run_events(*o); });
+}
+
+}  // namespace pwreplay

@@ -1,0 +1,129 @@
+// pwreplay info: what a trace holds, for people (text) or programs (--json).
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "trace_reader.h"
+#include "trace_text.h"
+
+namespace pwreplay {
+namespace {
+
+struct Options {
+  std::string trace;
+  bool json = false;
+};
+
+std::string utc_time(std::int64_t unix_ns) {
+  const std::time_t t = static_cast<std::time_t>(unix_ns / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
+}
+
+int run_info(const Options& o) {
+  try {
+    pw::trace::TraceReader reader(o.trace);
+    const auto& h = reader.header();
+    std::array<std::uint64_t, pw::trace::kEventKindCount> by_kind{};
+    std::uint64_t events = 0;
+    std::string damage = reader.damage();
+    for (std::size_t i = 0; i < reader.chunks().size(); ++i) {
+      try {
+        for (const auto& e : reader.read_chunk(i).events) {
+          ++by_kind[static_cast<std::size_t>(e.kind)];
+          ++events;
+        }
+      } catch (const pw::trace::TraceReadError& e) {
+        if (damage.empty()) damage = e.what();
+        break;
+      }
+    }
+    const std::uint64_t steps = reader.steps();
+    const std::uint64_t file = reader.file_bytes();
+    const std::uint64_t raw = reader.uncompressed_bytes();
+    const double ratio = file ? double(raw) / double(file) : 0.0;
+    const double per_step = steps ? double(file) / double(steps) : 0.0;
+
+    if (o.json) {
+      nlohmann::json j;
+      j["trace"] = o.trace;
+      j["format"] = {{"major", h.format_major}, {"minor", h.format_minor}};
+      j["recorder"] = h.recorder;
+      j["program"] = {{"name", h.program->source_name}, {"hash", fmt::format("{:016x}", h.program_hash)}};
+      j["start_time_unix_ns"] = h.start_time_unix_ns;
+      j["host"] = {{"name", h.host_name}, {"system", h.host_system}};
+      j["capabilities"] = pw::capabilities_to_string(h.config.capabilities);
+      j["args"] = h.args;
+      j["steps"] = steps;
+      j["outcome"] = reader.outcome() ? outcome_json(*reader.outcome()) : nlohmann::json(nullptr);
+      j["snapshots"] = reader.snapshots().size();
+      j["snapshot_interval"] = h.snapshot_interval;
+      j["chunks"] = reader.chunks().size();
+      nlohmann::json kinds = nlohmann::json::object();
+      for (int k = 0; k < pw::trace::kEventKindCount; ++k)
+        kinds[std::string(pw::trace::event_kind_name(static_cast<pw::trace::EventKind>(k)))] = by_kind[k];
+      j["events"] = {{"total", events}, {"by_kind", kinds}};
+      j["file_bytes"] = file;
+      j["uncompressed_bytes"] = raw;
+      j["compression_ratio"] = ratio;
+      j["bytes_per_step"] = per_step;
+      j["complete"] = reader.complete();
+      j["damage"] = damage.empty() ? nlohmann::json(nullptr) : nlohmann::json(damage);
+      std::printf("%s\n", j.dump(2).c_str());
+      return kExitOk;
+    }
+
+    std::string kinds;
+    for (int k = 0; k < pw::trace::kEventKindCount; ++k) {
+      if (!by_kind[k]) continue;
+      if (!kinds.empty()) kinds += ", ";
+      kinds += fmt::format("{} {}", pw::trace::event_kind_name(static_cast<pw::trace::EventKind>(k)), by_kind[k]);
+    }
+    std::string out;
+    out += fmt::format("trace:         {}{}\n", o.trace, reader.complete() ? "" : " (incomplete: no index)");
+    if (!damage.empty()) out += fmt::format("damage:        {}\n", damage);
+    out += fmt::format("format:        {}.{} (written by {})\n", h.format_major, h.format_minor, h.recorder);
+    out += fmt::format("program:       {} (hash {:016x})\n", h.program->source_name, h.program_hash);
+    out += fmt::format("recorded:      {} on {} ({})\n", utc_time(h.start_time_unix_ns), h.host_name, h.host_system);
+    std::string caps = pw::capabilities_to_string(h.config.capabilities);
+    out += fmt::format("capabilities:  {}\n", caps.empty() ? "none" : caps);
+    if (!h.args.empty()) {
+      std::string args;
+      for (const auto& a : h.args) args += (args.empty() ? "" : " ") + a;
+      out += fmt::format("arguments:     {}\n", args);
+    }
+    out += fmt::format("steps:         {}\n", steps);
+    out += fmt::format("outcome:       {}\n", reader.outcome() ? outcome_text(*reader.outcome()) : "unknown (the trace ends early)");
+    out += fmt::format("snapshots:     {} (every {} steps)\n", reader.snapshots().size(), h.snapshot_interval);
+    out += fmt::format("chunks:        {}\n", reader.chunks().size());
+    out += fmt::format("events:        {}{}\n", events, kinds.empty() ? "" : " (" + kinds + ")");
+    out += fmt::format("file size:     {} bytes\n", file);
+    out += fmt::format("uncompressed:  {} bytes (compression ratio {:.1f})\n", raw, ratio);
+    out += fmt::format("bytes/step:    {:.4f}\n", per_step);
+    std::fputs(out.c_str(), stdout);
+    return kExitOk;
+  } catch (const pw::trace::TraceReadError& e) {
+    report(e.what());
+    return kExitBadInput;
+  }
+}
+
+}  // namespace
+
+void add_info_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("info", "Summarise a trace: program, steps, outcome, events, size");
+  cmd->add_option("trace", o->trace, "Trace file (.pwtrace)")->required();
+  cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->callback([o, &exit_code] { exit_code = run_info(*o); });
+}
+
+}  // namespace pwreplay

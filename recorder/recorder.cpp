@@ -23,8 +23,8 @@ namespace pw::trace {
 namespace {
 
 void write_header(TraceWriter& w, const VmState& vm, const RecordOptions& o) {
-  capnp::MallocMessageBuilder m;
-  auto h = m.initRoot<Header>();
+  auto m = std::make_unique<capnp::MallocMessageBuilder>();
+  auto h = m->initRoot<Header>();
   h.setMagic("pwtrace");
   h.setFormatMajor(kFormatMajor);
   h.setFormatMinor(kFormatMinor);
@@ -53,18 +53,23 @@ void write_header(TraceWriter& w, const VmState& vm, const RecordOptions& o) {
   h.setSnapshotInterval(o.snapshot_interval);
   h.setChunkSteps(o.chunk_steps);
   h.setFirstDynamicId(vm.heap.next_id());
-  w.append(RecordMeta{RecordKind::Header}, m);
+  w.append(RecordMeta{RecordKind::Header}, std::move(m));
 }
 
-void write_snapshot_record(TraceWriter& w, const VmState& vm) {
-  const StateImage image = capture_state(vm);
+// [image] is scratch space reused across snapshots.
+void write_snapshot_record(TraceWriter& w, const VmState& vm, StateImage& image) {
+  capture_state(vm, image);
   const std::uint64_t hash = image_hash(image);
-  capnp::MallocMessageBuilder m;
-  write_snapshot(m.initRoot<Snapshot>(), image, hash);
+  // Size the first segment to hold the whole snapshot: one allocation, no segment chain.
+  const std::size_t words = (image.stack.size() + image.globals.size() + image.slots.size()) * 2 +
+                            image.objects.size() * 3 + image.frames.size() * 5 + image.handlers.size() * 2 +
+                            (image.bytes.size() + image.output.size()) / 8 + 256;
+  auto m = std::make_unique<capnp::MallocMessageBuilder>(static_cast<unsigned>(std::min<std::size_t>(words, 1u << 28)));
+  write_snapshot(m->initRoot<Snapshot>(), image, hash);
   RecordMeta meta{RecordKind::Snapshot};
   meta.from_step = image.step;
   meta.hash = hash;
-  w.append(meta, m);
+  w.append(meta, std::move(m));
 }
 
 struct ChunkStart {
@@ -80,7 +85,8 @@ RecordResult record_run(VmState& vm, const RecordOptions& o) {
   TraceWriter writer(o.path, o.compression_level);
   RecordResult result;
   write_header(writer, vm, o);
-  write_snapshot_record(writer, vm);
+  StateImage scratch;
+  write_snapshot_record(writer, vm, scratch);
   ++result.snapshots;
 
   RecordingObserver obs(vm);
@@ -91,15 +97,15 @@ RecordResult record_run(VmState& vm, const RecordOptions& o) {
   ChunkStart start = chunk_start();
   obs.events.reset(start.step);
   auto flush_chunk = [&](std::uint64_t to_step) {
-    capnp::MallocMessageBuilder m;
-    auto c = m.initRoot<EventChunk>();
+    const std::string_view bytes = obs.events.bytes();
+    auto m = std::make_unique<capnp::MallocMessageBuilder>(static_cast<unsigned>(bytes.size() / 8 + 1024));
+    auto c = m->initRoot<EventChunk>();
     c.setIndex(chunk_index++);
     c.setFromStep(start.step);
     c.setToStep(to_step);
     c.setEventCount(obs.events.count());
     c.setStartDepth(start.depth);
     c.setFirstAllocId(start.alloc_id);
-    const std::string_view bytes = obs.events.bytes();
     c.setEvents(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size()));
     const auto profile = obs.take_profile();
     auto list = c.initProfile(static_cast<unsigned>(profile.size()));
@@ -112,7 +118,7 @@ RecordResult record_run(VmState& vm, const RecordOptions& o) {
     meta.from_step = start.step;
     meta.to_step = to_step;
     meta.event_count = obs.events.count();
-    writer.append(meta, m);
+    writer.append(meta, std::move(m));
     result.events += obs.events.count();
     ++result.chunks;
     start = chunk_start();
@@ -130,19 +136,19 @@ RecordResult record_run(VmState& vm, const RecordOptions& o) {
     if (status != RunStatus::Paused) break;
     flush_chunk(vm.step);
     if (vm.step >= next_snapshot) {
-      write_snapshot_record(writer, vm);
+      write_snapshot_record(writer, vm, scratch);
       ++result.snapshots;
-      next_snapshot += interval;
+      next_snapshot = vm.step + std::max(interval, vm.heap.stats().live_objects * o.steps_per_live_object);
     }
     if (writer.failed() || (o.stop_at && vm.step >= *o.stop_at)) break;
   }
   // The last chunk also holds the events of a failing instruction, whose step is vm.step.
   flush_chunk(std::max(vm.step + (status == RunStatus::Failed ? 1 : 0), obs.events.last_step() + 1));
-  write_snapshot_record(writer, vm);
+  write_snapshot_record(writer, vm, scratch);
   ++result.snapshots;
 
-  capnp::MallocMessageBuilder m;
-  auto out = m.initRoot<Outcome>();
+  auto m = std::make_unique<capnp::MallocMessageBuilder>();
+  auto out = m->initRoot<Outcome>();
   out.setSteps(vm.step);
   out.setOutputBytes(vm.output.size());
   out.setFinalHash(state_hash(vm));
@@ -155,7 +161,7 @@ RecordResult record_run(VmState& vm, const RecordOptions& o) {
   } else {
     out.setStatus(Outcome::Status::STOPPED);
   }
-  writer.append(RecordMeta{RecordKind::Outcome}, m);
+  writer.append(RecordMeta{RecordKind::Outcome}, std::move(m));
 
   result.status = status;
   result.steps = vm.step;

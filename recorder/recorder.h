@@ -12,15 +12,18 @@ namespace pw::trace {
 struct RecordOptions {
   std::string path;
   // Steps between snapshots; seeking replays at most this many steps from the nearest
-  // one. See docs/TRACE_FORMAT.md for how the default was chosen.
+  // one. A snapshot costs in proportion to the live heap, so snapshots of a big heap are
+  // spaced further: at least steps_per_live_object steps per live object apart. Both rules
+  // are deterministic. See docs/TRACE_FORMAT.md for how the defaults were chosen.
   std::uint64_t snapshot_interval = 5'000'000;
+  std::uint64_t steps_per_live_object = 64;
   // Steps per event chunk: what a killed recorder can lose at most, and the read granule.
   std::uint64_t chunk_steps = 1'000'000;
   // Stop recording (and the run) after this many steps.
   std::optional<std::uint64_t> stop_at;
   std::string recorder_name = "pwvm";
   std::vector<std::string> args;  // recorded in the header (host args returns them)
-  int compression_level = 3;
+  int compression_level = 1;  // zstd: level 1 keeps the writer thread ahead of the VM
 };
 
 struct RecordResult {

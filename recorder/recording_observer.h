@@ -21,15 +21,18 @@ class RecordingObserver : public ObserverBase {
   explicit RecordingObserver(const VmState& vm)
       : counts_(vm.code.size(), 0),
         // Instructions and counters are both 8 bytes, so a counter sits at a fixed byte
-        // distance from its instruction: counting is one add, with one value to keep.
-        count_delta_(reinterpret_cast<std::uintptr_t>(counts_.data()) - reinterpret_cast<std::uintptr_t>(vm.code.data())),
+        // distance from its instruction: counting is one add, with one value to keep. The
+        // distance is kept as a pointer: a counter store cannot alias a pointer, so the
+        // compiler keeps it in a register instead of reloading it after every increment.
+        count_shift_(reinterpret_cast<const char*>(counts_.data()) -
+                     reinterpret_cast<std::uintptr_t>(vm.code.data())),
         seen_collections_(vm.heap.stats().collections),
         next_id_(vm.heap.next_id()),
         output_size_(vm.output.size()) {}
 
   void count_step(const Instr* ip) {
     static_assert(sizeof(Instr) == sizeof(std::uint64_t));
-    ++*reinterpret_cast<std::uint64_t*>(reinterpret_cast<std::uintptr_t>(ip) + count_delta_);
+    ++*reinterpret_cast<std::uint64_t*>(const_cast<char*>(count_shift_ + reinterpret_cast<std::uintptr_t>(ip)));
   }
 
   void on_call(VmState& vm) { events.call(vm.step, vm.top().fn); }
@@ -63,7 +66,7 @@ class RecordingObserver : public ObserverBase {
   void log_host_allocations(VmState& vm);
 
   std::vector<std::uint64_t> counts_;
-  std::uintptr_t count_delta_;
+  const char* count_shift_;
   std::uint64_t seen_collections_;
   std::uint64_t next_id_;
   std::size_t output_size_;

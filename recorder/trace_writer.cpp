@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 #include <capnp/serialize.h>
@@ -56,9 +57,9 @@ TraceWriter::~TraceWriter() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void TraceWriter::append(const RecordMeta& meta, capnp::MessageBuilder& message) {
-  Job job{meta, capnp::messageToFlatArray(message)};
-  const std::size_t bytes = job.words.size() * sizeof(capnp::word);
+void TraceWriter::append(const RecordMeta& meta, std::unique_ptr<capnp::MallocMessageBuilder> message) {
+  const std::size_t bytes = capnp::computeSerializedSizeInWords(*message) * sizeof(capnp::word);
+  Job job{meta, std::move(message), bytes};
   std::unique_lock<std::mutex> lock(mu_);
   if (!error_.empty()) return;
   room_ready_.wait(lock, [&] { return queued_bytes_ == 0 || queued_bytes_ + bytes <= kMaxQueuedBytes || !error_.empty(); });
@@ -83,7 +84,7 @@ void TraceWriter::run() {
     write_frame(job);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      queued_bytes_ -= job.words.size() * sizeof(capnp::word);
+      queued_bytes_ -= job.bytes;
       busy_ = false;
     }
     room_ready_.notify_all();
@@ -111,9 +112,16 @@ void TraceWriter::write_frame(const Job& job) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!error_.empty()) return;
   }
-  const auto bytes = job.words.asBytes();
-  std::string compressed(ZSTD_compressBound(bytes.size()), '\0');
-  const std::size_t n = ZSTD_compress(compressed.data(), compressed.size(), bytes.begin(), bytes.size(), level_);
+  const kj::Array<capnp::word> words = capnp::messageToFlatArray(*job.message);
+  const auto bytes = words.asBytes();
+  // The frame header goes in front of the compressed payload, in one buffer, one write.
+  std::string& frame = frame_buffer_;
+  frame.resize(kFrameHeaderBytes + ZSTD_compressBound(bytes.size()));
+  // Snapshots are the bulk of a trace of a big heap: the fastest level keeps the writer
+  // thread ahead of the interpreter; events compress well at the configured level.
+  const int level = job.meta.kind == RecordKind::Snapshot ? std::min(level_, -1) : level_;
+  const std::size_t n =
+      ZSTD_compress(frame.data() + kFrameHeaderBytes, frame.size() - kFrameHeaderBytes, bytes.begin(), bytes.size(), level);
   if (ZSTD_isError(n)) {
     std::lock_guard<std::mutex> lock(mu_);
     error_ = fmt::format("compressing a trace record: {}", ZSTD_getErrorName(n));
@@ -122,13 +130,12 @@ void TraceWriter::write_frame(const Job& job) {
   FrameHeader h;
   h.payload_bytes = static_cast<std::uint32_t>(n);
   h.kind = job.meta.kind;
-  h.checksum = checksum(compressed.data(), n);
+  h.checksum = checksum(frame.data() + kFrameHeaderBytes, n);
   const auto head = h.encode();
+  std::memcpy(frame.data(), head.data(), head.size());
   const std::uint64_t at = offset_;
-  // One write per frame where possible, so a kill leaves either all of it or a torn tail.
-  compressed.resize(n);
-  compressed.insert(0, head.data(), head.size());
-  write_all(compressed.data(), compressed.size());
+  // One write per frame, so a kill leaves either all of it or a torn tail.
+  write_all(frame.data(), kFrameHeaderBytes + n);
   std::lock_guard<std::mutex> lock(mu_);
   if (error_.empty()) written_.push_back({job.meta, at});
 }
@@ -139,8 +146,8 @@ void TraceWriter::finish() {
     room_ready_.wait(lock, [&] { return (queue_.empty() && !busy_) || !error_.empty(); });
     if (!error_.empty()) throw TraceWriteError(error_);
   }
-  capnp::MallocMessageBuilder message;
-  auto index = message.initRoot<Index>();
+  auto message = std::make_unique<capnp::MallocMessageBuilder>();
+  auto index = message->initRoot<Index>();
   std::size_t chunks = 0, snapshots = 0;
   for (const WrittenRecord& r : written_) {
     chunks += r.meta.kind == RecordKind::EventChunk;
@@ -166,7 +173,7 @@ void TraceWriter::finish() {
     }
   }
   const std::uint64_t index_offset = offset_;
-  Job job{RecordMeta{RecordKind::Index}, capnp::messageToFlatArray(message)};
+  Job job{RecordMeta{RecordKind::Index}, std::move(message)};
   write_frame(job);
   char trailer[kTrailerBytes];
   std::memcpy(trailer, &index_offset, 8);

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -41,16 +42,17 @@ struct WrittenRecord {
 class TraceWriter {
  public:
   // Creates (or truncates) [path] and writes the file magic. Throws TraceWriteError.
-  explicit TraceWriter(std::string path, int compression_level = 3);
+  explicit TraceWriter(std::string path, int compression_level = 1);
   TraceWriter(const TraceWriter&) = delete;
   TraceWriter& operator=(const TraceWriter&) = delete;
   // Stops the writer thread after what is queued is written; without finish() the file has
   // no index, like a file whose writer was killed.
   ~TraceWriter();
 
-  // Queues [message] as a record. Blocks while too much is queued. Never throws for write
-  // errors: they are reported by failed()/error(), and later records are dropped.
-  void append(const RecordMeta& meta, capnp::MessageBuilder& message);
+  // Queues [message] as a record; the writer thread serialises, compresses and writes it.
+  // Blocks while too much is queued. Never throws for write errors: they are reported by
+  // failed()/error(), and later records are dropped.
+  void append(const RecordMeta& meta, std::unique_ptr<capnp::MallocMessageBuilder> message);
   // Waits for the queue to drain, writes the Index and the trailer, and closes the file.
   // Throws TraceWriteError if any write failed.
   void finish();
@@ -64,7 +66,8 @@ class TraceWriter {
  private:
   struct Job {
     RecordMeta meta;
-    kj::Array<capnp::word> words;
+    std::unique_ptr<capnp::MallocMessageBuilder> message;
+    std::size_t bytes = 0;  // its size, for the queue's budget
   };
   void run();
   void write_all(const void* data, std::size_t n);
@@ -85,6 +88,7 @@ class TraceWriter {
   std::atomic<std::uint64_t> offset_ = 0;  // advanced by the writer thread only
   std::uint64_t uncompressed_ = 0;
   std::vector<WrittenRecord> written_;
+  std::string frame_buffer_;  // reused by the writer thread: no fresh pages per frame
 };
 
 }  // namespace pw::trace

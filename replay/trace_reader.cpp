@@ -62,9 +62,9 @@ TraceReader::~TraceReader() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-TraceReader::Frame TraceReader::read_frame(std::uint64_t offset, std::size_t number) const {
+TraceReader::Frame TraceReader::read_frame(std::uint64_t offset, const std::string& what_frame) const {
   auto fail = [&](const std::string& what) -> TraceReadError {
-    return TraceReadError(fmt::format("{}: frame {} at byte {}: {}", path_, number, offset, what));
+    return TraceReadError(fmt::format("{}: {} at byte {}: {}", path_, what_frame, offset, what));
   };
   Frame f;
   f.offset = offset;
@@ -124,7 +124,7 @@ auto parse(const std::string& where, F&& body) {
 void TraceReader::read_header() {
   Frame f;
   try {
-    f = read_frame(kFileMagic.size(), 0);
+    f = read_frame(kFileMagic.size(), "frame 0 (header)");
   } catch (const TraceReadError& e) {
     throw TraceReadError(fmt::format("{} (the header is unreadable, so nothing else is)", e.what()));
   }
@@ -185,7 +185,7 @@ bool TraceReader::read_index_from_trailer() {
   std::memcpy(&index_offset, trailer, 8);
   if (index_offset < header_end_ || index_offset >= file_bytes_ - kTrailerBytes) return false;
   try {
-    Frame f = read_frame(index_offset, 0);
+    Frame f = read_frame(index_offset, "index frame");
     if (f.header.kind != RecordKind::Index || f.end != file_bytes_ - kTrailerBytes) return false;
     std::optional<std::uint64_t> outcome_offset;
     parse(path_, [&] {
@@ -207,7 +207,7 @@ bool TraceReader::read_index_from_trailer() {
         outcome_offset = index.getOutcomeOffset();
       return 0;
     });
-    if (outcome_offset) read_outcome(*outcome_offset, 0);
+    if (outcome_offset) read_outcome(*outcome_offset, "outcome frame");
   } catch (const TraceReadError&) {
     // A damaged index is no reason to give up: the frames can still be scanned.
     chunks_.clear();
@@ -219,10 +219,10 @@ bool TraceReader::read_index_from_trailer() {
   return true;
 }
 
-void TraceReader::read_outcome(std::uint64_t offset, std::size_t number) {
-  Frame f = read_frame(offset, number);
+void TraceReader::read_outcome(std::uint64_t offset, const std::string& what) {
+  Frame f = read_frame(offset, what);
   if (f.header.kind != RecordKind::Outcome) throw TraceReadError(fmt::format("{}: frame at byte {} is not the outcome", path_, offset));
-  parse(fmt::format("{}: frame {} at byte {}", path_, number, offset), [&] {
+  parse(fmt::format("{}: {} at byte {}", path_, what, offset), [&] {
     capnp::FlatArrayMessageReader r(f.words, limits_for(f.words.size()));
     auto o = r.getRoot<Outcome>();
     TraceOutcome out;
@@ -251,7 +251,7 @@ void TraceReader::scan() {
   std::uint64_t last_step = 0;
   while (offset < file_bytes_) {
     try {
-      Frame f = read_frame(offset, number);
+      Frame f = read_frame(offset, fmt::format("frame {}", number));
       const std::string where = fmt::format("{}: frame {} at byte {}", path_, number, offset);
       switch (f.header.kind) {
         case RecordKind::EventChunk:
@@ -273,7 +273,7 @@ void TraceReader::scan() {
             return 0;
           });
           break;
-        case RecordKind::Outcome: read_outcome(offset, number); break;
+        case RecordKind::Outcome: read_outcome(offset, fmt::format("frame {}", number)); break;
         case RecordKind::Index:
           break;
         case RecordKind::Header: throw TraceReadError(where + ": a second header");
@@ -302,7 +302,7 @@ std::uint64_t TraceReader::steps() const {
 
 ChunkData TraceReader::read_chunk(std::size_t i) const {
   const ChunkInfo& info = chunks_.at(i);
-  Frame f = read_frame(info.offset, i);
+  Frame f = read_frame(info.offset, fmt::format("frame of chunk {}", i));
   const std::string where = fmt::format("{}: chunk {} at byte {}", path_, i, info.offset);
   if (f.header.kind != RecordKind::EventChunk) throw TraceReadError(where + ": not an event chunk");
   return parse(where, [&] {
@@ -335,7 +335,7 @@ ChunkData TraceReader::read_chunk(std::size_t i) const {
 
 SnapshotData TraceReader::read_snapshot(std::size_t i) const {
   const SnapshotInfo& info = snapshots_.at(i);
-  Frame f = read_frame(info.offset, i);
+  Frame f = read_frame(info.offset, fmt::format("frame of snapshot {}", i));
   const std::string where = fmt::format("{}: snapshot {} at byte {}", path_, i, info.offset);
   if (f.header.kind != RecordKind::Snapshot) throw TraceReadError(where + ": not a snapshot");
   return parse(where, [&] {

@@ -108,11 +108,12 @@ class TraceReader {
 
  private:
   struct Frame;
-  Frame read_frame(std::uint64_t offset, std::size_t number) const;
+  // [what] names the frame in errors: "frame 3", "chunk 12", "snapshot 4".
+  Frame read_frame(std::uint64_t offset, const std::string& what) const;
   void read_header();
   bool read_index_from_trailer();
   void scan();
-  void read_outcome(std::uint64_t offset, std::size_t number);
+  void read_outcome(std::uint64_t offset, const std::string& what);
 
   std::string path_;
   int fd_ = -1;

@@ -12,16 +12,6 @@ Heap::~Heap() {
   for (void* b : blocks_) std::free(b);
 }
 
-std::size_t Heap::object_bytes(const Object* o) {
-  switch (o->kind) {
-    case ValueType::String: return string_bytes(o->length);
-    case ValueType::Pair: return sizeof(PairObj);
-    case ValueType::Array: return array_bytes(o->length);
-    case ValueType::Closure: return closure_bytes(o->length);
-    default: return sizeof(Object);
-  }
-}
-
 void* Heap::pool_take(std::size_t size_class) {
   if (!free_[size_class]) {
     const std::size_t slot = size_class * 16;

@@ -84,7 +84,15 @@ class Heap {
   std::uint64_t bytes_since_collection() const { return bytes_since_collection_; }
   void reset_since_collection() { bytes_since_collection_ = 0; }
 
-  static std::size_t object_bytes(const Object* o);
+  static std::size_t object_bytes(const Object* o) {
+    switch (o->kind) {
+      case ValueType::String: return string_bytes(o->length);
+      case ValueType::Pair: return sizeof(PairObj);
+      case ValueType::Array: return array_bytes(o->length);
+      case ValueType::Closure: return closure_bytes(o->length);
+      default: return sizeof(Object);
+    }
+  }
 
   // Restoring a snapshot: free every object, re-create them with their recorded ids, then
   // set the counters to the recorded ones.

@@ -30,6 +30,18 @@ ValueImage image_of(const Value& v) {
 
 StateImage capture_state(const VmState& vm) {
   StateImage img;
+  capture_state(vm, img);
+  return img;
+}
+
+void capture_state(const VmState& vm, StateImage& img) {
+  img.stack.clear();
+  img.frames.clear();
+  img.globals.clear();
+  img.handlers.clear();
+  img.objects.clear();
+  img.slots.clear();
+  img.bytes.clear();
   img.step = vm.step;
   img.status = static_cast<std::uint32_t>(vm.status);
   img.next_frame_id = vm.next_frame_id;
@@ -84,7 +96,6 @@ StateImage capture_state(const VmState& vm) {
             s.live_bytes,  s.peak_live_bytes,   vm.heap.next_id(),  vm.gc_threshold, vm.heap.bytes_since_collection()};
   img.output = vm.output;
   img.result = image_of(vm.result);
-  return img;
 }
 
 void restore_state(VmState& vm, const StateImage& img) {

@@ -74,6 +74,8 @@ class StateImageError : public std::runtime_error {
 };
 
 StateImage capture_state(const VmState& vm);
+// The same into [out], reusing its buffers: what a recorder taking many snapshots wants.
+void capture_state(const VmState& vm, StateImage& out);
 // Makes [vm] (built from the same program and config, not yet run) the state of [image].
 // Throws StateImageError when the image does not fit the program (a damaged snapshot):
 // never leaves dangling pointers behind.

@@ -83,10 +83,6 @@ VmState::~VmState() {
   std::free(frames);
 }
 
-std::uint32_t VmState::ip_index(const Frame& f) const {
-  return static_cast<std::uint32_t>(f.ip - fn_runtime[f.fn].code);
-}
-
 ErrorContext VmState::make_context() const {
   ErrorContext c;
   const Program& p = *program_;

@@ -112,7 +112,7 @@ class VmState {
   const Frame& top() const { return frames[depth - 1]; }
   const Function& function_of(const Frame& f) const { return program_->functions[f.fn]; }
   // Instruction index of frame [f]'s saved ip within its function.
-  std::uint32_t ip_index(const Frame& f) const;
+  std::uint32_t ip_index(const Frame& f) const { return static_cast<std::uint32_t>(f.ip - f.code); }
   std::size_t stack_size() const { return static_cast<std::size_t>(sp - stack); }
 
   // Build the context for an error raised at the top frame's saved ip.

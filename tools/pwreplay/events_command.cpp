@@ -33,10 +33,18 @@ int run_events(const Options& o) {
     pw::trace::TraceReader reader(o.trace);
     const pw::Program& program = *reader.header().program;
     std::string line;
+    std::vector<std::string> damaged;  // chunks that could not be read: reported at the end
     for (std::size_t i = 0; i < reader.chunks().size(); ++i) {
       const auto& info = reader.chunks()[i];
       if (info.to_step <= o.from || info.from_step > o.to) continue;
-      for (const auto& e : reader.read_chunk(i).events) {
+      pw::trace::ChunkData chunk;
+      try {
+        chunk = reader.read_chunk(i);
+      } catch (const pw::trace::TraceReadError& e) {
+        damaged.push_back(fmt::format("{} (steps {}..{} are missing)", e.what(), info.from_step, info.to_step));
+        continue;
+      }
+      for (const auto& e : chunk.events) {
         if (e.step < o.from || e.step > o.to) continue;
         if (!wanted.empty() && !wanted.count(e.kind)) continue;
         line = o.json ? event_json(program, e).dump() : event_text(program, e);
@@ -44,9 +52,11 @@ int run_events(const Options& o) {
         std::fwrite(line.data(), 1, line.size(), stdout);
       }
     }
-    if (!reader.damage().empty()) {
-      std::fflush(stdout);
-      report(fmt::format("the trace is damaged, events after it are missing: {}", reader.damage()));
+    std::fflush(stdout);
+    if (!reader.damage().empty()) damaged.push_back(fmt::format("{}; later events are missing", reader.damage()));
+    if (!damaged.empty()) {
+      // One line for the first problem; the count says whether there were more.
+      report(damaged.size() == 1 ? damaged[0] : fmt::format("{} (and {} more damaged parts)", damaged[0], damaged.size() - 1));
       return kExitBadInput;
     }
     return kExitOk;

@@ -156,7 +156,7 @@ int run_program(const RunOptions& o) {
   if (o.stats) {
     print_stats(*vm, seconds);
     if (!trace_path.empty() && (o.record_on_failure.empty() || vm->status == pw::RunStatus::Failed))
-      std::fputs(fmt::format("trace:             {} ({} bytes, {} chunks, {} snapshots, {} events, {:.3f} bytes/step)\n",
+      std::fputs(fmt::format("trace:             {}: {} bytes, chunks {}, snapshots {}, events {}, {:.4f} bytes/step\n",
                              trace_path, recorded.file_bytes, recorded.chunks, recorded.snapshots, recorded.events,
                              vm->step ? double(recorded.file_bytes) / double(vm->step) : 0.0)
                      .c_str(),

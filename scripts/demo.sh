@@ -1,10 +1,36 @@
 #!/usr/bin/env bash
-# Sets everything up, then runs an example program and shows its result and statistics.
+# Sets everything up, then records a run of an example program and shows what the trace holds.
 # Usage: scripts/demo.sh [PROGRAM.pwa] [pwvm run options...]
+#   PROGRAM.pwa defaults to examples/inventory.pwa, which fails by design; the trace goes to
+#   build/PROGRAM.pwtrace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh >&2
-program=${1:-examples/fibonacci.pwa}
+program=${1:-examples/inventory.pwa}
 shift || true
-echo "\$ build/tools/pwvm run $program --stats $*" >&2
-exec build/tools/pwvm run "$program" --stats "$@"
+trace="build/$(basename "$program" .pwa).pwtrace"
+
+say() { printf '\n# %s\n' "$*" >&2; }
+show() { printf '$ %s\n' "$*" >&2; }
+
+say "Run $program, recording everything it does to $trace. Its output comes first, then the statistics (--stats)."
+show "build/tools/pwvm run $program --record $trace --stats${*:+ $*}"
+code=0
+build/tools/pwvm run "$program" --record "$trace" --stats "$@" || code=$?
+case $code in
+  0) say "Exit code 0: the program halted." ;;
+  1) say "Exit code 1: the run ended with a runtime error (above: the error and its call stack). That is expected for examples/inventory.pwa, which has a bug; the trace holds the whole run up to the error." ;;
+  *) exit "$code" ;;
+esac
+
+say "What the trace holds: the program, the outcome, snapshots of the whole state, and events (calls, returns, allocations, output...)."
+show "build/tools/pwreplay info $trace"
+build/tools/pwreplay info "$trace"
+
+steps=$(build/tools/pwreplay info "$trace" | awk '$1 == "steps:" { print $2 }')
+from=$((steps > 49 ? steps - 49 : 0))
+say "The last calls before the end (step $steps): step, event, function and call depth."
+show "build/tools/pwreplay events $trace --kind call --from $from | tail"
+build/tools/pwreplay events "$trace" --kind call --from "$from" | tail
+
+say "More: build/tools/pwreplay events --help (filter by --kind and --from/--to steps, --json), and docs/TRACE_FORMAT.md."

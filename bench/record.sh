@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# record.sh -- what recording costs: run each benchmark with and without --record, and print
+# a markdown table of the times, the overhead and the size of the traces.
+#
+# Usage: bench/record.sh [PROGRAM...]      PROGRAM: fib loop alloc bintrees (default: all)
+# Environment:
+#   PWVM               the pwvm binary (default: build/tools/pwvm, relative to the repository root)
+#   PWREPLAY           the pwreplay binary (default: build/tools/pwreplay)
+#   RUNS               timed runs per program and mode (default 5); the table shows medians
+#   SNAPSHOT_INTERVAL  passed to pwvm as --snapshot-interval when set (default: pwvm's own)
+#   TMPDIR             where the traces are written (mktemp -d; removed at the end)
+#
+# For each program: one untimed run in each mode checks that it prints the expected number
+# (and warms the caches), then the two modes are timed alternately, RUNS times each, so that
+# a machine that slows down or speeds up during the benchmark affects both alike. Timing uses
+# hyperfine (-N, no shell) when installed, GNU time (/usr/bin/time -f %e) otherwise. The last
+# trace is then read with `pwreplay info --json` for its size and contents.
+# The recorded time includes writing the whole trace: the writer thread's compression, the
+# index and the final fsync.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+
+die() {
+  echo "record.sh: $*" >&2
+  exit 1
+}
+
+PWVM="${PWVM:-$root/build/tools/pwvm}"
+PWREPLAY="${PWREPLAY:-$root/build/tools/pwreplay}"
+RUNS="${RUNS:-5}"
+SNAPSHOT_INTERVAL="${SNAPSHOT_INTERVAL:-}"
+TIME=/usr/bin/time
+
+[[ -x "$PWVM" ]] || die "pwvm not found at $PWVM (build it, or set PWVM=path)"
+[[ -x "$PWREPLAY" ]] || die "pwreplay not found at $PWREPLAY (build it, or set PWREPLAY=path)"
+command -v jq >/dev/null 2>&1 || die "jq not found (apt-get install -y jq)"
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, got '$RUNS'"
+[[ -z "$SNAPSHOT_INTERVAL" || "$SNAPSHOT_INTERVAL" =~ ^[1-9][0-9]*$ ]] ||
+  die "SNAPSHOT_INTERVAL must be a positive integer, got '$SNAPSHOT_INTERVAL'"
+if command -v hyperfine >/dev/null 2>&1; then
+  timer=hyperfine
+else
+  [[ -x "$TIME" ]] || die "neither hyperfine nor $TIME found (apt-get install -y hyperfine, or time)"
+  timer=time
+fi
+
+expected_of() {
+  case "$1" in
+    fib) echo 2178309 ;;
+    loop) echo 299999997 ;;
+    alloc) echo 10001000000 ;;
+    bintrees) echo 14723759 ;;
+    *) return 1 ;;
+  esac
+}
+
+if [[ $# -eq 0 ]]; then
+  set -- fib loop alloc bintrees
+fi
+for prog in "$@"; do
+  expected_of "$prog" >/dev/null || die "unknown program '$prog' (known: fib loop alloc bintrees)"
+  [[ -f "$here/$prog.pwa" ]] || die "missing $here/$prog.pwa"
+done
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+# median FILE: the median of the numbers in FILE, one per line
+median() {
+  sort -g "$1" | awk '{ v[NR] = $1 } END {
+    if (NR == 0) exit 1
+    if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2]
+    else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
+  }'
+}
+
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f\n", a / b; else print "n/a" }'
+}
+
+# check_output EXPECTED FILE CMD...: fails unless FILE holds exactly EXPECTED
+check_output() {
+  local expected="$1" file="$2"
+  shift 2
+  local got
+  got="$(cat "$file")"
+  if [[ "$got" != "$expected" ]]; then
+    echo "record.sh: '$*' printed the wrong result" >&2
+    echo "  expected: $expected" >&2
+    echo "  got:      $got" >&2
+    exit 1
+  fi
+}
+
+# run_checked EXPECTED CMD...: runs CMD once, untimed; it must succeed and print EXPECTED
+run_checked() {
+  local expected="$1"
+  shift
+  if ! "$@" >"$tmp/out" 2>"$tmp/err"; then
+    echo "record.sh: '$*' failed:" >&2
+    cat "$tmp/err" >&2
+    exit 1
+  fi
+  check_output "$expected" "$tmp/out" "$@"
+}
+
+# time_once EXPECTED CMD...: runs CMD under GNU time, checks its output, prints the seconds
+time_once() {
+  local expected="$1"
+  shift
+  local secs
+  if ! "$TIME" -f '%e' -o "$tmp/stats" "$@" >"$tmp/out" 2>"$tmp/err"; then
+    echo "record.sh: '$*' failed:" >&2
+    cat "$tmp/err" >&2
+    exit 1
+  fi
+  check_output "$expected" "$tmp/out" "$@"
+  # GNU time may print a "Command exited..." line first; the number is on the last.
+  secs="$(tail -n 1 "$tmp/stats")"
+  [[ "$secs" =~ ^[0-9.]+$ ]] || die "cannot parse time output: $secs"
+  echo "$secs"
+}
+
+echo "pwvm:     $PWVM" >&2
+echo "pwreplay: $PWREPLAY" >&2
+if [[ $timer == hyperfine ]]; then
+  echo "timer:    $(hyperfine --version)" >&2
+else
+  echo "timer:    GNU time ($TIME)" >&2
+fi
+echo "runs:     $RUNS per program and mode, alternating" >&2
+echo "snapshot interval: ${SNAPSHOT_INTERVAL:-pwvm default}" >&2
+
+rows=()
+for prog in "$@"; do
+  expected="$(expected_of "$prog")"
+  trace="$tmp/$prog.pwtrace"
+  plain=("$PWVM" run "$here/$prog.pwa")
+  recorded=("$PWVM" run "$here/$prog.pwa" --record "$trace")
+  [[ -n "$SNAPSHOT_INTERVAL" ]] && recorded+=(--snapshot-interval "$SNAPSHOT_INTERVAL")
+  echo "$prog:" >&2
+
+  run_checked "$expected" "${plain[@]}"
+  run_checked "$expected" "${recorded[@]}"
+
+  : >"$tmp/$prog.without"
+  : >"$tmp/$prog.with"
+  if [[ $timer == hyperfine ]]; then
+    # Each command listed once per round and run once: hyperfine runs them in this order.
+    # With -N it splits a command line into words itself, honouring the quoting of %q.
+    plain_line="$(printf '%q ' "${plain[@]}")"
+    recorded_line="$(printf '%q ' "${recorded[@]}")"
+    args=()
+    for ((i = 1; i <= RUNS; i++)); do
+      args+=(-n without "$plain_line" -n with "$recorded_line")
+    done
+    if ! hyperfine -N -r 1 --style none --output "$tmp/out" --export-json "$tmp/$prog.json" "${args[@]}" \
+      2>"$tmp/err"; then
+      echo "record.sh: hyperfine failed for $prog:" >&2
+      cat "$tmp/err" >&2
+      exit 1
+    fi
+    # --output keeps only the last run's output (a --record run): check that one too.
+    check_output "$expected" "$tmp/out" "${recorded[@]}"
+    jq -r '.results[] | select(.command == "without") | .times[]' "$tmp/$prog.json" >"$tmp/$prog.without"
+    jq -r '.results[] | select(.command == "with") | .times[]' "$tmp/$prog.json" >"$tmp/$prog.with"
+    paste "$tmp/$prog.without" "$tmp/$prog.with" |
+      awk '{ printf "  run %d: %.3fs without, %.3fs with --record\n", NR, $1, $2 }' >&2
+  else
+    for ((i = 1; i <= RUNS; i++)); do
+      a="$(time_once "$expected" "${plain[@]}")"
+      b="$(time_once "$expected" "${recorded[@]}")"
+      echo "$a" >>"$tmp/$prog.without"
+      echo "$b" >>"$tmp/$prog.with"
+      echo "  run $i: ${a}s without, ${b}s with --record" >&2
+    done
+  fi
+  [[ "$(wc -l <"$tmp/$prog.without")" -eq "$RUNS" && "$(wc -l <"$tmp/$prog.with")" -eq "$RUNS" ]] ||
+    die "expected $RUNS timings per mode for $prog"
+
+  "$PWREPLAY" info --json "$trace" >"$tmp/$prog.info" || die "pwreplay info failed on the $prog trace"
+  read -r complete status steps file_bytes per_step snapshots chunks < <(jq -r '[.complete,
+    (.outcome.status // "none"), .steps, .file_bytes, .bytes_per_step, .snapshots, .chunks] | @tsv' \
+    "$tmp/$prog.info") || die "cannot read the pwreplay info output for $prog"
+  [[ "$complete" == true && "$status" == halted ]] ||
+    die "the $prog trace is not a complete trace of a halted run (complete: $complete, outcome: $status)"
+
+  without="$(median "$tmp/$prog.without")"
+  with="$(median "$tmp/$prog.with")"
+  rows+=("| $prog | $steps | $without | $with | $(ratio "$with" "$without") | $file_bytes | $(awk -v x="$per_step" 'BEGIN { printf "%.4f", x }') | $snapshots | $chunks |")
+done
+
+echo
+echo "| program | steps | median s without | median s with --record | overhead with/without | trace bytes | bytes/step | snapshots | chunks |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+for row in "${rows[@]}"; do
+  echo "$row"
+done

@@ -53,6 +53,7 @@ void write_header(TraceWriter& w, const VmState& vm, const RecordOptions& o) {
   h.setSnapshotInterval(o.snapshot_interval);
   h.setChunkSteps(o.chunk_steps);
   h.setFirstDynamicId(vm.heap.next_id());
+  h.setSnapshotStepsPerLiveObject(o.steps_per_live_object);
   w.append(RecordMeta{RecordKind::Header}, std::move(m));
 }
 
@@ -97,6 +98,7 @@ RecordResult record_run(VmState& vm, const RecordOptions& o) {
   ChunkStart start = chunk_start();
   obs.events.reset(start.step);
   auto flush_chunk = [&](std::uint64_t to_step) {
+    obs.log_pending_collections(vm.step);
     const std::string_view bytes = obs.events.bytes();
     auto m = std::make_unique<capnp::MallocMessageBuilder>(static_cast<unsigned>(bytes.size() / 8 + 1024));
     auto c = m->initRoot<EventChunk>();
@@ -129,6 +131,7 @@ RecordResult record_run(VmState& vm, const RecordOptions& o) {
   std::uint64_t next_snapshot = interval ? interval : UINT64_MAX;
   const std::uint64_t chunk_steps = o.chunk_steps ? o.chunk_steps : 1'000'000;
   RunStatus status = vm.status;
+  std::uint64_t last_snapshot_step = 0;
   for (;;) {
     std::uint64_t boundary = std::min(start.step + chunk_steps, next_snapshot);
     if (o.stop_at) boundary = std::min(boundary, *o.stop_at);
@@ -138,14 +141,23 @@ RecordResult record_run(VmState& vm, const RecordOptions& o) {
     if (vm.step >= next_snapshot) {
       write_snapshot_record(writer, vm, scratch);
       ++result.snapshots;
+      last_snapshot_step = vm.step;
       next_snapshot = vm.step + std::max(interval, vm.heap.stats().live_objects * o.steps_per_live_object);
     }
     if (writer.failed() || (o.stop_at && vm.step >= *o.stop_at)) break;
   }
-  // The last chunk also holds the events of a failing instruction, whose step is vm.step.
-  flush_chunk(std::max(vm.step + (status == RunStatus::Failed ? 1 : 0), obs.events.last_step() + 1));
-  write_snapshot_record(writer, vm, scratch);
-  ++result.snapshots;
+  // The last chunk also holds the events of a failing instruction, whose step is vm.step
+  // (a run stopped by the step limit has no such instruction).
+  const bool failing_instruction =
+      status == RunStatus::Failed && vm.error && vm.error->kind != ErrorKind::StepLimitExceeded;
+  obs.log_pending_collections(vm.step);
+  std::uint64_t last_to = vm.step + (failing_instruction ? 1 : 0);
+  if (obs.events.count() && obs.events.last_step() >= last_to) last_to = obs.events.last_step() + 1;
+  if (last_to > start.step || obs.events.count()) flush_chunk(last_to);
+  if (last_snapshot_step != vm.step || status != RunStatus::Paused) {
+    write_snapshot_record(writer, vm, scratch);
+    ++result.snapshots;
+  }
 
   auto m = std::make_unique<capnp::MallocMessageBuilder>();
   auto out = m->initRoot<Outcome>();

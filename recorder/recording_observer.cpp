@@ -3,23 +3,31 @@
 
 namespace pw::trace {
 
-void RecordingObserver::log_collection(VmState& vm) {
-  const GcStats& s = vm.heap.stats();
-  const GcCycle& c = s.last;
-  events.gc(vm.step, static_cast<std::uint8_t>(c.trigger), c.live_objects_before, c.live_bytes_before,
-            c.live_objects_after, c.live_bytes_after, c.pause_ns);
-  seen_collections_ = s.collections;
+void RecordingObserver::log_collections(std::uint64_t step, std::uint64_t before_id) {
+  while (gc_logged_ < gc_cycles_.size() && gc_cycles_[gc_logged_].next_id <= before_id) {
+    const GcCycle& c = gc_cycles_[gc_logged_++];
+    events.gc(step, static_cast<std::uint8_t>(c.trigger), c.live_objects_before, c.live_bytes_before,
+              c.live_objects_after, c.live_bytes_after, c.pause_ns);
+  }
+  if (gc_logged_ == gc_cycles_.size()) {
+    gc_cycles_.clear();
+    gc_logged_ = 0;
+  }
 }
 
 void RecordingObserver::log_host_allocations(VmState& vm) {
-  if (vm.heap.stats().collections != seen_collections_) log_collection(vm);
+  // A host call may allocate several objects, collecting before any of them: the cycles'
+  // next_id says which allocation each one preceded, so the events keep their real order.
   const auto& objects = vm.heap.objects();
   std::size_t first = objects.size();
   while (first > 0 && objects[first - 1]->id >= next_id_) --first;
   const Frame& f = vm.top();
-  for (std::size_t i = first; i < objects.size(); ++i)
+  for (std::size_t i = first; i < objects.size(); ++i) {
+    log_collections(vm.step, objects[i]->id);
     events.alloc(vm.step, static_cast<std::uint8_t>(objects[i]->kind), Heap::object_bytes(objects[i]), f.fn,
                  vm.ip_index(f));
+  }
+  log_collections(vm.step, UINT64_MAX);
   next_id_ = vm.heap.next_id();
 }
 

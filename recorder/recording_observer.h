@@ -18,7 +18,7 @@ class RecordingObserver : public ObserverBase {
   static constexpr bool kStepHook = false;
   static constexpr bool kCountsSteps = true;
 
-  explicit RecordingObserver(const VmState& vm)
+  explicit RecordingObserver(VmState& vm)
       : counts_(vm.code.size(), 0),
         // Instructions and counters are both 8 bytes, so a counter sits at a fixed byte
         // distance from its instruction: counting is one add, with one value to keep. The
@@ -26,9 +26,14 @@ class RecordingObserver : public ObserverBase {
         // compiler keeps it in a register instead of reloading it after every increment.
         count_shift_(reinterpret_cast<const char*>(counts_.data()) -
                      reinterpret_cast<std::uintptr_t>(vm.code.data())),
-        seen_collections_(vm.heap.stats().collections),
         next_id_(vm.heap.next_id()),
-        output_size_(vm.output.size()) {}
+        output_size_(vm.output.size()),
+        vm_(vm) {
+    vm.gc_log = &gc_cycles_;
+  }
+  ~RecordingObserver() { vm_.gc_log = nullptr; }
+  RecordingObserver(const RecordingObserver&) = delete;
+  RecordingObserver& operator=(const RecordingObserver&) = delete;
 
   void count_step(const Instr* ip) {
     static_assert(sizeof(Instr) == sizeof(std::uint64_t));
@@ -39,7 +44,7 @@ class RecordingObserver : public ObserverBase {
   void on_tail_call(VmState& vm) { events.tail_call(vm.step, vm.top().fn); }
   void on_return(VmState& vm, const Value&) { events.ret(vm.step); }
   void on_alloc(VmState& vm, const Object* o) {
-    if (vm.heap.stats().collections != seen_collections_) log_collection(vm);
+    if (!gc_cycles_.empty()) log_collections(vm.step, UINT64_MAX);
     const Frame& f = vm.top();
     events.alloc(vm.step, static_cast<std::uint8_t>(o->kind), Heap::object_bytes(o), f.fn, vm.ip_index(f));
     next_id_ = o->id + 1;
@@ -57,19 +62,24 @@ class RecordingObserver : public ObserverBase {
   // The profile since the last take: (flat instruction index, count) for non-zero counts.
   std::vector<std::pair<std::uint32_t, std::uint64_t>> take_profile();
   std::uint64_t next_alloc_id() const { return next_id_; }
+  // Logs the collections not logged yet (one that failed to make room, at the end of a run).
+  void log_pending_collections(std::uint64_t step) { log_collections(step, UINT64_MAX); }
 
   EventEncoder events;
 
  private:
-  void log_collection(VmState& vm);
+  // Logs the pending collections that ran before object [before_id] was allocated.
+  void log_collections(std::uint64_t step, std::uint64_t before_id);
   // Objects a host call allocated (it has no on_alloc of its own): the heap's newest.
   void log_host_allocations(VmState& vm);
 
   std::vector<std::uint64_t> counts_;
   const char* count_shift_;
-  std::uint64_t seen_collections_;
   std::uint64_t next_id_;
   std::size_t output_size_;
+  std::vector<GcCycle> gc_cycles_;  // collections not yet logged (VmState::gc_log)
+  std::size_t gc_logged_ = 0;       // how many of them are
+  VmState& vm_;
 };
 
 }  // namespace pw::trace

@@ -43,6 +43,9 @@ struct Header {
   chunkSteps @12 :UInt64;      # at most this many steps per event chunk
   firstDynamicId @13 :UInt64;  # id of the first object allocated by the program (ids before
                                # it are the string constants, allocated before step 0)
+  snapshotStepsPerLiveObject @14 :UInt64;
+                               # after a snapshot, the next comes at least this many steps
+                               # per live object later (0: exactly every snapshotInterval)
 }
 
 struct Program {
@@ -154,6 +157,7 @@ struct Snapshot {
   gc @11 :GcCounters;
   output @12 :Data;            # everything printed so far
   result @13 :Data;            # one value, as stack (nil unless halted)
+  error @14 :Error;            # the failure, when status is 3 (failed); absent otherwise
 }
 
 struct GcCounters {

@@ -163,6 +163,7 @@ void write_snapshot(Snapshot::Builder out, const StateImage& img, std::uint64_t 
   gc.setBytesSinceCollection(img.gc.bytes_since_collection);
   out.setOutput(as_data(img.output.data(), img.output.size()));
   out.setResult(as_data(&img.result, sizeof img.result));
+  if (img.error) write_error(out.initError(), *img.error);
 }
 
 StateImage read_snapshot_image(Snapshot::Reader in) {
@@ -185,6 +186,7 @@ StateImage read_snapshot_image(Snapshot::Reader in) {
   const auto result = unblob<ValueImage>(in.getResult(), "result");
   if (result.size() != 1) throw TraceFormatError("snapshot result is not one value");
   img.result = result[0];
+  if (in.hasError()) img.error = read_error(in.getError());
   return img;
 }
 

@@ -166,6 +166,7 @@ void TraceReader::read_header() {
     header_.host_name = h.getHostName().cStr();
     header_.host_system = h.getHostSystem().cStr();
     header_.snapshot_interval = h.getSnapshotInterval();
+    header_.snapshot_steps_per_live_object = h.getSnapshotStepsPerLiveObject();
     header_.chunk_steps = h.getChunkSteps();
     header_.first_dynamic_id = h.getFirstDynamicId();
     return 0;

@@ -36,6 +36,7 @@ struct TraceHeader {
   std::string host_name;
   std::string host_system;
   std::uint64_t snapshot_interval = 0;
+  std::uint64_t snapshot_steps_per_live_object = 0;
   std::uint64_t chunk_steps = 0;
   std::uint64_t first_dynamic_id = 0;
 };

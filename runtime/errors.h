@@ -36,6 +36,7 @@ struct FrameInfo {
   std::string function;
   std::uint32_t ip = 0;    // instruction index in that function (the call, for callers)
   std::uint32_t line = 0;  // its source line
+  friend bool operator==(const FrameInfo&, const FrameInfo&) = default;
 };
 
 struct StateSummary {
@@ -44,6 +45,7 @@ struct StateSummary {
   std::uint64_t heap_bytes = 0;
   std::uint64_t call_depth = 0;    // active frames
   std::uint64_t step = 0;          // instructions executed before the failing one
+  friend bool operator==(const StateSummary&, const StateSummary&) = default;
 };
 
 struct ErrorContext {
@@ -54,6 +56,7 @@ struct ErrorContext {
   std::string source_line;             // the text of that line, trimmed
   std::vector<FrameInfo> call_stack;   // innermost first
   StateSummary state;
+  friend bool operator==(const ErrorContext&, const ErrorContext&) = default;
 };
 
 struct VmError {
@@ -65,6 +68,7 @@ struct VmError {
   std::string headline() const;
   // The headline, then "  at fn (file:line)" per frame, then the state summary.
   std::string format() const;
+  friend bool operator==(const VmError&, const VmError&) = default;
 };
 
 }  // namespace pw

@@ -54,7 +54,9 @@ void collect_garbage(VmState& vm, GcTrigger trigger) {
   cycle.live_objects_after = s.live_objects;
   cycle.live_bytes_after = s.live_bytes;
   cycle.pause_ns = pause;
+  cycle.next_id = vm.heap.next_id();
   s.last = cycle;
+  if (vm.gc_log) vm.gc_log->push_back(cycle);
 }
 
 Object* allocate_object(VmState& vm, ValueType kind, std::size_t bytes, std::uint32_t length,

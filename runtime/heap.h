@@ -30,6 +30,7 @@ struct GcCycle {
   std::uint64_t live_objects_after = 0;
   std::uint64_t live_bytes_after = 0;
   std::uint64_t pause_ns = 0;  // wall time: informational
+  std::uint64_t next_id = 0;   // id the next allocation gets: places the cycle among them
 };
 
 struct GcStats {

@@ -96,12 +96,15 @@ void capture_state(const VmState& vm, StateImage& img) {
             s.live_bytes,  s.peak_live_bytes,   vm.heap.next_id(),  vm.gc_threshold, vm.heap.bytes_since_collection()};
   img.output = vm.output;
   img.result = image_of(vm.result);
+  img.error = vm.error;
 }
 
 void restore_state(VmState& vm, const StateImage& img) {
   const Program& p = vm.program();
   // Validate everything that becomes a pointer or an index before touching the VM.
   if (img.status > static_cast<std::uint32_t>(RunStatus::Failed)) bad("unknown status");
+  if (img.error.has_value() != (img.status == static_cast<std::uint32_t>(RunStatus::Failed)))
+    bad("a failed state needs its error, and only a failed state has one");
   if (img.stack.size() > vm.config().limits.max_stack) bad("stack larger than --max-stack");
   if (img.frames.empty() || img.frames.size() > vm.config().limits.max_depth) bad("frame count out of range");
   if (img.globals.size() != p.globals.size()) bad("global count differs");
@@ -242,7 +245,7 @@ void restore_state(VmState& vm, const StateImage& img) {
   vm.status = static_cast<RunStatus>(img.status);
   vm.output = img.output;
   vm.result = value_of(img.result);
-  vm.error.reset();
+  vm.error = img.error;
   vm.temp_roots.clear();
   GcStats stats;
   stats.collections = img.gc.collections;
@@ -280,6 +283,15 @@ std::uint64_t image_hash(const StateImage& img) {
   put(&img.gc, sizeof img.gc);
   put_vec(img.output);
   put(&img.result, sizeof img.result);
+  // A failed state's error, as the canonical dump shows it. Part of trace format 1.0: this
+  // function must never change, or recorded snapshot hashes stop matching.
+  if (img.error) {
+    put_u64(static_cast<std::uint64_t>(img.error->kind));
+    put_vec(img.error->message);
+    put_vec(img.error->context.function);
+    put_u64(img.error->context.ip);
+    put_u64(img.error->context.line);
+  }
   const std::uint64_t h = XXH3_64bits_digest(st);
   XXH3_freeState(st);
   return h;

@@ -3,6 +3,7 @@
 // Structs here have no padding, so their bytes can be hashed as they are.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -65,6 +66,7 @@ struct StateImage {
   GcCountersImage gc;
   std::string output;
   ValueImage result;
+  std::optional<VmError> error;      // the failure of a failed state
   friend bool operator==(const StateImage&, const StateImage&) = default;
 };
 

@@ -104,6 +104,8 @@ class VmState {
   std::vector<Value> temp_roots;    // values the runtime holds while it allocates
   Heap heap;
   std::uint64_t gc_threshold = 0;   // collect when the bytes allocated since the last one pass this
+  // When set, every collection appends its figures here (a recorder drains it).
+  std::vector<GcCycle>* gc_log = nullptr;
   std::string output;               // everything the program printed
 
   ~VmState();

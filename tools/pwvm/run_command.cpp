@@ -128,7 +128,11 @@ int run_program(const RunOptions& o) {
   } else {
     pw::trace::RecordOptions ro;
     ro.path = trace_path;
-    if (o.snapshot_interval) ro.snapshot_interval = *o.snapshot_interval;
+    if (o.snapshot_interval) {
+      // An explicit interval is taken exactly; the heap-size spacing is for the default.
+      ro.snapshot_interval = *o.snapshot_interval;
+      ro.steps_per_live_object = 0;
+    }
     ro.stop_at = o.stop_at;
     ro.recorder_name = "pwvm 0.1.0";
     ro.args = o.args;
@@ -215,7 +219,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
                                      "Record the run, but keep the trace only if it ends in a runtime error");
   record->excludes(on_failure);
   cmd->add_option("--snapshot-interval", o->snapshot_interval,
-                  "Steps between snapshots in the trace (default 5000000)")
+                  "Take a snapshot exactly every N steps (default: every 5000000 steps, further apart for big heaps)")
       ->check(positive_integer());
   cmd->add_option("args", o->args, "Program arguments (after --), read with host args");
   cmd->callback([o, &exit_code] { exit_code = run_program(*o); });

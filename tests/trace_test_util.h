@@ -1,0 +1,191 @@
+// Helpers shared by the trace suites (trace_roundtrip_test, trace_fixtures_test,
+// trace_cli_test): scratch directories, raw file bytes, the frame layout of a trace file,
+// and a host that answers from a trace's recorded host events.
+#pragma once
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <zstd.h>
+
+#include "frame_format.h"
+#include "test_util.h"
+#include "trace.capnp.h"
+#include "trace_codec.h"
+#include "trace_reader.h"
+
+namespace pwtest {
+
+// True when the suite runs slowly: under GC stress (a collection before every allocation) or
+// under AddressSanitizer. Tests shrink their loops then.
+inline bool slow_mode() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return true;
+#endif
+#endif
+  return pw::VmConfig::from_environment().gc.stress;
+}
+
+// A fresh directory under the gtest temp dir, removed at the end of the test.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& tag) {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = "pwvm_" + tag + "_" + std::to_string(::getpid()) + "_" +
+                       (info ? std::string(info->test_suite_name()) + "_" + info->name() : std::string("x"));
+    for (char& c : name)
+      if (c == '/') c = '_';
+    dir_ = std::filesystem::path(::testing::TempDir()) / name;
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+// The frames of a trace file as they sit in it (found by walking the framing, trusting it).
+struct FrameSpan {
+  std::uint64_t offset = 0;          // of the 16-byte frame header
+  std::uint64_t payload_offset = 0;  // offset + 16
+  std::uint32_t payload_bytes = 0;
+  pw::trace::RecordKind kind = pw::trace::RecordKind::Header;
+  std::uint64_t end() const { return payload_offset + payload_bytes; }
+};
+
+// Walks the frames of a well-formed trace held in [bytes]; stops at the trailer.
+inline std::vector<FrameSpan> frame_spans(const std::string& bytes) {
+  std::vector<FrameSpan> out;
+  std::uint64_t at = pw::trace::kFileMagic.size();
+  const bool has_trailer = bytes.size() >= 16 && bytes.compare(bytes.size() - 8, 8, pw::trace::kTrailerMagic) == 0;
+  const std::uint64_t end = has_trailer ? bytes.size() - pw::trace::kTrailerBytes : bytes.size();
+  while (at + pw::trace::kFrameHeaderBytes <= end) {
+    const pw::trace::FrameHeader h = pw::trace::FrameHeader::decode(bytes.data() + at);
+    FrameSpan f;
+    f.offset = at;
+    f.payload_offset = at + pw::trace::kFrameHeaderBytes;
+    f.payload_bytes = h.payload_bytes;
+    f.kind = h.kind;
+    if (f.end() > end) break;
+    out.push_back(f);
+    at = f.end();
+  }
+  return out;
+}
+
+// Every host event of a trace, in order (the reader must be able to read every chunk).
+inline std::vector<pw::trace::Event> host_events(const pw::trace::TraceReader& reader) {
+  std::vector<pw::trace::Event> out;
+  for (std::size_t i = 0; i < reader.chunks().size(); ++i)
+    for (auto& e : reader.read_chunk(i).events)
+      if (e.kind == pw::trace::EventKind::Host) out.push_back(std::move(e));
+  return out;
+}
+
+// A host that answers every call with what the recorded run's host answered, in order, and
+// reports (through gtest) a call that the recording does not have next.
+class ReplayHost final : public pw::Host {
+ public:
+  explicit ReplayHost(std::vector<pw::trace::Event> host_events) : events_(host_events.begin(), host_events.end()) {}
+
+  std::string output;
+  std::size_t mismatches = 0;
+
+  void write_output(std::string_view text) override {
+    output.append(text);
+    // print and write are host events too; their result is nil.
+    next(pw::HostFn::Print, pw::HostFn::Write);
+  }
+  std::optional<std::string> read_line() override {
+    const pw::trace::Event e = next(pw::HostFn::ReadLine, pw::HostFn::ReadLine);
+    if (e.result_tag == pw::trace::HostResultTag::String && !e.result_strings.empty()) return e.result_strings[0];
+    return std::nullopt;
+  }
+  std::vector<std::string> args() override { return next(pw::HostFn::Args, pw::HostFn::Args).result_strings; }
+  std::int64_t clock_ns() override { return next(pw::HostFn::Clock, pw::HostFn::Clock).result_int; }
+  std::int64_t random_below(std::int64_t) override { return next(pw::HostFn::Random, pw::HostFn::Random).result_int; }
+
+  std::size_t remaining() const { return events_.size(); }
+
+ private:
+  pw::trace::Event next(pw::HostFn a, pw::HostFn b) {
+    if (events_.empty()) {
+      ++mismatches;
+      ADD_FAILURE() << "the program made a host call the recording does not have";
+      return {};
+    }
+    pw::trace::Event e = std::move(events_.front());
+    events_.pop_front();
+    if (e.type != static_cast<std::uint8_t>(a) && e.type != static_cast<std::uint8_t>(b)) {
+      ++mismatches;
+      ADD_FAILURE() << "host call " << static_cast<int>(a) << " replayed against recorded host event "
+                    << static_cast<int>(e.type) << " at step " << e.step;
+    }
+    return e;
+  }
+  std::deque<pw::trace::Event> events_;
+};
+
+// Frames [message] as the writer does: zstd, then the 16-byte header with the checksum.
+inline std::string frame_record(pw::trace::RecordKind kind, capnp::MessageBuilder& message) {
+  const kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
+  const auto bytes = words.asBytes();
+  std::string z(ZSTD_compressBound(bytes.size()), '\0');
+  const std::size_t n = ZSTD_compress(z.data(), z.size(), bytes.begin(), bytes.size(), 3);
+  EXPECT_FALSE(ZSTD_isError(n));
+  z.resize(n);
+  pw::trace::FrameHeader h;
+  h.payload_bytes = static_cast<std::uint32_t>(n);
+  h.kind = kind;
+  h.checksum = pw::trace::checksum(z.data(), z.size());
+  const auto head = h.encode();
+  return std::string(head.data(), head.size()) + z;
+}
+
+// A trace file holding just the magic and a header of format [major].[minor], built the way
+// recorder.cpp builds its header.
+inline std::string header_only_trace(std::uint16_t major, std::uint16_t minor) {
+  const auto program = load(main_program("  push 1\n  halt"));
+  capnp::MallocMessageBuilder m;
+  auto h = m.initRoot<pw::trace::Header>();
+  h.setMagic("pwtrace");
+  h.setFormatMajor(major);
+  h.setFormatMinor(minor);
+  h.setRecorder("pwvm 99.0.0");
+  pw::trace::write_program(h.initProgram(), *program, pw::trace::program_hash(*program));
+  h.initConfig().setMaxSteps(1000);
+  h.setCapabilities("io");
+  h.setSnapshotInterval(10);
+  return std::string(pw::trace::kFileMagic) + frame_record(pw::trace::RecordKind::Header, m);
+}
+
+// Dumps can be megabytes: report where they differ instead of letting gtest diff them.
+inline ::testing::AssertionResult same_text(const std::string& a, const std::string& b) {
+  if (a == b) return ::testing::AssertionSuccess();
+  std::size_t at = 0;
+  while (at < a.size() && at < b.size() && a[at] == b[at]) ++at;
+  const std::size_t from = at > 200 ? at - 200 : 0;
+  return ::testing::AssertionFailure() << "texts differ at byte " << at << " (sizes " << a.size() << " and "
+                                       << b.size() << "):\n"
+                                       << a.substr(from, 400) << "\n---- vs ----\n" << b.substr(from, 400);
+}
+
+}  // namespace pwtest

@@ -137,6 +137,7 @@ RecordResult record_run(VmState& vm, const RecordOptions& o) {
     if (o.stop_at) boundary = std::min(boundary, *o.stop_at);
     status = run_with(vm, obs, boundary > vm.step ? boundary - vm.step : 0);
     if (status != RunStatus::Paused) break;
+    obs.stopped_inside_block(vm, /*started=*/false);
     flush_chunk(vm.step);
     if (vm.step >= next_snapshot) {
       write_snapshot_record(writer, vm, scratch);
@@ -150,6 +151,7 @@ RecordResult record_run(VmState& vm, const RecordOptions& o) {
   // (a run stopped by the step limit has no such instruction).
   const bool failing_instruction =
       status == RunStatus::Failed && vm.error && vm.error->kind != ErrorKind::StepLimitExceeded;
+  if (status == RunStatus::Failed) obs.stopped_inside_block(vm, failing_instruction);  // pauses were corrected in the loop
   obs.log_pending_collections(vm.step);
   std::uint64_t last_to = vm.step + (failing_instruction ? 1 : 0);
   if (obs.events.count() && obs.events.last_step() >= last_to) last_to = obs.events.last_step() + 1;

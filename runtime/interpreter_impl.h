@@ -73,7 +73,6 @@ RunStatus run_with(VmState& vm, Observer& obs, std::uint64_t max_steps) {
   // Before each instruction: the budget, then the observer.
 #define PRE_DISPATCH()                                        \
   if (PW_UNLIKELY(left == 0)) goto budget_spent;              \
-  if constexpr (Observer::kCountsSteps) obs.count_step(ip);   \
   if constexpr (Observer::kStepHook) {                        \
     fp->ip = ip;                                              \
     vm.sp = sp;                                               \
@@ -104,19 +103,32 @@ RunStatus run_with(VmState& vm, Observer& obs, std::uint64_t max_steps) {
 #define DISPATCH() goto dispatch
 #define CASE(name) case Op::name:
 #endif
+#define BLOCK_ENTRY()                                     \
+  do {                                                    \
+    if constexpr (Observer::kCountsBlocks) obs.count_block(ip); \
+  } while (0)
 #define NEXT()  \
   do {          \
     ++ip;       \
     DISPATCH(); \
   } while (0)
-#define JUMP_TO(target) \
-  do {                  \
+// The fall-through of a branch starts a straight-line run.
+#define NEXT_BLOCK() \
+  do {               \
+    ++ip;            \
+    BLOCK_ENTRY();   \
+    DISPATCH();      \
+  } while (0)
+#define JUMP_TO(target)       \
+  do {                        \
     ip = fp->code + (target); \
-    DISPATCH();         \
+    BLOCK_ENTRY();            \
+    DISPATCH();               \
   } while (0)
 
   vm.status = RunStatus::Paused;
 
+  BLOCK_ENTRY();  // run() may start, or resume, anywhere
 #if PW_COMPUTED_GOTO
   DISPATCH();
 #else
@@ -391,11 +403,11 @@ dispatch:
   CASE(JUMP) { JUMP_TO(ip->b); }
   CASE(JUMP_IF_TRUE) {
     if ((--sp)->truthy()) JUMP_TO(ip->b);
-    NEXT();
+    NEXT_BLOCK();
   }
   CASE(JUMP_IF_FALSE) {
     if (!(--sp)->truthy()) JUMP_TO(ip->b);
-    NEXT();
+    NEXT_BLOCK();
   }
   CASE(FOR_NEXT) {
     Value& i = base[ip->a];
@@ -405,7 +417,7 @@ dispatch:
             detail::value_type_of(i), detail::value_type_of(limit));
     if (PW_UNLIKELY(i.i == INT64_MAX)) RAISE(ErrorKind::ArithmeticOverflow, "for_next counter overflows");
     if (++i.i <= limit.i) JUMP_TO(ip->b);
-    NEXT();
+    NEXT_BLOCK();
   }
 
   // ---- functions -------------------------------------------------------------------
@@ -432,11 +444,14 @@ dispatch:
     for (Value* v = base + callee.arity; v < base + callee.local_count; ++v) *v = Value(); \
     sp = base + callee.local_count;                                                     \
     ip = callee.code;                                                                   \
+    BLOCK_ENTRY();                                                                      \
     if constexpr (Observer::kEnabled) {                                                 \
-      fp->ip = ip;                                                                      \
-      vm.sp = sp;                                                                       \
-      vm.step = STEPS_DONE() - 1;                                                       \
-      obs.on_call(vm);                                                                  \
+      if constexpr (Observer::kStepHook) {                                              \
+        fp->ip = ip;                                                                    \
+        vm.sp = sp;                                                                     \
+        vm.step = STEPS_DONE() - 1;                                                     \
+      }                                                                                 \
+      obs.on_call(vm, STEPS_DONE() - 1, (fn_index));                                    \
     }                                                                                   \
   } while (0)
   // Resolves the callee of a dynamic call at sp[-argc-1] into fn index and closure.
@@ -491,11 +506,14 @@ dispatch:
     fp->code = callee.code;                                                              \
     fp->id = vm.next_frame_id++;                                                         \
     ip = callee.code;                                                                    \
+    BLOCK_ENTRY();                                                                       \
     if constexpr (Observer::kEnabled) {                                                  \
-      fp->ip = ip;                                                                       \
-      vm.sp = sp;                                                                        \
-      vm.step = STEPS_DONE() - 1;                                                        \
-      obs.on_tail_call(vm);                                                              \
+      if constexpr (Observer::kStepHook) {                                               \
+        fp->ip = ip;                                                                     \
+        vm.sp = sp;                                                                      \
+        vm.step = STEPS_DONE() - 1;                                                      \
+      }                                                                                  \
+      obs.on_tail_call(vm, STEPS_DONE() - 1, (fn_index));                                \
     }                                                                                    \
   } while (0)
   CASE(TAIL_CALL_FN) {
@@ -517,8 +535,8 @@ dispatch:
     if (PW_UNLIKELY(!vm.handlers.empty() && vm.handlers.back().frame + 1 >= vm.depth))
       detail::drop_handlers(vm, vm.depth - 1);
     if constexpr (Observer::kEnabled) {
-      SAVE();
-      obs.on_return(vm, result);
+      if constexpr (Observer::kStepHook) SAVE();
+      obs.on_return(vm, STEPS_DONE() - 1, result);
     }
     if (PW_UNLIKELY(vm.depth == 1)) {
       // The entry function returned: the program's result.
@@ -535,6 +553,7 @@ dispatch:
     --vm.depth;
     ip = fp->ip;
     base = fp->base;
+    BLOCK_ENTRY();
     DISPATCH();
   }
   CASE(MAKE_CLOSURE) {
@@ -573,6 +592,7 @@ dispatch:
     if constexpr (Observer::kEnabled) obs.on_throw(vm, v);
     if (!detail::throw_value(vm, v)) FAILED();
     LOAD();
+    BLOCK_ENTRY();
     if constexpr (Observer::kEnabled) obs.on_catch(vm, v);
     DISPATCH();
   }
@@ -620,6 +640,8 @@ budget_spent:
 #undef DISPATCH
 #undef CASE
 #undef NEXT
+#undef NEXT_BLOCK
+#undef BLOCK_ENTRY
 #undef JUMP_TO
 #undef ENTER
 #undef RESOLVE_CALLEE

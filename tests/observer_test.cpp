@@ -21,11 +21,16 @@ struct CountingObserver : pw::ObserverBase {
     ++steps;
     return false;
   }
-  void on_call(pw::VmState& vm) {
+  void on_call(pw::VmState& vm, std::uint64_t step, std::uint32_t fn) {
+    EXPECT_EQ(step, vm.step);        // kStepHook: the state is flushed for the hook
+    EXPECT_EQ(fn, vm.top().fn);
     ++calls;
     max_depth_at_call = std::max(max_depth_at_call, vm.depth);
   }
-  void on_return(pw::VmState&, const pw::Value&) { ++returns; }
+  void on_return(pw::VmState& vm, std::uint64_t step, const pw::Value&) {
+    EXPECT_EQ(step, vm.step);
+    ++returns;
+  }
   void on_alloc(pw::VmState&, const pw::Object*) { ++allocs; }
   void on_throw(pw::VmState&, const pw::Value&) { ++throws; }
   void on_catch(pw::VmState&, const pw::Value&) { ++catches; }

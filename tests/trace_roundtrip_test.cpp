@@ -115,9 +115,9 @@ struct Collector : pw::ObserverBase {
     ++executed[static_cast<std::size_t>(vm.top().ip - vm.code.data())];
     return false;
   }
-  void on_call(pw::VmState&) { ++counts[kind_index(EventKind::Call)]; }
-  void on_return(pw::VmState&, const pw::Value&) { ++counts[kind_index(EventKind::Return)]; }
-  void on_tail_call(pw::VmState&) { ++counts[kind_index(EventKind::TailCall)]; }
+  void on_call(pw::VmState&, std::uint64_t, std::uint32_t) { ++counts[kind_index(EventKind::Call)]; }
+  void on_return(pw::VmState&, std::uint64_t, const pw::Value&) { ++counts[kind_index(EventKind::Return)]; }
+  void on_tail_call(pw::VmState&, std::uint64_t, std::uint32_t) { ++counts[kind_index(EventKind::TailCall)]; }
   void on_throw(pw::VmState&, const pw::Value&) { ++counts[kind_index(EventKind::Throw)]; }
   void on_catch(pw::VmState&, const pw::Value&) { ++counts[kind_index(EventKind::Catch)]; }
   void on_alloc(pw::VmState&, const pw::Object* o) {

@@ -13,6 +13,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+# shellcheck source=bench/common.sh
+source "$here/common.sh"
 
 die() {
   echo "compare.sh: $*" >&2
@@ -29,18 +31,9 @@ command -v "$LUA" >/dev/null 2>&1 || die "$LUA not found (apt-get install -y lua
 [[ -x "$TIME" ]] || die "$TIME not found (apt-get install -y time)"
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, got '$RUNS'"
 
-expected_of() {
-  case "$1" in
-    fib) echo 2178309 ;;
-    loop) echo 299999997 ;;
-    alloc) echo 10001000000 ;;
-    bintrees) echo 14723759 ;;
-    *) return 1 ;;
-  esac
-}
 
 if [[ $# -eq 0 ]]; then
-  set -- fib loop alloc bintrees
+  set -- "${BENCH_PROGRAMS[@]}"
 fi
 for prog in "$@"; do
   expected_of "$prog" >/dev/null || die "unknown program '$prog' (known: fib loop alloc bintrees)"
@@ -50,14 +43,6 @@ done
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-# median FILE: the median of the numbers in FILE, one per line
-median() {
-  sort -g "$1" | awk '{ v[NR] = $1 } END {
-    if (NR == 0) exit 1
-    if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2]
-    else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
-  }'
-}
 
 # measure NAME EXPECTED CMD...: runs CMD $RUNS times; appends seconds to $tmp/NAME.time
 # and peak RSS in KiB to $tmp/NAME.rss
@@ -90,9 +75,6 @@ measure() {
   done
 }
 
-ratio() {
-  awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f\n", a / b; else print "n/a" }'
-}
 
 mib() {
   awk -v k="$1" 'BEGIN { printf "%.1f\n", k / 1024 }'

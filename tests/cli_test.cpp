@@ -11,32 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "cli_util.h"
 #include "test_util.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using pwtest::CliResult;
+using pwtest::count_lines;
 using pwtest::read_text_file;
-
-struct CliResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') q += "'\\''";
-    else q += c;
-  }
-  return q + "'";
-}
-
-std::size_t count_lines(const std::string& s) {
-  if (s.empty()) return 0;
-  return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')) + (s.back() == '\n' ? 0 : 1);
-}
 
 class Cli : public ::testing::Test {
  protected:
@@ -63,20 +46,7 @@ class Cli : public ::testing::Test {
   // PWVM_GC_STRESS unless [inherit_gc_stress] is false (for runs too long to collect on every
   // allocation under a sanitizer).
   CliResult pwvm(const std::vector<std::string>& args, const std::string& input = "", bool inherit_gc_stress = true) {
-    const std::string in = file("stdin.txt", input);
-    const std::string out = path("stdout.txt");
-    const std::string err = path("stderr.txt");
-    std::string cmd = inherit_gc_stress ? "" : "env -u PWVM_GC_STRESS ";
-    cmd += quote(PWVM_BINARY);
-    for (const std::string& a : args) cmd.append(" ").append(quote(a));
-    cmd.append(" <").append(quote(in)).append(" >").append(quote(out)).append(" 2>").append(quote(err));
-    const int status = std::system(cmd.c_str());
-    CliResult r;
-    if (status != -1 && WIFEXITED(status)) r.code = WEXITSTATUS(status);
-    else if (status != -1 && WIFSIGNALED(status)) r.code = 128 + WTERMSIG(status);
-    r.out = read_text_file(out);
-    r.err = read_text_file(err);
-    return r;
+    return pwtest::run_binary(PWVM_BINARY, args, input, dir_, inherit_gc_stress);
   }
 
   fs::path dir_;

@@ -16,6 +16,7 @@
 #include <regex>
 #include <thread>
 
+#include "cli_util.h"
 #include "interpreter.h"
 #include "recorder.h"
 #include "state_image.h"
@@ -31,25 +32,8 @@ namespace fs = std::filesystem;
 using pw::trace::TraceReader;
 using pwtest::read_text_file;
 
-struct CliResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') q += "'\\''";
-    else q += c;
-  }
-  return q + "'";
-}
-
-std::size_t count_lines(const std::string& s) {
-  if (s.empty()) return 0;
-  return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')) + (s.back() == '\n' ? 0 : 1);
-}
+using pwtest::CliResult;
+using pwtest::count_lines;
 
 std::vector<std::string> lines_of(const std::string& s) {
   std::vector<std::string> out;
@@ -87,20 +71,7 @@ class TraceCli : public ::testing::Test {
   // PWVM_GC_STRESS only when [inherit_gc_stress] (long runs would crawl).
   CliResult exec(const char* binary, const std::vector<std::string>& args, const std::string& input,
                  bool inherit_gc_stress) {
-    const std::string in = file("stdin.txt", input);
-    const std::string out = path("stdout.txt");
-    const std::string err = path("stderr.txt");
-    std::string cmd = inherit_gc_stress ? "" : "env -u PWVM_GC_STRESS ";
-    cmd += quote(binary);
-    for (const std::string& a : args) cmd.append(" ").append(quote(a));
-    cmd.append(" <").append(quote(in)).append(" >").append(quote(out)).append(" 2>").append(quote(err));
-    const int status = std::system(cmd.c_str());
-    CliResult r;
-    if (status != -1 && WIFEXITED(status)) r.code = WEXITSTATUS(status);
-    else if (status != -1 && WIFSIGNALED(status)) r.code = 128 + WTERMSIG(status);
-    r.out = read_text_file(out);
-    r.err = read_text_file(err);
-    return r;
+    return pwtest::run_binary(binary, args, input, dir_.dir(), inherit_gc_stress);
   }
   CliResult pwvm(const std::vector<std::string>& args, const std::string& input = "", bool inherit_gc_stress = true) {
     return exec(PWVM_BINARY, args, input, inherit_gc_stress);

@@ -1,0 +1,29 @@
+# Shared by the benchmark scripts (sourced, not run): the programs, their expected
+# results, and small statistics helpers.
+
+BENCH_PROGRAMS=(fib loop alloc bintrees)
+
+# expected_of NAME: the number bench/NAME prints
+expected_of() {
+  case "$1" in
+    fib) echo 2178309 ;;
+    loop) echo 299999997 ;;
+    alloc) echo 10001000000 ;;
+    bintrees) echo 14723759 ;;
+    *) return 1 ;;
+  esac
+}
+
+# median FILE: the median of the numbers in FILE, one per line
+median() {
+  sort -g "$1" | awk '{ v[NR] = $1 } END {
+    if (NR == 0) exit 1
+    if (NR % 2) printf "%.3f\n", v[(NR + 1) / 2]
+    else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2
+  }'
+}
+
+# ratio A B: A / B with two decimals
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f\n", a / b; else print "n/a" }'
+}

@@ -55,7 +55,6 @@ void collect_garbage(VmState& vm, GcTrigger trigger) {
   cycle.live_bytes_after = s.live_bytes;
   cycle.pause_ns = pause;
   cycle.next_id = vm.heap.next_id();
-  s.last = cycle;
   if (vm.gc_log) vm.gc_log->push_back(cycle);
 }
 

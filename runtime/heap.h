@@ -45,7 +45,6 @@ struct GcStats {
   // Wall time: informational only, never part of the canonical state.
   std::uint64_t total_pause_ns = 0;
   std::uint64_t max_pause_ns = 0;
-  GcCycle last;  // the most recent collection
 };
 
 class Heap {

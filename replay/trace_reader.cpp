@@ -29,11 +29,6 @@ struct TraceReader::Frame {
   std::uint64_t offset = 0;
   std::uint64_t end = 0;  // offset just past the frame
   kj::Array<capnp::word> words;
-
-  template <class T>
-  typename T::Reader root(capnp::FlatArrayMessageReader& r) const {
-    return r.getRoot<T>();
-  }
 };
 
 TraceReader::TraceReader(const std::string& path) : path_(path) {
@@ -172,7 +167,6 @@ void TraceReader::read_header() {
     return 0;
   });
   header_end_ = f.end;
-  frame_count_ = 1;
 }
 
 bool TraceReader::read_index_from_trailer() {
@@ -292,7 +286,6 @@ void TraceReader::scan() {
       break;
     }
   }
-  frame_count_ = number;
   uncompressed_known_ = true;
 }
 

@@ -105,7 +105,6 @@ class TraceReader {
   std::uint64_t file_bytes() const { return file_bytes_; }
   // Sum of the frames' decompressed payloads (frames read so far, or all when indexed by scan).
   std::uint64_t uncompressed_bytes() const;
-  std::size_t frame_count() const { return frame_count_; }
 
  private:
   struct Frame;
@@ -125,7 +124,6 @@ class TraceReader {
   std::optional<TraceOutcome> outcome_;
   bool complete_ = false;
   std::string damage_;
-  std::size_t frame_count_ = 0;
   std::uint64_t header_end_ = 0;
   mutable std::uint64_t uncompressed_ = 0;
   mutable bool uncompressed_known_ = false;

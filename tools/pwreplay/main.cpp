@@ -1,8 +1,5 @@
 // pwreplay: read a recorded trace of a Physics World VM run.
-#include <cstdio>
-
-#include <CLI/CLI.hpp>
-
+#include "cli_main.h"
 #include "commands.h"
 
 int main(int argc, char** argv) {
@@ -12,18 +9,5 @@ int main(int argc, char** argv) {
   int exit_code = pwreplay::kExitOk;
   pwreplay::add_info_command(app, exit_code);
   pwreplay::add_events_command(app, exit_code);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "pwreplay: error: %s (see pwreplay --help)\n", e.what());
-    return pwreplay::kExitBadInput;
-  }
-  std::fflush(stdout);
-  return exit_code;
+  return pwtools::run_cli(app, "pwreplay", argc, argv, exit_code);
 }

@@ -1,8 +1,5 @@
 // pwvm: the Physics World VM's command line.
-#include <cstdio>
-
-#include <CLI/CLI.hpp>
-
+#include "cli_main.h"
 #include "commands.h"
 
 int main(int argc, char** argv) {
@@ -13,19 +10,5 @@ int main(int argc, char** argv) {
   pwvm::add_run_command(app, exit_code);
   pwvm::add_check_command(app, exit_code);
   pwvm::add_disasm_command(app, exit_code);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    // One line, not a usage dump: scripts and CI logs read the first line.
-    std::fprintf(stderr, "pwvm: error: %s (see pwvm --help)\n", e.what());
-    return pwvm::kExitBadInput;
-  }
-  std::fflush(stdout);
-  return exit_code;
+  return pwtools::run_cli(app, "pwvm", argc, argv, exit_code);
 }

@@ -1,0 +1,30 @@
+// What every tool's main() does the same way: parse with CLI11, answer --help and
+// --version, and turn any other parse error into one line on stderr and exit code 2.
+#pragma once
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace pwtools {
+
+// Parses [argv] into [app], whose subcommand callbacks leave their result in [exit_code].
+inline int run_cli(CLI::App& app, const std::string& tool, int argc, char** argv, const int& exit_code) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // One line, not a usage dump: scripts and CI logs read the first line.
+    std::fprintf(stderr, "%s: error: %s (see %s --help)\n", tool.c_str(), e.what(), tool.c_str());
+    return 2;
+  }
+  std::fflush(stdout);
+  return exit_code;
+}
+
+}  // namespace pwtools

@@ -14,7 +14,7 @@ constexpr std::array<std::string_view, kEventKindCount> kNames = {"call",  "retu
 
 class Cursor {
  public:
-  explicit Cursor(std::string_view b) : b_(b) {}
+  explicit Cursor(std::string_view b, std::size_t pos = 0) : b_(b), pos_(pos) {}
   bool done() const { return pos_ >= b_.size(); }
   std::size_t pos() const { return pos_; }
   std::uint64_t varint() {
@@ -141,87 +141,96 @@ void EventEncoder::output(std::uint64_t step, std::string_view s) {
   put_text(s);
 }
 
+bool EventReader::next(Event& e) {
+  if (pos_ >= bytes_.size()) return false;
+  Cursor c(bytes_, pos_);
+  const std::uint64_t head = c.varint();
+  const std::uint64_t kind = head & 0xF;
+  const std::uint64_t delta = head >> 4;
+  if (kind >= static_cast<std::uint64_t>(kEventKindCount)) c.fail("unknown event kind");
+  if (delta >= to_step_ - step_) c.fail("an event's step is past the chunk's end");
+  step_ += delta;
+  e.kind = static_cast<EventKind>(kind);
+  e.step = step_;
+  e.fn = e.ip = 0;
+  e.type = 0;
+  e.id = e.bytes = 0;
+  e.result_tag = HostResultTag::Nil;
+  e.result_int = 0;
+  e.result_strings.clear();
+  switch (e.kind) {
+    case EventKind::Call:
+      e.fn = c.u32();
+      e.depth = ++depth_;
+      break;
+    case EventKind::Return:
+      if (depth_ == 0) c.fail("a return with no frame to leave");
+      e.depth = --depth_;
+      break;
+    case EventKind::TailCall:
+      e.fn = c.u32();
+      e.depth = depth_;
+      break;
+    case EventKind::Alloc:
+      e.type = c.byte();
+      e.bytes = c.varint();
+      e.fn = c.u32();
+      e.ip = c.u32();
+      e.id = next_id_++;
+      e.depth = depth_;
+      break;
+    case EventKind::Gc:
+      e.type = c.byte();
+      e.objects_before = c.varint();
+      e.bytes_before = c.varint();
+      e.objects_after = c.varint();
+      e.bytes_after = c.varint();
+      e.pause_ns = c.varint();
+      e.depth = depth_;
+      break;
+    case EventKind::Throw:
+      e.fn = c.u32();
+      e.ip = c.u32();
+      e.type = c.byte();
+      e.depth = depth_;
+      break;
+    case EventKind::Catch:
+      e.fn = c.u32();
+      e.ip = c.u32();
+      e.depth = c.u32();
+      depth_ = e.depth;
+      break;
+    case EventKind::Host: {
+      e.type = c.byte();
+      const std::uint8_t tag = c.byte();
+      if (tag > static_cast<std::uint8_t>(HostResultTag::StringList)) c.fail("unknown host result tag");
+      e.result_tag = static_cast<HostResultTag>(tag);
+      if (e.result_tag == HostResultTag::Int) e.result_int = unzigzag(c.varint());
+      else if (e.result_tag == HostResultTag::String) e.result_strings.push_back(c.text());
+      else if (e.result_tag == HostResultTag::StringList) {
+        const std::uint64_t n = c.varint();
+        if (n > bytes_.size()) c.fail("a string list is longer than the chunk");
+        for (std::uint64_t i = 0; i < n; ++i) e.result_strings.push_back(c.text());
+      }
+      e.depth = depth_;
+      break;
+    }
+    case EventKind::Output:
+      e.result_strings.push_back(c.text());
+      e.depth = depth_;
+      break;
+  }
+  pos_ = c.pos();
+  ++count_;
+  return true;
+}
+
 std::vector<Event> decode_events(std::string_view bytes, std::uint64_t from_step, std::uint64_t to_step,
                                  std::uint32_t start_depth, std::uint64_t first_alloc_id) {
   std::vector<Event> out;
-  Cursor c(bytes);
-  std::uint64_t step = from_step;
-  std::uint32_t depth = start_depth;
-  std::uint64_t next_id = first_alloc_id;
-  while (!c.done()) {
-    Event e;
-    const std::uint64_t head = c.varint();
-    const std::uint64_t kind = head & 0xF;
-    const std::uint64_t delta = head >> 4;
-    if (kind >= static_cast<std::uint64_t>(kEventKindCount)) c.fail("unknown event kind");
-    if (delta >= to_step - step) c.fail("an event's step is past the chunk's end");
-    step += delta;
-    e.kind = static_cast<EventKind>(kind);
-    e.step = step;
-    switch (e.kind) {
-      case EventKind::Call:
-        e.fn = c.u32();
-        e.depth = ++depth;
-        break;
-      case EventKind::Return:
-        if (depth == 0) c.fail("a return with no frame to leave");
-        e.depth = --depth;
-        break;
-      case EventKind::TailCall:
-        e.fn = c.u32();
-        e.depth = depth;
-        break;
-      case EventKind::Alloc:
-        e.type = c.byte();
-        e.bytes = c.varint();
-        e.fn = c.u32();
-        e.ip = c.u32();
-        e.id = next_id++;
-        e.depth = depth;
-        break;
-      case EventKind::Gc:
-        e.type = c.byte();
-        e.objects_before = c.varint();
-        e.bytes_before = c.varint();
-        e.objects_after = c.varint();
-        e.bytes_after = c.varint();
-        e.pause_ns = c.varint();
-        e.depth = depth;
-        break;
-      case EventKind::Throw:
-        e.fn = c.u32();
-        e.ip = c.u32();
-        e.type = c.byte();
-        e.depth = depth;
-        break;
-      case EventKind::Catch:
-        e.fn = c.u32();
-        e.ip = c.u32();
-        e.depth = c.u32();
-        depth = e.depth;
-        break;
-      case EventKind::Host: {
-        e.type = c.byte();
-        const std::uint8_t tag = c.byte();
-        if (tag > static_cast<std::uint8_t>(HostResultTag::StringList)) c.fail("unknown host result tag");
-        e.result_tag = static_cast<HostResultTag>(tag);
-        if (e.result_tag == HostResultTag::Int) e.result_int = unzigzag(c.varint());
-        else if (e.result_tag == HostResultTag::String) e.result_strings.push_back(c.text());
-        else if (e.result_tag == HostResultTag::StringList) {
-          const std::uint64_t n = c.varint();
-          if (n > bytes.size()) c.fail("a string list is longer than the chunk");
-          for (std::uint64_t i = 0; i < n; ++i) e.result_strings.push_back(c.text());
-        }
-        e.depth = depth;
-        break;
-      }
-      case EventKind::Output:
-        e.result_strings.push_back(c.text());
-        e.depth = depth;
-        break;
-    }
-    out.push_back(std::move(e));
-  }
+  EventReader reader(bytes, from_step, to_step, start_depth, first_alloc_id);
+  Event e;
+  while (reader.next(e)) out.push_back(e);
   return out;
 }
 

@@ -124,6 +124,31 @@ class EventEncoder {
   std::uint64_t last_step_;
 };
 
+// Reads a chunk's events one at a time, without holding them all: what a replayer checking
+// a run against its recording wants. Copying a reader is cheap and gives a look-ahead.
+class EventReader {
+ public:
+  EventReader() = default;
+  // [from_step], [start_depth] and [first_alloc_id] come from the chunk; [to_step] bounds
+  // every step.
+  EventReader(std::string_view bytes, std::uint64_t from_step, std::uint64_t to_step, std::uint32_t start_depth,
+              std::uint64_t first_alloc_id)
+      : bytes_(bytes), step_(from_step), to_step_(to_step), depth_(start_depth), next_id_(first_alloc_id) {}
+  // The next event into [e]; false at the end. Throws EventDecodeError on malformed input.
+  bool next(Event& e);
+  bool done() const { return pos_ >= bytes_.size(); }
+  std::uint32_t count() const { return count_; }  // events read so far
+
+ private:
+  std::string_view bytes_;
+  std::size_t pos_ = 0;
+  std::uint64_t step_ = 0;
+  std::uint64_t to_step_ = 0;
+  std::uint32_t depth_ = 0;
+  std::uint64_t next_id_ = 0;
+  std::uint32_t count_ = 0;
+};
+
 // Decodes a chunk's events. [from_step], [start_depth] and [first_alloc_id] come from the
 // chunk; [to_step] bounds every step. Throws EventDecodeError on malformed input.
 std::vector<Event> decode_events(std::string_view bytes, std::uint64_t from_step, std::uint64_t to_step,

@@ -294,7 +294,7 @@ std::uint64_t TraceReader::steps() const {
   return chunks_.empty() ? 0 : chunks_.back().to_step;
 }
 
-ChunkData TraceReader::read_chunk(std::size_t i) const {
+ChunkData TraceReader::read_chunk(std::size_t i, ChunkParts parts) const {
   const ChunkInfo& info = chunks_.at(i);
   Frame f = read_frame(info.offset, fmt::format("frame of chunk {}", i));
   const std::string where = fmt::format("{}: chunk {} at byte {}", path_, i, info.offset);
@@ -311,6 +311,11 @@ ChunkData TraceReader::read_chunk(std::size_t i) const {
     if (c.getFromStep() != info.from_step || c.getToStep() != info.to_step)
       throw TraceFormatError("the chunk disagrees with the index");
     auto ev = c.getEvents();
+    out.event_count = c.getEventCount();
+    if (parts == ChunkParts::EncodedEvents) {
+      out.event_bytes.assign(reinterpret_cast<const char*>(ev.begin()), ev.size());
+      return out;
+    }
     out.events = decode_events(std::string_view(reinterpret_cast<const char*>(ev.begin()), ev.size()), info.from_step,
                                info.to_step, out.start_depth, out.first_alloc_id);
     if (out.events.size() != c.getEventCount()) throw TraceFormatError("event count differs from the chunk's");

@@ -69,8 +69,16 @@ struct ChunkData {
   std::uint32_t start_depth = 0;
   std::uint64_t first_alloc_id = 0;
   std::uint64_t output_bytes = 0;
-  std::vector<Event> events;
+  std::uint32_t event_count = 0;
+  std::vector<Event> events;   // decoded (ChunkParts::All)
+  std::string event_bytes;     // still encoded (ChunkParts::EncodedEvents): read with EventReader
   std::vector<std::pair<std::uint32_t, std::uint64_t>> profile;  // flat instruction index, count
+};
+
+// How much of a chunk read_chunk() prepares.
+enum class ChunkParts {
+  All,            // events decoded, and the profile
+  EncodedEvents,  // the events' bytes only, for streaming (no profile)
 };
 
 struct SnapshotData {
@@ -99,7 +107,7 @@ class TraceReader {
   // Steps the trace covers: the outcome's, or the end of the last readable chunk.
   std::uint64_t steps() const;
 
-  ChunkData read_chunk(std::size_t i) const;
+  ChunkData read_chunk(std::size_t i, ChunkParts parts = ChunkParts::All) const;
   SnapshotData read_snapshot(std::size_t i) const;
 
   std::uint64_t file_bytes() const { return file_bytes_; }

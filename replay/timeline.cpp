@@ -1,0 +1,235 @@
+// Seeking and re-executing a recorded run.
+#include "timeline.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "image_diff.h"
+#include "interpreter_impl.h"
+
+namespace pw::replay {
+namespace {
+
+// Drives the re-execution: every event goes to the checker; with kVisits, every position
+// also goes to the visitor, which may stop the run there.
+template <bool kVisits>
+struct ReplayObserver : ObserverBase {
+  static constexpr bool kStepHook = kVisits;
+
+  ReplayObserver(EventChecker& c, StepVisitor* v) : checker(c), visitor(v) {}
+  EventChecker& checker;
+  StepVisitor* visitor;
+
+  bool on_step(VmState& vm) {
+    if constexpr (kVisits) return visitor->visit(vm, vm.step) || checker.diverged();
+    return false;
+  }
+  void on_call(VmState&, std::uint64_t step, std::uint32_t fn) { checker.call(step, fn); }
+  void on_tail_call(VmState&, std::uint64_t step, std::uint32_t fn) { checker.tail_call(step, fn); }
+  void on_return(VmState&, std::uint64_t step, const Value&) { checker.ret(step); }
+  void on_alloc(VmState& vm, const Object* o) { checker.alloc(vm, o); }
+  void on_throw(VmState& vm, const Value& v) { checker.thrown(vm, v); }
+  void on_catch(VmState& vm, const Value&) { checker.caught(vm); }
+  void on_host(VmState& vm, HostFn fn, const Value& result) { checker.host(vm, fn, result); }
+};
+
+// The position of a state: a failed instruction counts as executed (the recorder's last
+// chunk and `pwvm run --stop-at` agree), a stop at the step limit does not.
+std::uint64_t position_after(const VmState& vm) {
+  const bool failed_in_instruction =
+      vm.status == RunStatus::Failed && vm.error && vm.error->kind != ErrorKind::StepLimitExceeded;
+  return vm.step + (failed_in_instruction ? 1 : 0);
+}
+
+}  // namespace
+
+struct Timeline::CachedSnapshot {
+  trace::SnapshotData data;
+};
+
+Timeline::Timeline(const std::string& path, TimelineOptions options)
+    : reader_(std::make_unique<trace::TraceReader>(path)), options_(options) {
+  const trace::TraceReader& r = *reader_;
+  const auto& outcome = r.outcome();
+  end_ = r.steps();
+  if (outcome && outcome->status == trace::TraceOutcome::Status::Failed && outcome->error &&
+      outcome->error->kind != ErrorKind::StepLimitExceeded)
+    end_ = outcome->steps + 1;
+  if (!r.chunks().empty()) end_ = std::max(end_, r.chunks().back().to_step);
+  for (std::size_t i = 0; i < r.snapshots().size(); ++i) {
+    std::uint64_t p = r.snapshots()[i].step;
+    // The final snapshot of a run that failed in an instruction is the state after it.
+    if (i + 1 == r.snapshots().size() && outcome && outcome->status == trace::TraceOutcome::Status::Failed &&
+        p == outcome->steps)
+      p = end_;
+    if (!snapshot_positions_.empty() && p <= snapshot_positions_.back())
+      throw trace::TraceReadError(fmt::format("{}: snapshots are out of order at snapshot {}", path, i));
+    if (p > end_) break;  // past the readable events: of no use
+    snapshot_positions_.push_back(p);
+  }
+  if (snapshot_positions_.empty() || snapshot_positions_.front() != 0)
+    throw trace::TraceReadError(fmt::format("{}: the trace has no snapshot at step 0 to replay from", path));
+  vm_ = std::make_unique<VmState>(r.header().program, r.header().config, &host_);
+  checker_ = std::make_unique<EventChecker>(*vm_);
+  host_.attach(vm_.get(), checker_.get());
+  if (outcome && outcome->status == trace::TraceOutcome::Status::Failed) checker_->set_recorded_failure(outcome->error);
+  restore(0);
+}
+
+Timeline::~Timeline() = default;
+
+Location Timeline::where() const {
+  const VmState& vm = *vm_;
+  Location l;
+  l.position = position_;
+  l.status = vm.status;
+  l.depth = vm.depth;
+  const Frame& f = vm.top();
+  l.fn = f.fn;
+  l.ip = vm.ip_index(f);
+  const Function& fn = vm.function_of(f);
+  l.line = l.ip < fn.lines.size() ? fn.lines[l.ip] : fn.line;
+  return l;
+}
+
+std::uint32_t Timeline::flat_ip() const {
+  return static_cast<std::uint32_t>(vm_->top().ip - vm_->code.data());
+}
+
+std::shared_ptr<const trace::ChunkData> Timeline::chunk_at(std::uint64_t position) {
+  const auto& chunks = reader_->chunks();
+  auto it = std::upper_bound(chunks.begin(), chunks.end(), position,
+                             [](std::uint64_t p, const trace::ChunkInfo& c) { return p < c.from_step; });
+  if (it == chunks.begin() || position >= std::prev(it)->to_step)
+    throw trace::TraceReadError(fmt::format("the trace holds no events for step {}", position));
+  const std::uint64_t from = std::prev(it)->from_step;
+  for (auto c = chunk_cache_.begin(); c != chunk_cache_.end(); ++c) {
+    if (c->first != from) continue;
+    chunk_cache_.splice(chunk_cache_.begin(), chunk_cache_, c);
+    return c->second;
+  }
+  auto chunk = std::make_shared<const trace::ChunkData>(
+      reader_->read_chunk(static_cast<std::size_t>(std::prev(it) - chunks.begin()), trace::ChunkParts::EncodedEvents));
+  chunk_cache_.emplace_front(from, chunk);
+  if (chunk_cache_.size() > options_.cached_chunks) chunk_cache_.pop_back();
+  return chunk;
+}
+
+std::shared_ptr<const Timeline::CachedSnapshot> Timeline::snapshot(std::size_t index) {
+  for (auto c = snapshot_cache_.begin(); c != snapshot_cache_.end(); ++c) {
+    if (c->first != index) continue;
+    snapshot_cache_.splice(snapshot_cache_.begin(), snapshot_cache_, c);
+    return c->second;
+  }
+  auto s = std::make_shared<CachedSnapshot>();
+  s->data = reader_->read_snapshot(index);
+  if (image_hash(s->data.image) != s->data.info.hash)
+    throw Divergence(snapshot_positions_[index],
+                     fmt::format("snapshot {} is damaged: its contents do not match its recorded hash", index));
+  snapshot_cache_.emplace_front(index, s);
+  if (snapshot_cache_.size() > options_.cached_snapshots) snapshot_cache_.pop_back();
+  return s;
+}
+
+std::size_t Timeline::snapshot_before(std::uint64_t position) const {
+  auto it = std::upper_bound(snapshot_positions_.begin(), snapshot_positions_.end(), position);
+  return static_cast<std::size_t>(it - snapshot_positions_.begin()) - 1;
+}
+
+void Timeline::restore(std::size_t index) {
+  const auto s = snapshot(index);
+  restored_snapshot_ = SIZE_MAX;
+  try {
+    restore_state(*vm_, s->data.image);
+  } catch (const StateImageError& e) {
+    throw Divergence(snapshot_positions_[index], fmt::format("snapshot {} does not fit the program: {}", index, e.what()));
+  }
+  // The state before the first instruction reads as a run paused there, as
+  // `pwvm run --stop-at 0` shows it.
+  if (vm_->status == RunStatus::Ready) vm_->status = RunStatus::Paused;
+  position_ = snapshot_positions_[index];
+  if (position_ != position_after(*vm_))
+    throw Divergence(position_, fmt::format("snapshot {} holds the state of another step", index));
+  restored_snapshot_ = index;
+  ++stats_.restores;
+  if (position_ < end_) checker_->begin_chunk(chunk_at(position_));
+}
+
+void Timeline::seek(std::uint64_t target) {
+  if (target > end_)
+    throw std::out_of_range(fmt::format("step {} is past the end of the run (the last is {})", target, end_));
+  if (restored_snapshot_ != SIZE_MAX && target == position_) return;
+  const std::size_t k = snapshot_before(target);
+  // Going on from here is cheaper than restoring when no snapshot lies in between.
+  const bool go_on = restored_snapshot_ != SIZE_MAX && target > position_ && position_ >= snapshot_positions_[k];
+  if (!go_on) restore(k);
+  execute(target, nullptr);
+}
+
+bool Timeline::run_forward(std::uint64_t limit, StepVisitor* visitor) {
+  if (restored_snapshot_ == SIZE_MAX) restore(snapshot_before(position_));
+  return execute(std::min(limit, end_), visitor);
+}
+
+bool Timeline::execute(std::uint64_t limit, StepVisitor* visitor) {
+  try {
+    bool stopped = false;
+    bool visited_here = false;
+    while (position_ < limit && !stopped) {
+      if (vm_->status == RunStatus::Halted || vm_->status == RunStatus::Failed)
+        throw Divergence(position_, fmt::format("the replay ended at step {} but the recording goes on to {}", position_, end_));
+      if (position_ >= checker_->cursor().chunk->info.to_step) checker_->begin_chunk(chunk_at(position_));
+      const std::uint64_t slice_end = std::min(limit, checker_->cursor().chunk->info.to_step);
+      const std::uint64_t from = position_;
+      RunStatus status;
+      if (visitor) {
+        ReplayObserver<true> obs(*checker_, visitor);
+        status = run_with(*vm_, obs, slice_end - from);
+      } else {
+        ReplayObserver<false> obs(*checker_, nullptr);
+        status = run_with(*vm_, obs, slice_end - from);
+      }
+      position_ = position_after(*vm_);
+      stats_.steps_replayed += position_ - from;
+      checker_->end_slice(*vm_, position_);
+      checker_->check();
+      if (status == RunStatus::Paused && position_ < slice_end) {
+        stopped = true;  // the visitor stopped here, having seen this position
+        visited_here = true;
+      }
+      if (status == RunStatus::Halted || status == RunStatus::Failed) {
+        if (position_ != end_)
+          throw Divergence(position_, fmt::format("the replay ended ({}) at step {} but the recording goes on to {}",
+                                                  vm_->error ? vm_->error->headline() : std::string("halted"),
+                                                  position_, end_));
+        const auto& outcome = reader_->outcome();
+        if (outcome && outcome->error && vm_->error &&
+            (outcome->error->kind != vm_->error->kind || outcome->error->message != vm_->error->message))
+          throw Divergence(position_, fmt::format("the replay failed with '{}' but the recorded run with '{}'",
+                                                  vm_->error->headline(), outcome->error->headline()));
+      }
+      check_snapshot_at(position_);
+    }
+    if (visitor && !visited_here) stopped = visitor->visit(*vm_, position_);
+    return stopped;
+  } catch (...) {
+    restored_snapshot_ = SIZE_MAX;  // the state is no longer a known position
+    throw;
+  }
+}
+
+void Timeline::check_snapshot_at(std::uint64_t position) {
+  auto it = std::lower_bound(snapshot_positions_.begin(), snapshot_positions_.end(), position);
+  if (it == snapshot_positions_.end() || *it != position) return;
+  const auto index = static_cast<std::size_t>(it - snapshot_positions_.begin());
+  if (index == restored_snapshot_) return;
+  capture_state(*vm_, scratch_);
+  ++stats_.snapshots_checked;
+  if (image_hash(scratch_) == reader_->snapshots()[index].hash) return;
+  const auto recorded = snapshot(index);
+  throw Divergence(position, fmt::format("the state differs from snapshot {}: {}", index,
+                                         describe_difference(program(), scratch_, recorded->data.image)));
+}
+
+}  // namespace pw::replay

@@ -1,0 +1,59 @@
+// Questions about a whole recorded run, answered by re-executing it on the timeline:
+// every change of an expression, the last write to it before a step, every call of a
+// function with its arguments and result.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "stop_conditions.h"
+#include "timeline.h"
+
+namespace pw::replay {
+
+// Where an instruction is: function, index, source line, and its assembly text.
+struct CodeSite {
+  std::uint64_t position = 0;  // the position before the instruction runs
+  std::uint32_t fn = 0;
+  std::uint32_t ip = 0;
+  std::uint32_t line = 0;
+  std::string instruction;
+};
+
+struct ChangeReport {
+  Change change;  // visible from change.position on
+  CodeSite by;    // the instruction that made it (at change.position - 1)
+};
+
+// Every position in (from, to] where the value of [e] differs from the position before,
+// in order; [initial] gets the value at [from]. [on_change] sees each one as it is found
+// (return false to stop early).
+void watch(Timeline& t, const Expression& e, std::uint64_t from, std::uint64_t to, ShownValue& initial,
+           const std::function<bool(const ChangeReport&)>& on_change);
+
+// The last instruction before position [before] that wrote the place [e] names (a store
+// into it, even of the same value) or changed its value; nullopt when nothing did. The
+// timeline is left at that instruction.
+std::optional<ChangeReport> last_write(Timeline& t, const Expression& e, std::uint64_t before);
+
+// One activation of a function.
+struct CallReport {
+  std::uint64_t position = 0;  // where the call instruction ran
+  std::uint32_t depth = 0;     // call depth inside the callee (1: the entry function)
+  std::uint64_t frame_id = 0;
+  std::vector<ShownValue> arguments;
+  enum class Ending { Returned, Threw, TailCalled, Unfinished } ending = Ending::Unfinished;
+  std::optional<ShownValue> result;  // the value returned, or the exception thrown
+  std::uint64_t end_position = 0;    // where it ended (0 when unfinished)
+  std::string tail_callee;           // for TailCalled: the function it handed its frame to
+};
+
+// Every call of function [fn] in [from, to], in order. A call ended by a tail call gets the
+// result its frame returned in the end.
+std::vector<CallReport> calls(Timeline& t, std::uint32_t fn, std::uint64_t from, std::uint64_t to);
+
+CodeSite code_site(const VmState& vm, std::uint64_t position);
+
+}  // namespace pw::replay

@@ -1,0 +1,104 @@
+// Resolving breakpoint specs, and following a watched expression's value.
+#include "stop_conditions.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+namespace pw::replay {
+namespace {
+
+std::optional<std::uint32_t> number(std::string_view s) {
+  std::uint32_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+bool names_source(const Program& p, std::string_view file) {
+  const std::string_view name = p.source_name;
+  if (file == name) return true;
+  return name.size() > file.size() && name.substr(name.size() - file.size()) == file &&
+         name[name.size() - file.size() - 1] == '/';
+}
+
+int function_named(const Program& p, std::string_view name) {
+  const int f = p.find_function(std::string(name));
+  if (f < 0) throw LocationError(fmt::format("no function named '{}'", name));
+  return f;
+}
+
+}  // namespace
+
+Breakpoint make_breakpoint(const Program& p, std::string_view spec) {
+  Breakpoint b;
+  b.spec = std::string(spec);
+  std::string_view s = spec;
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  if (s.empty()) throw LocationError("a breakpoint needs a location: FUNCTION, *FUNCTION+N or FILE:LINE");
+  const bool star = s.front() == '*';
+  if (star) s.remove_prefix(1);
+  if (const auto plus = s.find('+'); plus != std::string_view::npos) {
+    const int f = function_named(p, s.substr(0, plus));
+    const auto ip = number(s.substr(plus + 1));
+    if (!ip) throw LocationError(fmt::format("'{}' is not an instruction offset", s.substr(plus + 1)));
+    if (*ip >= p.functions[f].code.size())
+      throw LocationError(fmt::format("{} has {} instructions; there is no {}+{}", p.functions[f].name,
+                                      p.functions[f].code.size(), p.functions[f].name, *ip));
+    b.addresses.push_back({static_cast<std::uint32_t>(f), *ip});
+    b.description = fmt::format("{}+{}", p.functions[f].name, *ip);
+    return b;
+  }
+  if (star) {
+    const int f = function_named(p, s);
+    b.addresses.push_back({static_cast<std::uint32_t>(f), 0});
+    b.description = fmt::format("{}+0", p.functions[f].name);
+    return b;
+  }
+  const auto colon = s.rfind(':');
+  const auto line = number(colon == std::string_view::npos ? s : s.substr(colon + 1));
+  if (line) {
+    if (colon != std::string_view::npos && !names_source(p, s.substr(0, colon)))
+      throw LocationError(fmt::format("no source file '{}' (the program is {})", s.substr(0, colon), p.source_name));
+    // The first line at or after [line] that has code: each run of its instructions stops once.
+    std::uint32_t best = UINT32_MAX;
+    for (const Function& fn : p.functions)
+      for (std::uint32_t l : fn.lines)
+        if (l >= *line && l < best) best = l;
+    if (best == UINT32_MAX) throw LocationError(fmt::format("no code at or after line {}", *line));
+    for (std::uint32_t f = 0; f < p.functions.size(); ++f) {
+      const auto& lines = p.functions[f].lines;
+      for (std::uint32_t ip = 0; ip < lines.size(); ++ip)
+        if (lines[ip] == best && (ip == 0 || lines[ip - 1] != best)) b.addresses.push_back({f, ip});
+    }
+    b.description = fmt::format("{}:{}", p.source_name, best);
+    if (best != *line) b.description += fmt::format(" (line {} has no code)", *line);
+    return b;
+  }
+  const int f = function_named(p, s);
+  b.addresses.push_back({static_cast<std::uint32_t>(f), 0});
+  b.description = fmt::format("function {}", p.functions[f].name);
+  return b;
+}
+
+ShownValue ShownValue::of(const VmState& vm, const EvalResult& r) { return {result_text(vm, r), result_json(vm, r)}; }
+
+bool ChangeTracker::observe(const VmState& vm, std::uint64_t position) {
+  EvalResult now = expression_->evaluate(vm);
+  if (!started_) {
+    started_ = true;
+    value_ = std::move(now);
+    shown_ = ShownValue::of(vm, value_);
+    return false;
+  }
+  if (same_result(now, value_)) return false;
+  change_.position = position;
+  change_.old_value = std::move(shown_);
+  shown_ = ShownValue::of(vm, now);
+  change_.new_value = shown_;
+  value_ = std::move(now);
+  return true;
+}
+
+}  // namespace pw::replay

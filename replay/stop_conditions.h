@@ -1,0 +1,96 @@
+// Breakpoints and watchpoints: where a continue (forward or reverse) stops.
+//
+// A breakpoint is a set of instructions plus an optional condition; it is hit at a
+// position whose next instruction is one of them and where the condition holds. Specs:
+//   fib           the entry of function fib (its first instruction)
+//   *fib+3        instruction 3 of fib (also fib+3)
+//   FILE:LINE     the first instruction of each run of code on that source line (also LINE;
+//                 a line without code moves to the next line that has some)
+// A watchpoint is an expression; it is hit at a position where its value differs from the
+// value at the position before.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "expression.h"
+#include "timeline.h"
+#include "vm.h"
+
+namespace pw::replay {
+
+class LocationError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CodeAddress {
+  std::uint32_t fn = 0;
+  std::uint32_t ip = 0;
+  friend bool operator==(const CodeAddress&, const CodeAddress&) = default;
+};
+
+struct Breakpoint {
+  int id = 0;
+  bool enabled = true;
+  std::string spec;                    // as written
+  std::string description;             // "function fib", "fib+3", "examples/x.pwa:34"
+  std::vector<CodeAddress> addresses;  // where it stops
+  std::optional<Expression> condition;
+  std::uint64_t hits = 0;
+};
+
+// Resolves [spec] against [program]; throws LocationError naming what is wrong.
+Breakpoint make_breakpoint(const Program& program, std::string_view spec);
+
+struct Watchpoint {
+  int id = 0;
+  bool enabled = true;
+  Expression expression;
+};
+
+struct StopConditions {
+  std::vector<Breakpoint> breakpoints;
+  std::vector<Watchpoint> watchpoints;
+};
+
+// A value as shown in a report: its text for people and its JSON for programs, taken when
+// it was current (a later state may no longer hold the objects it names).
+struct ShownValue {
+  std::string text;
+  nlohmann::json json;
+  static ShownValue of(const VmState& vm, const EvalResult& r);
+};
+
+// One change of a watched expression: visible from [position] on, made by the instruction
+// at position - 1.
+struct Change {
+  int watchpoint = 0;
+  std::uint64_t position = 0;
+  ShownValue old_value;
+  ShownValue new_value;
+};
+
+// Evaluates watched expressions position after position and reports their changes.
+class ChangeTracker {
+ public:
+  explicit ChangeTracker(const Expression& e) : expression_(&e) {}
+  // The first call takes the baseline and returns false; later calls return true when the
+  // value differs from the previous position's, with the change in last_change().
+  bool observe(const VmState& vm, std::uint64_t position);
+  const Change& last_change() const { return change_; }
+  const EvalResult& current() const { return value_; }
+
+ private:
+  const Expression* expression_;
+  bool started_ = false;
+  EvalResult value_;
+  ShownValue shown_;
+  Change change_;
+};
+
+}  // namespace pw::replay

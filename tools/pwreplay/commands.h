@@ -10,5 +10,10 @@ inline constexpr int kExitBadInput = 2;  // unreadable, corrupt or foreign trace
 
 void add_info_command(CLI::App& app, int& exit_code);
 void add_events_command(CLI::App& app, int& exit_code);
+void add_state_command(CLI::App& app, int& exit_code);
+void add_verify_command(CLI::App& app, int& exit_code);
+void add_watch_command(CLI::App& app, int& exit_code);
+void add_last_write_command(CLI::App& app, int& exit_code);
+void add_calls_command(CLI::App& app, int& exit_code);
 
 }  // namespace pwreplay

@@ -3,11 +3,16 @@
 #include "commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"pwreplay: inspect a recorded Physics World VM trace (.pwtrace)"};
+  CLI::App app{"pwreplay: inspect, replay and query a recorded Physics World VM trace (.pwtrace)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "pwreplay 0.1.0");
   int exit_code = pwreplay::kExitOk;
   pwreplay::add_info_command(app, exit_code);
   pwreplay::add_events_command(app, exit_code);
+  pwreplay::add_state_command(app, exit_code);
+  pwreplay::add_verify_command(app, exit_code);
+  pwreplay::add_watch_command(app, exit_code);
+  pwreplay::add_last_write_command(app, exit_code);
+  pwreplay::add_calls_command(app, exit_code);
   return pwtools::run_cli(app, "pwreplay", argc, argv, exit_code);
 }

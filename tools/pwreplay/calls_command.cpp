@@ -1,0 +1,103 @@
+// pwreplay calls: every call of a function, with its arguments and how it ended.
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "queries.h"
+#include "replay_support.h"
+#include "trace_text.h"
+
+namespace pwreplay {
+namespace {
+
+struct Options {
+  std::string trace;
+  std::string function;
+  std::string from = "0";
+  std::string to = "end";
+  bool json = false;
+};
+
+const char* ending_name(pw::replay::CallReport::Ending e) {
+  switch (e) {
+    case pw::replay::CallReport::Ending::Returned: return "returned";
+    case pw::replay::CallReport::Ending::Threw: return "threw";
+    case pw::replay::CallReport::Ending::TailCalled: return "tail-called";
+    case pw::replay::CallReport::Ending::Unfinished: break;
+  }
+  return "unfinished";
+}
+
+int run_calls(const Options& o) {
+  return with_timeline(o.trace, [&](pw::replay::Timeline& t) {
+    const int fn = t.program().find_function(o.function);
+    if (fn < 0) {
+      report(fmt::format("no function named '{}' in {}", o.function, t.program().source_name));
+      return kExitBadInput;
+    }
+    const auto from = parse_step(o.from, t, "--from");
+    const auto to = parse_step(o.to, t, "--to");
+    if (!from || !to) return kExitBadInput;
+    if (*from > t.end() || *to > t.end() || *from > *to) {
+      report(fmt::format("the steps {}..{} are not within the run (0..{})", *from, *to, t.end()));
+      return kExitBadInput;
+    }
+    const auto list = pw::replay::calls(t, static_cast<std::uint32_t>(fn), *from, *to);
+    if (o.json) {
+      nlohmann::json calls = nlohmann::json::array();
+      for (const auto& c : list) {
+        nlohmann::json args = nlohmann::json::array();
+        for (const auto& a : c.arguments) args.push_back(a.json);
+        nlohmann::json j{{"step", c.position}, {"depth", c.depth}, {"arguments", std::move(args)},
+                         {"ending", ending_name(c.ending)}};
+        if (c.result) j[c.ending == pw::replay::CallReport::Ending::Threw ? "exception" : "result"] = c.result->json;
+        if (c.ending != pw::replay::CallReport::Ending::Unfinished) j["end_step"] = c.end_position;
+        if (!c.tail_callee.empty()) j["tail_callee"] = c.tail_callee;
+        calls.push_back(std::move(j));
+      }
+      nlohmann::json j{{"function", o.function}, {"from", *from}, {"to", *to}, {"calls", std::move(calls)}};
+      std::puts(j.dump().c_str());
+      return kExitOk;
+    }
+    std::string out;
+    for (const auto& c : list) {
+      std::string args;
+      for (const auto& a : c.arguments) args += (args.empty() ? "" : ", ") + a.text;
+      out += fmt::format("step {:>10}  depth {:>3}  {}({})", c.position, c.depth, o.function, args);
+      switch (c.ending) {
+        case pw::replay::CallReport::Ending::Returned: out += " -> " + c.result->text; break;
+        case pw::replay::CallReport::Ending::Threw: out += " threw " + c.result->text; break;
+        case pw::replay::CallReport::Ending::TailCalled:
+          out += fmt::format(" -> tail call to {}", c.tail_callee);
+          if (c.result) out += " -> " + c.result->text;
+          break;
+        case pw::replay::CallReport::Ending::Unfinished: out += " (unfinished)"; break;
+      }
+      out += '\n';
+      if (out.size() > (1 << 16)) {
+        std::fputs(out.c_str(), stdout);
+        out.clear();
+      }
+    }
+    out += fmt::format("{} call{} of {} in steps {}..{}\n", list.size(), list.size() == 1 ? "" : "s", o.function, *from, *to);
+    std::fputs(out.c_str(), stdout);
+    return kExitOk;
+  });
+}
+
+}  // namespace
+
+void add_calls_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("calls", "Every call of FUNCTION: step, depth, arguments and result");
+  cmd->add_option("trace", o->trace, "Trace file (.pwtrace)")->required();
+  cmd->add_option("function", o->function, "Function name")->required();
+  cmd->add_option("--from", o->from, "First step (default 0)");
+  cmd->add_option("--to", o->to, "Last step, or 'end' (the default)");
+  cmd->add_flag("--json", o->json, "One JSON object instead of text");
+  cmd->callback([o, &exit_code] { exit_code = run_calls(*o); });
+}
+
+}  // namespace pwreplay

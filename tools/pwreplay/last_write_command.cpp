@@ -1,0 +1,62 @@
+// pwreplay last-write: the last instruction before a step that wrote the place an
+// expression names: who put that value there?
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "queries.h"
+#include "replay_support.h"
+#include "trace_text.h"
+
+namespace pwreplay {
+namespace {
+
+struct Options {
+  std::string trace;
+  std::string expression;
+  std::string before;
+  bool json = false;
+};
+
+int run_last_write(const Options& o) {
+  return with_timeline(o.trace, [&](pw::replay::Timeline& t) {
+    const auto expr = pw::replay::Expression::compile(o.expression, t.program());
+    const auto before = parse_step(o.before, t, "--before");
+    if (!before) return kExitBadInput;
+    if (*before > t.end()) {
+      report(fmt::format("--before: step {} is past the end of the run (the last is {})", *before, t.end()));
+      return kExitBadInput;
+    }
+    const auto found = pw::replay::last_write(t, expr, *before);
+    if (o.json) {
+      nlohmann::json j{{"expression", o.expression}, {"before", *before}, {"found", found.has_value()}};
+      if (found) j["write"] = change_json(t.program(), *found);
+      std::puts(j.dump().c_str());
+    } else if (!found) {
+      std::printf("nothing wrote %s before step %llu\n", o.expression.c_str(), static_cast<unsigned long long>(*before));
+    } else {
+      std::printf("%s was last written before step %llu by the instruction at step %llu:\n", o.expression.c_str(),
+                  static_cast<unsigned long long>(*before), static_cast<unsigned long long>(found->by.position));
+      std::fputs(change_text(t.program(), *found).c_str(), stdout);
+      const std::string source = t.program().source_line(found->by.line);
+      if (!source.empty()) std::printf("    %u | %s\n", found->by.line, source.c_str());
+    }
+    return kExitOk;
+  });
+}
+
+}  // namespace
+
+void add_last_write_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("last-write", "The last step before STEP that wrote EXPR, and the instruction that did");
+  cmd->add_option("trace", o->trace, "Trace file (.pwtrace)")->required();
+  cmd->add_option("expression", o->expression, "The place, e.g. total, fib::n, stock[6]")->required();
+  cmd->add_option("--before", o->before, "Look before this step ('end' for the end of the run)")->required();
+  cmd->add_flag("--json", o->json, "One JSON object instead of text");
+  cmd->callback([o, &exit_code] { exit_code = run_last_write(*o); });
+}
+
+}  // namespace pwreplay

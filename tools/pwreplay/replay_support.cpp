@@ -1,0 +1,75 @@
+// Opening a timeline and reporting what stops a replay.
+#include "replay_support.h"
+
+#include <cstdio>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "expression.h"
+#include "motion.h"
+#include "trace_text.h"
+
+namespace pwreplay {
+
+std::optional<std::uint64_t> parse_step(const std::string& text, const pw::replay::Timeline& timeline,
+                                        const std::string& flag) {
+  if (text == "end") return timeline.end();
+  std::uint64_t v = 0;
+  std::size_t used = 0;
+  try {
+    if (!text.empty() && text[0] != '-') v = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size()) {
+    report(fmt::format("{}: '{}' is not a step number or 'end'", flag, text));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::string change_text(const pw::Program& program, const pw::replay::ChangeReport& r) {
+  return fmt::format("step {}: {} -> {}   by {} at {}+{} ({}:{})\n", r.change.position, r.change.old_value.text,
+                     r.change.new_value.text, r.by.instruction, program.functions[r.by.fn].name, r.by.ip,
+                     program.source_name, r.by.line);
+}
+
+nlohmann::json change_json(const pw::Program& program, const pw::replay::ChangeReport& r) {
+  return {{"step", r.change.position},
+          {"old", r.change.old_value.json},
+          {"new", r.change.new_value.json},
+          {"by",
+           {{"step", r.by.position},
+            {"function", program.functions[r.by.fn].name},
+            {"ip", r.by.ip},
+            {"line", r.by.line},
+            {"instruction", r.by.instruction}}}};
+}
+
+int with_timeline(const std::string& trace, const std::function<int(pw::replay::Timeline&)>& body) {
+  try {
+    pw::replay::Timeline timeline(trace);
+    return body(timeline);
+  } catch (const pw::replay::Divergence& e) {
+    std::fflush(stdout);
+    report(e.what());
+    return kExitDiverged;
+  } catch (const pw::trace::TraceReadError& e) {
+    std::fflush(stdout);
+    report(e.what());
+    return kExitBadInput;
+  } catch (const pw::replay::ExpressionError& e) {
+    report(e.what());
+    return kExitBadInput;
+  } catch (const pw::replay::MotionError& e) {
+    report(e.what());
+    return kExitBadInput;
+  } catch (const std::out_of_range& e) {
+    report(e.what());
+    return kExitBadInput;
+  }
+}
+
+}  // namespace pwreplay

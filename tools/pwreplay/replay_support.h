@@ -1,0 +1,32 @@
+// What the commands that re-execute a trace share: parsing a step argument ("end" or a
+// number) and turning the replay's exceptions into one line on stderr and an exit code.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "queries.h"
+#include "timeline.h"
+
+namespace pwreplay {
+
+inline constexpr int kExitDiverged = 1;  // the replay did not match the recording
+
+// "end", or a step number; nullopt (after reporting) when it is neither.
+std::optional<std::uint64_t> parse_step(const std::string& text, const pw::replay::Timeline& timeline,
+                                        const std::string& flag);
+
+// Opens [trace] as a timeline and runs [body] on it; returns body's exit code, or reports
+// what went wrong: a damaged or foreign trace (exit 2), a divergence (exit 1), a step past
+// the end or a bad expression (exit 2).
+int with_timeline(const std::string& trace, const std::function<int(pw::replay::Timeline&)>& body);
+
+// A change as one text line ("step 120: nil -> 5   by set_global total at main+4
+// (prog.pwa:12)") and as JSON.
+std::string change_text(const pw::Program& program, const pw::replay::ChangeReport& r);
+nlohmann::json change_json(const pw::Program& program, const pw::replay::ChangeReport& r);
+
+}  // namespace pwreplay

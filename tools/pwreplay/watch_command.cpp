@@ -1,0 +1,80 @@
+// pwreplay watch: every step where an expression's value changes, with the old and new
+// value and the instruction that changed it.
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "queries.h"
+#include "replay_support.h"
+#include "trace_text.h"
+
+namespace pwreplay {
+namespace {
+
+struct Options {
+  std::string trace;
+  std::string expression;
+  std::string from = "0";
+  std::string to = "end";
+  bool json = false;
+};
+
+int run_watch(const Options& o) {
+  return with_timeline(o.trace, [&](pw::replay::Timeline& t) {
+    const auto expr = pw::replay::Expression::compile(o.expression, t.program());
+    const auto from = parse_step(o.from, t, "--from");
+    const auto to = parse_step(o.to, t, "--to");
+    if (!from || !to) return kExitBadInput;
+    if (*from > t.end() || *to > t.end() || *from > *to) {
+      report(fmt::format("the steps {}..{} are not within the run (0..{})", *from, *to, t.end()));
+      return kExitBadInput;
+    }
+    pw::replay::ShownValue initial;
+    nlohmann::json changes = nlohmann::json::array();
+    std::uint64_t count = 0;
+    bool header_done = false;
+    auto header = [&] {
+      if (header_done || o.json) return;
+      header_done = true;
+      std::printf("%s = %s at step %llu\n", o.expression.c_str(), initial.text.c_str(),
+                  static_cast<unsigned long long>(*from));
+    };
+    pw::replay::watch(t, expr, *from, *to, initial, [&](const pw::replay::ChangeReport& r) {
+      ++count;
+      if (o.json) {
+        changes.push_back(change_json(t.program(), r));
+      } else {
+        header();
+        std::fputs(change_text(t.program(), r).c_str(), stdout);
+      }
+      return true;
+    });
+    if (o.json) {
+      nlohmann::json j{{"expression", o.expression}, {"from", *from}, {"to", *to},
+                       {"initial", initial.json}, {"changes", std::move(changes)}};
+      std::puts(j.dump().c_str());
+    } else {
+      header();
+      std::printf("%llu change%s in steps %llu..%llu\n", static_cast<unsigned long long>(count), count == 1 ? "" : "s",
+                  static_cast<unsigned long long>(*from), static_cast<unsigned long long>(*to));
+    }
+    return kExitOk;
+  });
+}
+
+}  // namespace
+
+void add_watch_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("watch", "Every step where the value of an expression changes (docs/EXPRESSIONS.md)");
+  cmd->add_option("trace", o->trace, "Trace file (.pwtrace)")->required();
+  cmd->add_option("expression", o->expression, "What to watch, e.g. total, fib::n, xs[3].car")->required();
+  cmd->add_option("--from", o->from, "First step (default 0)");
+  cmd->add_option("--to", o->to, "Last step, or 'end' (the default)");
+  cmd->add_flag("--json", o->json, "One JSON object instead of text");
+  cmd->callback([o, &exit_code] { exit_code = run_watch(*o); });
+}
+
+}  // namespace pwreplay

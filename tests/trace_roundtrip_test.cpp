@@ -26,6 +26,11 @@
 namespace {
 
 namespace fs = std::filesystem;
+using pwtest::feed;
+using pwtest::kArgs;
+using pwtest::step_cap;
+using pwtest::Subject;
+using pwtest::subjects;
 using pw::trace::Event;
 using pw::trace::EventKind;
 using pw::trace::TraceReadError;
@@ -34,59 +39,6 @@ using pwtest::Machine;
 using pwtest::same_text;
 
 constexpr std::size_t kind_index(EventKind k) { return static_cast<std::size_t>(k); }
-
-// ---- subjects: every example, plus the program that uses every instruction -------------
-
-struct Subject {
-  std::string name;
-  std::shared_ptr<const pw::Program> program;
-  pw::VmConfig config;
-};
-
-void feed(pw::ScriptedHost& host) {
-  host.input_lines = {"3", "hello", "7"};
-  host.program_args = {"5"};
-}
-const std::vector<std::string> kArgs = {"5"};
-
-std::vector<Subject> subjects() {
-  std::vector<Subject> out;
-  for (const auto& path : pwtest::example_files()) {
-    pw::VmConfig c = pwtest::default_config();
-    c.capabilities = pw::kCapIo | pw::kCapRandom;  // ScriptedHost answers deterministically
-    c.limits.max_steps = 50'000'000;               // every example ends well before this
-    out.push_back({path.filename().string(), pw::load_program(path.string()), c});
-  }
-  // No example reads lines, arguments or the clock, throws through a tail call, etc.:
-  // the all-instructions program does (ScriptedHost's clock is deterministic).
-  out.push_back({"all_instructions", pwtest::load(pwtest::kAllInstructions), pwtest::all_capabilities()});
-  // Runs that end at a limit: the step limit (no instruction fails: the budget runs out), the
-  // heap limit (an allocation fails after a heap-limit collection) and the output limit.
-  pw::VmConfig steps = pwtest::default_config();
-  steps.limits.max_steps = 3001;
-  out.push_back({"step_limit", pwtest::load("func f(x)\n  get_local x\n  return\nend\nfunc main()\nspin:\n  push 1\n"
-                                            "  call_fn f\n  pop\n  jump spin\nend\n"),
-                 steps});
-  pw::VmConfig heap = pwtest::default_config();
-  heap.limits.max_heap = 16 << 10;
-  heap.gc.min_threshold = 4 << 10;
-  out.push_back({"heap_limit", pwtest::load(pwtest::main_program("grow:\n  push 1\n  get_local l\n  cons\n"
-                                                                  "  set_local l\n  jump grow", "l")),
-                 heap});
-  pw::VmConfig output = pwtest::default_config();
-  output.limits.max_output = 100;
-  out.push_back({"output_limit", pwtest::load(pwtest::main_program("more:\n  push \"0123456789\"\n  host print\n"
-                                                                    "  pop\n  jump more")),
-                 output});
-  return out;
-}
-
-// In GC stress mode every allocation collects: record only a prefix of the long examples
-// (the recorder's stop_at), as state_image_test does.
-std::optional<std::uint64_t> step_cap() {
-  if (pwtest::slow_mode()) return 300'000;
-  return std::nullopt;
-}
 
 // Snapshots of big heaps are spaced further apart: at least this many steps per live
 // object. Long runs use the recorder's default; short ones (whose string constants alone

@@ -1,0 +1,185 @@
+// pwreplay state, verify, watch, last-write and calls end to end with the built binaries:
+// a trace recorded by `pwvm run --record` replays to exactly what `pwvm run --stop-at N
+// --dump-state -` prints, and bad input gets one line on stderr and exit code 2.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_util.h"
+#include "trace_test_util.h"
+
+namespace {
+
+using pwtest::CliResult;
+
+class ReplayCli : public ::testing::Test {
+ protected:
+  ReplayCli() : dir_("replaycli") {}
+  CliResult pwvm(const std::vector<std::string>& args) { return pwtest::run_binary(PWVM_BINARY, args, "", dir_.dir(), false); }
+  CliResult pwreplay(const std::vector<std::string>& args) {
+    return pwtest::run_binary(PWREPLAY_BINARY, args, "", dir_.dir(), false);
+  }
+  // Records examples/NAME with pwvm; returns the trace's path.
+  std::string record(const std::string& name, std::vector<std::string> extra = {}) {
+    const std::string trace = dir_.path(name + ".pwtrace");
+    std::vector<std::string> args = {"run", example(name), "--record", trace, "--snapshot-interval", "700"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const CliResult r = pwvm(args);
+    EXPECT_TRUE(r.code == 0 || r.code == 1) << r.err;
+    return trace;
+  }
+  static std::string example(const std::string& name) { return std::string(EXAMPLES_DIR) + "/" + name + ".pwa"; }
+  pwtest::ScratchDir dir_;
+};
+
+TEST_F(ReplayCli, StateIsWhatTheLiveRunDumps) {
+  for (const std::string name : {"inventory", "exceptions", "closures"}) {
+    SCOPED_TRACE(name);
+    const std::string trace = record(name);
+    const nlohmann::json info = nlohmann::json::parse(pwreplay({"info", trace, "--json"}).out);
+    const std::uint64_t steps = info["outcome"]["steps"].get<std::uint64_t>();
+    for (std::uint64_t at : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{700}, std::uint64_t{701}, steps / 2, steps}) {
+      SCOPED_TRACE(at);
+      if (at > steps) continue;
+      const CliResult live = pwvm({"run", example(name), "--stop-at", std::to_string(at), "--dump-state", "-"});
+      const CliResult replay = pwreplay({"state", trace, "--at", std::to_string(at)});
+      ASSERT_EQ(replay.code, 0) << replay.err;
+      // The live run prints the program's output before the dump.
+      ASSERT_GE(live.out.size(), replay.out.size());
+      EXPECT_TRUE(pwtest::same_text(live.out.substr(live.out.size() - replay.out.size()), replay.out));
+    }
+  }
+}
+
+TEST_F(ReplayCli, StateAtEndOfAFailedRunIsTheFailure) {
+  const std::string trace = dir_.path("inv.pwtrace");
+  const CliResult rec = pwvm({"run", example("inventory"), "--record-on-failure", trace});
+  ASSERT_EQ(rec.code, 1);
+  const CliResult end = pwreplay({"state", trace, "--at", "end"});
+  ASSERT_EQ(end.code, 0) << end.err;
+  const auto j = nlohmann::json::parse(end.out);
+  EXPECT_EQ(j["status"], "failed");
+  const CliResult live = pwvm({"run", example("inventory"), "--dump-state", "-"});
+  EXPECT_TRUE(pwtest::same_text(live.out.substr(live.out.size() - end.out.size()), end.out));
+}
+
+TEST_F(ReplayCli, LastWriteFindsTheCulpritOfTheInventoryFailure) {
+  const std::string trace = dir_.path("inv.pwtrace");
+  ASSERT_EQ(pwvm({"run", example("inventory"), "--record-on-failure", trace}).code, 1);
+  const CliResult text = pwreplay({"last-write", trace, "reorder_qty[6]", "--before", "end"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("by array_set at load_supplier_sheet+"), std::string::npos) << text.out;
+  const CliResult json = pwreplay({"last-write", trace, "reorder_qty[6]", "--before", "end", "--json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  const auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["found"], true);
+  EXPECT_EQ(j["write"]["by"]["function"], "load_supplier_sheet");
+  EXPECT_EQ(j["write"]["new"], (nlohmann::json{{"type", "nil"}}));
+  const std::uint64_t by = j["write"]["by"]["step"].get<std::uint64_t>();
+  // The state just after it holds the nil; the state at the failure still does.
+  const auto after = nlohmann::json::parse(pwreplay({"state", trace, "--at", std::to_string(by + 1)}).out);
+  EXPECT_EQ(after["step"], by + 1);
+}
+
+TEST_F(ReplayCli, VerifyPassesOnAGoodTraceAndCountsWhatItChecked) {
+  const std::string trace = record("factorial");
+  const CliResult r = pwreplay({"verify", trace});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("match the recording"), std::string::npos);
+  const auto j = nlohmann::json::parse(pwreplay({"verify", trace, "--json"}).out);
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_GT(j["snapshots"].get<int>(), 2);
+  EXPECT_GT(j["steps"].get<int>(), 1000);
+}
+
+TEST_F(ReplayCli, VerifyReportsADivergenceAndFails) {
+  // A trace of one program with the header (the program) of another: a different build.
+  const std::string a = dir_.path("a.pwa");
+  const std::string b = dir_.path("b.pwa");
+  const std::string body = "global x\nfunc main()\n  local i\n  push 0\n  set_local i\n  push %\n  set_global x\nloop:\n  inc_local i 1\n"
+                           "  get_local i\n  push 5000\n  lt\n  jump_if_true loop\n  get_global x\n  halt\nend\n";
+  std::string sa = body, sb = body;
+  sa.replace(sa.find('%'), 1, "1");
+  sb.replace(sb.find('%'), 1, "2");
+  pwtest::write_text_file(a, sa);
+  pwtest::write_text_file(b, sb);
+  ASSERT_EQ(pwvm({"run", a, "--record", dir_.path("a.pwtrace"), "--snapshot-interval", "1000"}).code, 0);
+  ASSERT_EQ(pwvm({"run", b, "--record", dir_.path("b.pwtrace"), "--snapshot-interval", "1000"}).code, 0);
+  const std::string ta = pwtest::read_text_file(dir_.path("a.pwtrace"));
+  const std::string tb = pwtest::read_text_file(dir_.path("b.pwtrace"));
+  const auto fa = pwtest::frame_spans(ta);
+  const auto fb = pwtest::frame_spans(tb);
+  pwtest::write_text_file(dir_.path("mixed.pwtrace"), std::string(pw::trace::kFileMagic) +
+                                                           tb.substr(fb[0].offset, fb[0].end() - fb[0].offset) +
+                                                           ta.substr(fa[1].offset, fa.back().end() - fa[1].offset));
+  const CliResult r = pwreplay({"verify", dir_.path("mixed.pwtrace")});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(pwtest::count_lines(r.err), 1u) << r.err;
+  EXPECT_NE(r.err.find("divergence at step 1000: the state differs from snapshot 1: global 'x' is int 2 in the replay but int 1 in the recording"),
+            std::string::npos)
+      << r.err;
+  const CliResult j = pwreplay({"verify", dir_.path("mixed.pwtrace"), "--json"});
+  EXPECT_EQ(j.code, 1);
+  EXPECT_EQ(nlohmann::json::parse(j.out)["divergence"]["step"], 1000);
+}
+
+TEST_F(ReplayCli, WatchListsEveryChangeInTextAndJson) {
+  const std::string trace = record("inventory");
+  const CliResult text = pwreplay({"watch", trace, "restocks"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_EQ(text.out.rfind("restocks = 0 at step 0\n", 0), 0u) << text.out;
+  EXPECT_NE(text.out.find(": 0 -> 1   by set_global restocks at restock+"), std::string::npos) << text.out;
+  const auto j = nlohmann::json::parse(pwreplay({"watch", trace, "restocks", "--json"}).out);
+  ASSERT_FALSE(j["changes"].empty());
+  std::int64_t previous = 0;
+  for (const auto& c : j["changes"]) {
+    EXPECT_EQ(c["old"]["value"].get<std::int64_t>(), previous);
+    previous = c["new"]["value"].get<std::int64_t>();
+    EXPECT_EQ(c["by"]["step"].get<std::uint64_t>() + 1, c["step"].get<std::uint64_t>());
+  }
+  EXPECT_NE(text.out.find(std::to_string(j["changes"].size()) + " changes in steps 0.."), std::string::npos);
+  // A window sees only its changes.
+  const auto w = nlohmann::json::parse(pwreplay({"watch", trace, "restocks", "--from", "3000", "--to", "6000", "--json"}).out);
+  for (const auto& c : w["changes"]) EXPECT_TRUE(c["step"] > 3000 && c["step"] <= 6000);
+}
+
+TEST_F(ReplayCli, CallsListsArgumentsAndResults) {
+  const std::string trace = record("factorial");
+  const auto j = nlohmann::json::parse(pwreplay({"calls", trace, "fact", "--json"}).out);
+  ASSERT_FALSE(j["calls"].empty());
+  const auto& first = j["calls"][0];
+  EXPECT_EQ(first["ending"], "returned");
+  EXPECT_EQ(first["arguments"].size(), 1u);
+  const CliResult text = pwreplay({"calls", trace, "fact"});
+  ASSERT_EQ(text.code, 0) << text.err;
+  EXPECT_NE(text.out.find("fact(1) -> 1"), std::string::npos) << text.out.substr(0, 400);
+  EXPECT_NE(text.out.find(" calls of fact in steps 0.."), std::string::npos);
+}
+
+TEST_F(ReplayCli, BadInputGetsOneLineAndExitCode2) {
+  const std::string trace = record("hello");
+  struct Case {
+    std::vector<std::string> args;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"state", trace, "--at", "999999"}, "past the end of the run"},
+      {{"state", trace, "--at", "soon"}, "not a step number"},
+      {{"state", dir_.path("missing.pwtrace"), "--at", "0"}, "missing.pwtrace"},
+      {{"watch", trace, "x +"}, "expression"},
+      {{"watch", trace, "no_such_name"}, "no_such_name"},
+      {{"watch", trace, "$step", "--from", "4", "--to", "3"}, "not within the run"},
+      {{"last-write", trace, "(", "--before", "end"}, "expression"},
+      {{"calls", trace, "nope"}, "no function named 'nope'"},
+      {{"verify"}, "trace"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.args[0] + " " + (c.args.size() > 2 ? c.args[2] : ""));
+    const CliResult r = pwreplay(c.args);
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(pwtest::count_lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+  }
+}
+
+}  // namespace

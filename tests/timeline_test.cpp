@@ -1,0 +1,365 @@
+// The timeline: the state it rebuilds at any position is the live run's, byte for byte;
+// moves forwards and backwards land where a brute-force walk of the live run says; and a
+// replay that does not match its recording is reported as a divergence.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+#include <set>
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <zstd.h>
+
+#include "motion.h"
+#include "queries.h"
+#include "replay_test_util.h"
+#include "timeline.h"
+
+namespace {
+
+using pw::replay::Divergence;
+using pw::replay::StopReason;
+using pw::replay::Timeline;
+using pwtest::same_text;
+
+// Snapshot intervals a few per run, chunks not aligned with them.
+std::uint64_t interval_for(std::uint64_t steps) { return std::max<std::uint64_t>(3, steps / 9); }
+std::uint64_t chunk_for(std::uint64_t steps) { return std::max<std::uint64_t>(2, interval_for(steps) / 3 + 1); }
+
+// ---- the state at every interesting position is the live one ---------------------------
+
+TEST(TimelineState, EveryExampleAtManyStepsMatchesTheLiveRun) {
+  for (const auto& s : pwtest::subjects()) {
+    SCOPED_TRACE(s.name);
+    pwtest::ScratchDir dir("timeline");
+    const std::string path = dir.path(s.name + ".pwtrace");
+    const std::uint64_t steps = pwtest::steps_of(s);
+    pwtest::record_subject(s, path, interval_for(steps), chunk_for(steps));
+    Timeline t(path);
+    ASSERT_EQ(t.end(), steps);
+
+    std::set<std::uint64_t> positions = {0, 1, 2, steps / 2, steps > 0 ? steps - 1 : 0, steps};
+    for (std::uint64_t p : t.snapshot_positions())
+      for (std::uint64_t q : {p - 1, p, p + 1})
+        if (q <= steps) positions.insert(q);
+    for (const auto& c : t.trace().chunks()) positions.insert(std::min(c.to_step, steps));
+    std::mt19937_64 rng(42);
+    for (int i = 0; i < 25; ++i) positions.insert(rng() % (steps + 1));
+    positions.erase(UINT64_MAX);
+
+    // The live run visits them in order; the timeline in a shuffled order.
+    std::map<std::uint64_t, std::string> live_dumps;
+    pwtest::LiveRun live(s);
+    for (std::uint64_t p : positions) {
+      if (p > steps) continue;
+      live.run_to(p);
+      live_dumps[p] = live.dump();
+    }
+    std::vector<std::uint64_t> order(positions.begin(), positions.end());
+    std::shuffle(order.begin(), order.end(), rng);
+    for (std::uint64_t p : order) {
+      if (p > steps) continue;
+      SCOPED_TRACE("position " + std::to_string(p));
+      t.seek(p);
+      ASSERT_EQ(t.position(), p);
+      ASSERT_TRUE(same_text(pw::dump_state(t.state()), live_dumps[p]));
+    }
+  }
+}
+
+TEST(TimelineState, SeekingPastTheEndIsRefused) {
+  const auto s = pwtest::subjects().front();
+  pwtest::ScratchDir dir("timeline");
+  const std::string path = dir.path("t.pwtrace");
+  pwtest::record_subject(s, path, 1000, 500);
+  Timeline t(path);
+  EXPECT_THROW(t.seek(t.end() + 1), std::out_of_range);
+  t.seek(t.end());  // still usable
+  EXPECT_EQ(t.position(), t.end());
+}
+
+TEST(TimelineState, AFailedRunEndsAtTheFailure) {
+  pwtest::Subject s{"inventory", pw::load_program(std::string(EXAMPLES_DIR) + "/inventory.pwa"), pwtest::default_config()};
+  pwtest::ScratchDir dir("timeline");
+  const std::string path = dir.path("inventory.pwtrace");
+  pwtest::record_subject(s, path, 1000, 300);
+  Timeline t(path);
+  t.seek(t.end());
+  ASSERT_EQ(t.state().status, pw::RunStatus::Failed);
+  EXPECT_EQ(t.state().error->kind, pw::ErrorKind::TypeError);
+  EXPECT_EQ(t.position(), t.state().step + 1);  // the failing instruction counts
+  t.seek(t.end() - 1);
+  EXPECT_EQ(t.state().status, pw::RunStatus::Paused);  // just before it
+}
+
+// ---- moves land where the live run says ----------------------------------------------
+
+struct MotionCase {
+  const char* example;
+  std::vector<std::string> watches;    // expressions for watchpoints
+  std::string condition;               // a breakpoint condition, or ""
+  std::string breakpoint;              // a breakpoint spec
+  std::uint64_t max_steps = 0;         // a step limit that ends the run early, or 0
+};
+
+// Positions the oracle says a predicate holds at, latest before / first after [p].
+template <class Pred>
+std::optional<std::uint64_t> first_after(const pwtest::Oracle& o, std::uint64_t p, Pred pred) {
+  for (std::uint64_t t = p + 1; t < o.at.size(); ++t)
+    if (pred(t)) return t;
+  return std::nullopt;
+}
+template <class Pred>
+std::optional<std::uint64_t> last_before(std::uint64_t p, Pred pred) {
+  for (std::uint64_t t = p; t-- > 0;)
+    if (pred(t)) return t;
+  return std::nullopt;
+}
+
+class TimelineMotion : public ::testing::TestWithParam<MotionCase> {};
+
+TEST_P(TimelineMotion, MovesLandWhereTheLiveRunSays) {
+  const MotionCase& mc = GetParam();
+  pw::VmConfig config = pwtest::default_config();
+  config.capabilities = pw::kCapIo | pw::kCapRandom;
+  if (mc.max_steps) config.limits.max_steps = mc.max_steps;
+  pwtest::Subject s{mc.example, pw::load_program(std::string(EXAMPLES_DIR) + "/" + mc.example), config};
+  std::vector<std::string> exprs = mc.watches;
+  if (!mc.condition.empty()) exprs.push_back(mc.condition);
+  const pwtest::Oracle o = pwtest::make_oracle(s, exprs);
+  const std::uint64_t end = o.at.size() - 1;
+  pwtest::ScratchDir dir("motion");
+  const std::string path = dir.path("m.pwtrace");
+  pwtest::record_subject(s, path, interval_for(end), chunk_for(end));
+  Timeline t(path);
+  ASSERT_EQ(t.end(), end);
+
+  pw::replay::StopConditions bp_only;
+  bp_only.breakpoints.push_back(pw::replay::make_breakpoint(t.program(), mc.breakpoint));
+  bp_only.breakpoints.back().id = 1;
+  if (!mc.condition.empty())
+    bp_only.breakpoints.back().condition = pw::replay::Expression::compile(mc.condition, t.program());
+  const auto& addresses = bp_only.breakpoints.back().addresses;
+  const std::size_t cond_index = mc.watches.size();
+  auto bp_hit = [&](std::uint64_t p) {
+    const auto& a = o.at[p];
+    if (!a.paused) return false;
+    bool at = false;
+    for (const auto& addr : addresses) at = at || (addr.fn == a.fn && addr.ip == a.ip);
+    return at && (mc.condition.empty() || a.truths[cond_index]);
+  };
+
+  std::mt19937_64 rng(7);
+  std::vector<std::uint64_t> starts = {0, 1, end / 3, end / 2, end > 0 ? end - 1 : 0, end};
+  for (int i = 0; i < 12; ++i) starts.push_back(rng() % (end + 1));
+  for (std::uint64_t p : starts) {
+    SCOPED_TRACE("from position " + std::to_string(p));
+    const std::uint32_t d = o.at[p].depth;
+
+    t.seek(p);
+    auto s1 = pw::replay::step_forward(t);
+    EXPECT_EQ(t.position(), std::min(p + 1, end));
+    EXPECT_EQ(s1.reason, p == end ? StopReason::End : StopReason::Step);
+    t.seek(p);
+    pw::replay::step_backward(t);
+    EXPECT_EQ(t.position(), p == 0 ? 0 : p - 1);
+
+    // next / reverse-next: the next or previous position at this depth or shallower.
+    t.seek(p);
+    if (p < end) {
+      pw::replay::next(t);
+      EXPECT_EQ(t.position(), first_after(o, p, [&](std::uint64_t q) { return o.at[q].depth <= d; }).value_or(end));
+    }
+    t.seek(p);
+    pw::replay::reverse_next(t);
+    EXPECT_EQ(t.position(), last_before(p, [&](std::uint64_t q) { return o.at[q].depth <= d; }).value_or(0));
+
+    // finish / reverse-finish: out of this frame, and back to its call.
+    t.seek(p);
+    if (d > 1) {
+      const auto want = first_after(o, p, [&](std::uint64_t q) { return o.at[q].depth < d; });
+      const auto f = pw::replay::finish(t);
+      EXPECT_EQ(t.position(), want.value_or(end));
+      EXPECT_EQ(f.reason, want ? StopReason::Returned : StopReason::End);
+      t.seek(p);
+      const auto r = pw::replay::reverse_finish(t);
+      const auto call = last_before(p, [&](std::uint64_t q) { return o.at[q].depth < d; });
+      ASSERT_TRUE(call.has_value());
+      EXPECT_EQ(t.position(), *call);
+      EXPECT_EQ(r.reason, StopReason::CallSite);
+    } else {
+      EXPECT_THROW(pw::replay::finish(t), pw::replay::MotionError);
+    }
+
+    // Breakpoints, forwards and backwards.
+    t.seek(p);
+    const auto fwd = pw::replay::continue_forward(t, bp_only);
+    const auto want_fwd = first_after(o, p, bp_hit);
+    EXPECT_EQ(t.position(), want_fwd.value_or(end));
+    EXPECT_EQ(fwd.reason, want_fwd ? StopReason::Breakpoint : StopReason::End);
+    t.seek(p);
+    const auto back = pw::replay::reverse_continue(t, bp_only);
+    const auto want_back = last_before(p, bp_hit);
+    EXPECT_EQ(t.position(), want_back.value_or(0));
+    EXPECT_EQ(back.reason, want_back ? StopReason::Breakpoint : StopReason::Start);
+
+    // Watchpoints: forwards they stop where the new value shows, backwards at the
+    // instruction that made it.
+    for (std::size_t w = 0; w < mc.watches.size(); ++w) {
+      SCOPED_TRACE("watch " + mc.watches[w]);
+      pw::replay::StopConditions wc;
+      wc.watchpoints.push_back({static_cast<int>(w + 1), true, pw::replay::Expression::compile(mc.watches[w], t.program())});
+      auto changed_at = [&](std::uint64_t q) { return q > 0 && o.at[q].values[w] != o.at[q - 1].values[w]; };
+      t.seek(p);
+      const auto wf = pw::replay::continue_forward(t, wc);
+      const auto want_w = first_after(o, p, changed_at);
+      EXPECT_EQ(t.position(), want_w.value_or(end));
+      EXPECT_EQ(wf.reason, want_w ? StopReason::Watchpoint : StopReason::End);
+      t.seek(p);
+      const auto wb = pw::replay::reverse_continue(t, wc);
+      const auto want_wb = last_before(p, [&](std::uint64_t q) { return changed_at(q + 1); });
+      EXPECT_EQ(t.position(), want_wb.value_or(0));
+      EXPECT_EQ(wb.reason, want_wb ? StopReason::Watchpoint : StopReason::Start);
+      if (want_wb) {
+        ASSERT_TRUE(wb.change.has_value());
+        EXPECT_EQ(wb.change->position, *want_wb + 1);
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Examples, TimelineMotion,
+    ::testing::Values(MotionCase{"factorial.pwa", {"$depth"}, "n == 3", "fact"},
+                      MotionCase{"exceptions.pwa", {"$sp"}, "", "exceptions.pwa:40"},
+                      MotionCase{"closures.pwa", {"$stack[-1]"}, "", "*make_counter+1"},
+                      MotionCase{"inventory.pwa", {"revenue", "stock[6]", "restocks"}, "qty > 5", "restock"},
+                      MotionCase{"tail_loop.pwa", {"acc"}, "i == 3", "sum_to", 20000}),
+    [](const auto& info) {
+      std::string n = info.param.example;
+      return n.substr(0, n.find('.'));
+    });
+
+// ---- divergences ---------------------------------------------------------------------
+
+// The frames of [bytes] without the trailer, so a reader indexes them by scanning.
+std::string frames_only(const std::string& bytes) {
+  const auto spans = pwtest::frame_spans(bytes);
+  return bytes.substr(0, spans.back().end());
+}
+
+TEST(TimelineDivergence, ATraceOfAnotherProgramIsCaughtAtTheFirstSnapshotItPasses) {
+  // Same calls and allocations, another constant: only the states differ.
+  const std::string body = "  push %d\n  set_global x\n  push 0\n  set_local i\nloop:\n  inc_local i 1\n"
+                           "  get_local i\n  push 100\n  lt\n  jump_if_true loop\n  get_global x\n  halt";
+  auto program_with = [&](int k) {
+    std::string b = body;
+    b.replace(b.find("%d"), 2, std::to_string(k));
+    return pwtest::load("global x\n" + pwtest::main_program(b, "i").substr(0));
+  };
+  pwtest::ScratchDir dir("divergence");
+  auto record = [&](int k, const std::string& name) {
+    pwtest::Subject s{name, program_with(k), pwtest::default_config()};
+    pwtest::record_subject(s, dir.path(name), 50, 20);
+    return pwtest::read_text_file(dir.path(name));
+  };
+  const std::string a = record(1, "a.pwtrace");
+  const std::string b = record(2, "b.pwtrace");
+  // b's header (its program) with a's events and snapshots.
+  const auto sa = pwtest::frame_spans(a);
+  const auto sb = pwtest::frame_spans(b);
+  const std::string spliced = std::string(pw::trace::kFileMagic) + b.substr(sb[0].offset, sb[0].end() - sb[0].offset) +
+                              frames_only(a).substr(sa[1].offset);
+  pwtest::write_text_file(dir.path("spliced.pwtrace"), spliced);
+  Timeline t(dir.path("spliced.pwtrace"));
+  try {
+    t.seek(t.end());  // restores the last snapshot: a's, which b's replay never passed
+    t.seek(0);
+    t.run_forward(t.end(), nullptr);
+    FAIL() << "no divergence";
+  } catch (const Divergence& d) {
+    EXPECT_EQ(d.step, 50u);
+    EXPECT_NE(std::string(d.what()).find("global 'x' is int 2 in the replay but int 1 in the recording"), std::string::npos)
+        << d.what();
+  }
+}
+
+TEST(TimelineDivergence, DifferentCallsAreCaughtAtTheirStep) {
+  pwtest::ScratchDir dir("divergence");
+  auto record = [&](const std::string& callee, const std::string& name) {
+    const std::string src = "func f()\n  push 1\n  return\nend\nfunc g()\n  push 2\n  return\nend\nfunc main()\n"
+                            "  push 7\n  pop\n  call_fn " + callee + "\n  halt\nend\n";
+    pwtest::Subject s{name, pwtest::load(src), pwtest::default_config()};
+    pwtest::record_subject(s, dir.path(name), 1000, 1000);
+    return pwtest::read_text_file(dir.path(name));
+  };
+  const std::string a = record("f", "a.pwtrace");
+  const std::string b = record("g", "b.pwtrace");
+  const auto sa = pwtest::frame_spans(a);
+  const auto sb = pwtest::frame_spans(b);
+  pwtest::write_text_file(dir.path("spliced.pwtrace"),
+                          std::string(pw::trace::kFileMagic) + b.substr(sb[0].offset, sb[0].end() - sb[0].offset) +
+                              frames_only(a).substr(sa[1].offset));
+  Timeline t(dir.path("spliced.pwtrace"));
+  try {
+    t.seek(3);
+    FAIL() << "no divergence";
+  } catch (const Divergence& d) {
+    EXPECT_EQ(d.step, 2u);
+    EXPECT_STREQ(d.what(), "divergence at step 2: the replay called g but the recording called f");
+  }
+}
+
+// Rewrites snapshot [k] of the trace in [path] with a changed global, keeping its recorded
+// hash and valid frame checksums: damage only the snapshot's own hash can reveal.
+void tamper_snapshot(const std::string& path, std::size_t k) {
+  const std::string bytes = pwtest::read_text_file(path);
+  const auto spans = pwtest::frame_spans(bytes);
+  std::size_t seen = 0;
+  std::string out = std::string(pw::trace::kFileMagic);
+  for (const auto& f : spans) {
+    std::string frame = bytes.substr(f.offset, f.end() - f.offset);
+    if (f.kind == pw::trace::RecordKind::Snapshot && seen++ == k) {
+      const std::string z = bytes.substr(f.payload_offset, f.payload_bytes);
+      std::string raw(ZSTD_getFrameContentSize(z.data(), z.size()), '\0');
+      raw.resize(ZSTD_decompress(raw.data(), raw.size(), z.data(), z.size()));
+      kj::ArrayPtr<const capnp::word> words(reinterpret_cast<const capnp::word*>(raw.data()), raw.size() / 8);
+      capnp::FlatArrayMessageReader reader(words);
+      const auto snap = reader.getRoot<pw::trace::Snapshot>();
+      pw::StateImage image = pw::trace::read_snapshot_image(snap);
+      const std::uint64_t hash = snap.getHash();
+      image.globals.at(0).type = static_cast<std::uint64_t>(pw::ValueType::Int);
+      image.globals.at(0).payload = 999;
+      capnp::MallocMessageBuilder m;
+      pw::trace::write_snapshot(m.initRoot<pw::trace::Snapshot>(), image, hash);
+      frame = pwtest::frame_record(pw::trace::RecordKind::Snapshot, m);
+    }
+    out += frame;
+  }
+  pwtest::write_text_file(path, out);
+}
+
+TEST(TimelineDivergence, ADamagedSnapshotIsReportedWhenRestored) {
+  const std::string src = "global x\n" + pwtest::main_program("  push 0\n  set_local i\nloop:\n  inc_local i 1\n"
+                                                               "  get_local i\n  set_global x\n  get_local i\n"
+                                                               "  push 200\n  lt\n  jump_if_true loop\n  get_global x\n  halt",
+                                                               "i");
+  pwtest::Subject s{"damaged", pwtest::load(src), pwtest::default_config()};
+  pwtest::ScratchDir dir("divergence");
+  const std::string path = dir.path("d.pwtrace");
+  pwtest::record_subject(s, path, 100, 50);
+  tamper_snapshot(path, 2);  // the snapshot at step 200
+  Timeline t(path);
+  t.seek(150);  // replays from snapshot 1: fine
+  try {
+    t.seek(250);
+    FAIL() << "no divergence";
+  } catch (const Divergence& d) {
+    EXPECT_EQ(d.step, 200u);
+    EXPECT_NE(std::string(d.what()).find("snapshot 2 is damaged"), std::string::npos) << d.what();
+  }
+}
+
+}  // namespace

@@ -52,6 +52,7 @@ void EventChecker::begin_chunk(std::shared_ptr<const trace::ChunkData> chunk) {
   cycles_.clear();
   cycles_matched_ = 0;
   output_size_ = vm_.output.size();
+  next_id_ = vm_.heap.next_id();
   divergence_.reset();
 }
 
@@ -60,6 +61,7 @@ void EventChecker::resume(const Cursor& cursor) {
   cycles_.clear();
   cycles_matched_ = 0;
   output_size_ = vm_.output.size();
+  next_id_ = vm_.heap.next_id();
   divergence_.reset();
 }
 
@@ -129,6 +131,7 @@ void EventChecker::match_collections(const VmState& vm, std::uint64_t before_id)
 
 void EventChecker::alloc(const VmState& vm, const Object* o) {
   match_collections(vm, UINT64_MAX);
+  next_id_ = o->id + 1;
   const Frame& f = vm.top();
   const Event* e = expect(EventKind::Alloc, vm.step, fmt::format("an allocation of {}", type_name(o->kind)));
   if (e && (e->id != o->id || e->type != static_cast<std::uint8_t>(o->kind) || e->bytes != Heap::object_bytes(o) ||
@@ -164,15 +167,14 @@ void EventChecker::host(const VmState& vm, HostFn fn, const Value& result) {
     // The objects the host call allocated, in id order, with the collections before each.
     const auto& objects = vm.heap.objects();
     std::size_t first = objects.size();
-    while (first > 0 && cursor_.has_next && cursor_.next.kind == EventKind::Alloc &&
-           objects[first - 1]->id >= cursor_.next.id)
-      --first;
+    while (first > 0 && objects[first - 1]->id >= next_id_) --first;
     for (std::size_t i = first; i < objects.size(); ++i) {
       match_collections(vm, objects[i]->id);
       const Event* e = expect(EventKind::Alloc, vm.step, "an allocation");
       if (e && e->id != objects[i]->id) diverge(vm.step, "the replay's host call allocated other objects");
     }
     match_collections(vm, UINT64_MAX);
+    next_id_ = vm.heap.next_id();
   }
   const Event* e = expect(EventKind::Host, vm.step, fmt::format("a host call of {}", host_fn_info(fn).name));
   if (e && e->type != static_cast<std::uint8_t>(fn))

@@ -88,6 +88,7 @@ class EventChecker {
   std::vector<GcCycle> cycles_;  // collections of the replay not yet matched
   std::size_t cycles_matched_ = 0;
   std::size_t output_size_ = 0;
+  std::uint64_t next_id_ = 0;  // the id the next allocation gets: host calls' objects are the newer ones
   std::optional<VmError> recorded_failure_;
   std::optional<Divergence> divergence_;
 };

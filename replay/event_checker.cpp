@@ -86,37 +86,39 @@ std::string EventChecker::describe_next() const {
                           : std::string("no more events in this chunk");
 }
 
-const Event* EventChecker::expect(EventKind kind, std::uint64_t step, const std::string& what) {
+template <class What>
+const Event* EventChecker::expect(EventKind kind, std::uint64_t step, What what) {
   if (divergence_) return nullptr;
   if (!cursor_.has_next || cursor_.next.kind != kind || cursor_.next.step != step) {
-    diverge(step, fmt::format("the replay made {} but the recording has {}", what, describe_next()));
+    diverge(step, fmt::format("the replay made {} but the recording has {}", what(), describe_next()));
     return nullptr;
   }
-  host_answer_ = cursor_.next;  // kept: the caller may look at it after we move on
+  // Swapped, not copied: this runs for every event, and the next decode reuses the buffers.
+  std::swap(matched_, cursor_.next);
   advance();
-  return &host_answer_;
+  return &matched_;
 }
 
 void EventChecker::call(std::uint64_t step, std::uint32_t fn) {
-  const Event* e = expect(EventKind::Call, step, fmt::format("a call of {}", function_name(vm_, fn)));
+  const Event* e = expect(EventKind::Call, step, [&] { return fmt::format("a call of {}", function_name(vm_, fn)); });
   if (e && e->fn != fn)
     diverge(step, fmt::format("the replay called {} but the recording called {}", function_name(vm_, fn),
                               function_name(vm_, e->fn)));
 }
 
 void EventChecker::tail_call(std::uint64_t step, std::uint32_t fn) {
-  const Event* e = expect(EventKind::TailCall, step, fmt::format("a tail call of {}", function_name(vm_, fn)));
+  const Event* e = expect(EventKind::TailCall, step, [&] { return fmt::format("a tail call of {}", function_name(vm_, fn)); });
   if (e && e->fn != fn)
     diverge(step, fmt::format("the replay tail-called {} but the recording tail-called {}", function_name(vm_, fn),
                               function_name(vm_, e->fn)));
 }
 
-void EventChecker::ret(std::uint64_t step) { expect(EventKind::Return, step, "a return"); }
+void EventChecker::ret(std::uint64_t step) { expect(EventKind::Return, step, [] { return "a return"; }); }
 
 void EventChecker::match_collections(const VmState& vm, std::uint64_t before_id) {
   while (cycles_matched_ < cycles_.size() && cycles_[cycles_matched_].next_id <= before_id) {
     const GcCycle& c = cycles_[cycles_matched_++];
-    const Event* e = expect(EventKind::Gc, vm.step, "a collection");
+    const Event* e = expect(EventKind::Gc, vm.step, [] { return "a collection"; });
     if (e && (e->type != static_cast<std::uint8_t>(c.trigger) || e->objects_before != c.live_objects_before ||
               e->bytes_before != c.live_bytes_before || e->objects_after != c.live_objects_after ||
               e->bytes_after != c.live_bytes_after))
@@ -133,7 +135,7 @@ void EventChecker::alloc(const VmState& vm, const Object* o) {
   match_collections(vm, UINT64_MAX);
   next_id_ = o->id + 1;
   const Frame& f = vm.top();
-  const Event* e = expect(EventKind::Alloc, vm.step, fmt::format("an allocation of {}", type_name(o->kind)));
+  const Event* e = expect(EventKind::Alloc, vm.step, [&] { return fmt::format("an allocation of {}", type_name(o->kind)); });
   if (e && (e->id != o->id || e->type != static_cast<std::uint8_t>(o->kind) || e->bytes != Heap::object_bytes(o) ||
             e->fn != f.fn || e->ip != vm.ip_index(f)))
     diverge(vm.step, fmt::format("the replay allocated {} #{} ({} bytes) but the recording has {}",
@@ -142,7 +144,7 @@ void EventChecker::alloc(const VmState& vm, const Object* o) {
 
 void EventChecker::thrown(const VmState& vm, const Value& v) {
   const Frame& f = vm.top();
-  const Event* e = expect(EventKind::Throw, vm.step, "a throw");
+  const Event* e = expect(EventKind::Throw, vm.step, [] { return "a throw"; });
   if (e && (e->fn != f.fn || e->ip != vm.ip_index(f) || e->type != static_cast<std::uint8_t>(v.type)))
     diverge(vm.step, fmt::format("the replay threw {} at {}+{} but the recording has {}", type_name(v.type),
                                  function_name(vm, f.fn), vm.ip_index(f), describe(vm, *e)));
@@ -150,7 +152,7 @@ void EventChecker::thrown(const VmState& vm, const Value& v) {
 
 void EventChecker::caught(const VmState& vm) {
   const Frame& f = vm.top();
-  const Event* e = expect(EventKind::Catch, vm.step, "a catch");
+  const Event* e = expect(EventKind::Catch, vm.step, [] { return "a catch"; });
   if (e && (e->fn != f.fn || e->ip != vm.ip_index(f) || e->depth != vm.depth))
     diverge(vm.step, fmt::format("the replay caught at {}+{} but the recording has {}", function_name(vm, f.fn),
                                  vm.ip_index(f), describe(vm, *e)));
@@ -160,7 +162,7 @@ void EventChecker::host(const VmState& vm, HostFn fn, const Value& result) {
   if (fn == HostFn::Print || fn == HostFn::Write) {
     const std::string_view text = std::string_view(vm.output).substr(output_size_);
     output_size_ = vm.output.size();
-    const Event* e = expect(EventKind::Output, vm.step, "output");
+    const Event* e = expect(EventKind::Output, vm.step, [] { return "output"; });
     if (e && (e->result_strings.empty() || e->result_strings[0] != text))
       diverge(vm.step, "the replay printed other text than the recorded run");
   } else if (fn == HostFn::ReadLine || fn == HostFn::Args) {
@@ -170,13 +172,13 @@ void EventChecker::host(const VmState& vm, HostFn fn, const Value& result) {
     while (first > 0 && objects[first - 1]->id >= next_id_) --first;
     for (std::size_t i = first; i < objects.size(); ++i) {
       match_collections(vm, objects[i]->id);
-      const Event* e = expect(EventKind::Alloc, vm.step, "an allocation");
+      const Event* e = expect(EventKind::Alloc, vm.step, [] { return "an allocation"; });
       if (e && e->id != objects[i]->id) diverge(vm.step, "the replay's host call allocated other objects");
     }
     match_collections(vm, UINT64_MAX);
     next_id_ = vm.heap.next_id();
   }
-  const Event* e = expect(EventKind::Host, vm.step, fmt::format("a host call of {}", host_fn_info(fn).name));
+  const Event* e = expect(EventKind::Host, vm.step, [&] { return fmt::format("a host call of {}", host_fn_info(fn).name); });
   if (e && e->type != static_cast<std::uint8_t>(fn))
     diverge(vm.step, fmt::format("the replay called {} but the recording has {}", host_fn_info(fn).name, describe(vm, *e)));
   (void)result;

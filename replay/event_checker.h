@@ -76,15 +76,17 @@ class EventChecker {
  private:
   void advance();
   // The next recorded event must be of [kind] at [step]; returns it, or nullptr after
-  // noting a divergence described by [what].
-  const trace::Event* expect(trace::EventKind kind, std::uint64_t step, const std::string& what);
+  // noting a divergence; [what]() describes what the replay did (built only then).
+  template <class What>
+  const trace::Event* expect(trace::EventKind kind, std::uint64_t step, What what);
   void diverge(std::uint64_t step, std::string what);
   void match_collections(const VmState& vm, std::uint64_t before_id);
   std::string describe_next() const;
 
   VmState& vm_;
   Cursor cursor_;
-  trace::Event host_answer_;
+  trace::Event matched_;      // the event expect() matched last
+  trace::Event host_answer_;  // what recorded_host_result() found
   std::vector<GcCycle> cycles_;  // collections of the replay not yet matched
   std::size_t cycles_matched_ = 0;
   std::size_t output_size_ = 0;

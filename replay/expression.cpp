@@ -1078,6 +1078,12 @@ Expression Expression::compile(std::string_view text, const pw::Program& program
   return e;
 }
 
+bool Expression::reads_stack_or_step() const {
+  return std::any_of(nodes_.begin(), nodes_.end(), [](const detail::ExprNode& n) {
+    return n.kind == Kind::Stack || n.kind == Kind::Sp || n.kind == Kind::Step;
+  });
+}
+
 EvalResult Expression::evaluate(const pw::VmState& vm) const {
   if (nodes_.empty()) return EvalResult::unavailable("empty expression");  // moved from
   // A lone name is the common watch: read it without the general walk.

@@ -55,6 +55,10 @@ class Expression {
   const pw::Value* locate(const pw::VmState& vm) const;
 
   const std::string& text() const { return text_; }
+  // Whether the value may change with any instruction: it reads the operand stack, its
+  // size or the step ($stack, $sp, $step). Otherwise only instructions that store into
+  // locals, globals or objects, or that enter or leave frames, can change it.
+  bool reads_stack_or_step() const;
 
   Expression(const Expression&);
   Expression(Expression&&) noexcept;

@@ -25,7 +25,6 @@ CodeSite describe_site(const Program& p, const Site& s) {
   c.ip = s.ip;
   const Function& fn = p.functions[s.fn];
   c.line = s.ip < fn.lines.size() ? fn.lines[s.ip] : fn.line;
-  c.instruction = s.ip < fn.code.size() ? disassemble_instruction(p, fn, s.ip) : "";
   return c;
 }
 
@@ -191,6 +190,11 @@ class CallsVisitor : public StepVisitor {
 };
 
 }  // namespace
+
+std::string instruction_text(const Program& p, const CodeSite& site) {
+  const Function& fn = p.functions.at(site.fn);
+  return site.ip < fn.code.size() ? disassemble_instruction(p, fn, site.ip) : "";
+}
 
 CodeSite code_site(const VmState& vm, std::uint64_t position) {
   return describe_site(vm.program(), site_of(vm, position));

@@ -13,14 +13,15 @@
 
 namespace pw::replay {
 
-// Where an instruction is: function, index, source line, and its assembly text.
+// Where an instruction is: function, index and source line.
 struct CodeSite {
   std::uint64_t position = 0;  // the position before the instruction runs
   std::uint32_t fn = 0;
   std::uint32_t ip = 0;
   std::uint32_t line = 0;
-  std::string instruction;
 };
+// Its assembly text ("set_global total"): made on demand, as a watch may report millions.
+std::string instruction_text(const Program& program, const CodeSite& site);
 
 struct ChangeReport {
   Change change;  // visible from change.position on

@@ -82,9 +82,61 @@ Breakpoint make_breakpoint(const Program& p, std::string_view spec) {
   return b;
 }
 
-ShownValue ShownValue::of(const VmState& vm, const EvalResult& r) { return {result_text(vm, r), result_json(vm, r)}; }
+ShownValue ShownValue::of(const VmState& vm, const EvalResult& r) {
+  ShownValue s;
+  s.vm_ = &vm;
+  s.raw_ = r;
+  if (r.available && r.value.is_ref()) {
+    s.text_ = result_text(vm, r);
+    s.json_ = result_json(vm, r);
+  }
+  return s;
+}
+
+const std::string& ShownValue::text() const {
+  if (!text_) text_ = vm_ ? result_text(*vm_, raw_) : std::string();
+  return *text_;
+}
+
+const nlohmann::json& ShownValue::json() const {
+  if (!json_) json_ = vm_ ? result_json(*vm_, raw_) : nlohmann::json();
+  return *json_;
+}
+
+namespace {
+
+// Instructions that may change what an expression without $stack, $sp or $step reads:
+// stores into locals, globals and objects, and whatever enters or leaves a frame. The
+// others only push and pop operands, allocate new objects or jump.
+bool may_change_places(Op op) {
+  switch (op) {
+    case Op::SET_LOCAL:
+    case Op::INC_LOCAL:
+    case Op::SET_GLOBAL:
+    case Op::SET_CAPTURE:
+    case Op::SET_CAR:
+    case Op::SET_CDR:
+    case Op::ARRAY_SET:
+    case Op::FOR_NEXT:
+    case Op::CALL:
+    case Op::CALL_FN:
+    case Op::TAIL_CALL:
+    case Op::TAIL_CALL_FN:
+    case Op::RETURN:
+    case Op::THROW:
+    case Op::HALT: return true;
+    default: return false;
+  }
+}
+
+}  // namespace
 
 bool ChangeTracker::observe(const VmState& vm, std::uint64_t position) {
+  const bool running = vm.status == RunStatus::Paused;
+  const Op previous = last_op_;
+  last_op_ = running ? vm.top().ip->op : Op::HALT;
+  // Skipping is exact: the value cannot have changed since the last position.
+  if (started_ && running && !every_step_ && !may_change_places(previous)) return false;
   EvalResult now = expression_->evaluate(vm);
   if (!started_) {
     started_ = true;

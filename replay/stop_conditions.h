@@ -58,12 +58,22 @@ struct StopConditions {
   std::vector<Watchpoint> watchpoints;
 };
 
-// A value as shown in a report: its text for people and its JSON for programs, taken when
-// it was current (a later state may no longer hold the objects it names).
-struct ShownValue {
-  std::string text;
-  nlohmann::json json;
+// A value as shown in a report: its text for people and its JSON for programs. A value that
+// names heap objects is rendered when taken (a later state may no longer hold them); any
+// other is rendered when first asked for, since a watch may see millions of changes that
+// nobody prints. Those read only the program, through the VM given: keep it alive.
+class ShownValue {
+ public:
+  ShownValue() = default;
   static ShownValue of(const VmState& vm, const EvalResult& r);
+  const std::string& text() const;
+  const nlohmann::json& json() const;
+
+ private:
+  const VmState* vm_ = nullptr;
+  EvalResult raw_;
+  mutable std::optional<std::string> text_;
+  mutable std::optional<nlohmann::json> json_;
 };
 
 // One change of a watched expression: visible from [position] on, made by the instruction
@@ -78,7 +88,7 @@ struct Change {
 // Evaluates watched expressions position after position and reports their changes.
 class ChangeTracker {
  public:
-  explicit ChangeTracker(const Expression& e) : expression_(&e) {}
+  explicit ChangeTracker(const Expression& e) : expression_(&e), every_step_(e.reads_stack_or_step()) {}
   // The first call takes the baseline and returns false; later calls return true when the
   // value differs from the previous position's, with the change in last_change().
   bool observe(const VmState& vm, std::uint64_t position);
@@ -87,6 +97,8 @@ class ChangeTracker {
 
  private:
   const Expression* expression_;
+  bool every_step_;        // evaluate after every instruction, not only after stores and calls
+  Op last_op_ = Op::NIL;   // the instruction about to run at the last position observed
   bool started_ = false;
   EvalResult value_;
   ShownValue shown_;

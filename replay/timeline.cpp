@@ -139,7 +139,7 @@ std::size_t Timeline::snapshot_before(std::uint64_t position) const {
 
 void Timeline::restore(std::size_t index) {
   const auto s = snapshot(index);
-  restored_snapshot_ = SIZE_MAX;
+  restored_snapshot_ = kNowhere;
   try {
     restore_state(*vm_, s->data.image);
   } catch (const StateImageError& e) {
@@ -156,19 +156,57 @@ void Timeline::restore(std::size_t index) {
   if (position_ < end_) checker_->begin_chunk(chunk_at(position_));
 }
 
+void Timeline::restore(const Checkpoint& c) {
+  restored_snapshot_ = kNowhere;
+  restore_state(*vm_, c.image);
+  position_ = c.position;
+  checker_->resume(c.cursor);
+  restored_snapshot_ = kFromCheckpoint;
+  ++stats_.restores;
+}
+
+void Timeline::take_checkpoint() {
+  Checkpoint c;
+  if (checkpoints_.size() >= options_.cached_checkpoints && !checkpoints_.empty()) {
+    c = std::move(checkpoints_.back());  // reuse its buffers
+    checkpoints_.pop_back();
+  }
+  c.position = position_;
+  capture_state(*vm_, c.image);
+  c.cursor = checker_->cursor();
+  checkpoints_.push_front(std::move(c));
+}
+
 void Timeline::seek(std::uint64_t target) {
   if (target > end_)
     throw std::out_of_range(fmt::format("step {} is past the end of the run (the last is {})", target, end_));
-  if (restored_snapshot_ != SIZE_MAX && target == position_) return;
+  if (restored_snapshot_ != kNowhere && target == position_) return;
   const std::size_t k = snapshot_before(target);
-  // Going on from here is cheaper than restoring when no snapshot lies in between.
-  const bool go_on = restored_snapshot_ != SIZE_MAX && target > position_ && position_ >= snapshot_positions_[k];
-  if (!go_on) restore(k);
+  std::uint64_t from = snapshot_positions_[k];
+  const Checkpoint* best = nullptr;
+  for (const Checkpoint& c : checkpoints_)
+    if (c.position <= target && c.position > from) {
+      from = c.position;
+      best = &c;
+    }
+  // Going on from here is cheaper than restoring when no restore point lies in between.
+  const bool go_on = restored_snapshot_ != kNowhere && target > position_ && position_ >= from;
+  if (!go_on) {
+    if (best) restore(*best);
+    else restore(k);
+  }
+  // A long replay leaves a checkpoint a little before its target: stepping back from
+  // there (the next thing a debugger user tends to do) then replays a short way.
+  constexpr std::uint64_t kNearGap = 100'000;
+  if (target - position_ > 4 * kNearGap && options_.cached_checkpoints > 0) {
+    execute(target - std::min<std::uint64_t>(kNearGap, (target - position_) / 8), nullptr);
+    take_checkpoint();
+  }
   execute(target, nullptr);
 }
 
 bool Timeline::run_forward(std::uint64_t limit, StepVisitor* visitor) {
-  if (restored_snapshot_ == SIZE_MAX) restore(snapshot_before(position_));
+  if (restored_snapshot_ == kNowhere) seek(position_);
   return execute(std::min(limit, end_), visitor);
 }
 
@@ -214,7 +252,7 @@ bool Timeline::execute(std::uint64_t limit, StepVisitor* visitor) {
     if (visitor && !visited_here) stopped = visitor->visit(*vm_, position_);
     return stopped;
   } catch (...) {
-    restored_snapshot_ = SIZE_MAX;  // the state is no longer a known position
+    restored_snapshot_ = kNowhere;  // the state is no longer a known position
     throw;
   }
 }

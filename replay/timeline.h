@@ -46,6 +46,9 @@ struct TimelineOptions {
   // Decoded chunks and snapshots kept in memory for moving around (LRU).
   std::size_t cached_chunks = 16;
   std::size_t cached_snapshots = 8;
+  // States kept in memory near the targets of long seeks, so that stepping back from
+  // there replays a short distance instead of a whole snapshot interval.
+  std::size_t cached_checkpoints = 4;
 };
 
 class Timeline {
@@ -90,7 +93,7 @@ class Timeline {
 
   // Statistics, for benchmarks and `--verbose` tools.
   struct Stats {
-    std::uint64_t restores = 0;           // snapshots restored
+    std::uint64_t restores = 0;           // snapshots and checkpoints restored
     std::uint64_t steps_replayed = 0;     // instructions re-executed
     std::uint64_t snapshots_checked = 0;  // snapshot hashes matched while passing them
   };
@@ -101,9 +104,16 @@ class Timeline {
 
  private:
   struct CachedSnapshot;
+  struct Checkpoint {
+    std::uint64_t position = 0;
+    StateImage image;
+    EventChecker::Cursor cursor;
+  };
   std::shared_ptr<const trace::ChunkData> chunk_at(std::uint64_t position);
   std::shared_ptr<const CachedSnapshot> snapshot(std::size_t index);
   void restore(std::size_t snapshot_index);
+  void restore(const Checkpoint& checkpoint);
+  void take_checkpoint();
   // Executes forward to [limit] (or the visitor's stop): slices that end at chunk
   // boundaries, events checked, snapshot hashes checked where a slice ends on one.
   bool execute(std::uint64_t limit, StepVisitor* visitor);
@@ -120,7 +130,12 @@ class Timeline {
   std::uint64_t end_ = 0;
   std::uint64_t position_ = 0;
   std::vector<std::uint64_t> snapshot_positions_;
-  std::size_t restored_snapshot_ = SIZE_MAX;  // the snapshot the current state was replayed from
+  // The snapshot the current state was replayed from; kFromCheckpoint when it came from a
+  // checkpoint; kNowhere when the state is not a known position (after a divergence).
+  static constexpr std::size_t kNowhere = SIZE_MAX;
+  static constexpr std::size_t kFromCheckpoint = SIZE_MAX - 1;
+  std::size_t restored_snapshot_ = kNowhere;
+  std::list<Checkpoint> checkpoints_;  // most recent first
   std::list<std::pair<std::uint64_t, std::shared_ptr<const trace::ChunkData>>> chunk_cache_;  // MRU first
   std::list<std::pair<std::size_t, std::shared_ptr<const CachedSnapshot>>> snapshot_cache_;
   StateImage scratch_;

@@ -69,6 +69,34 @@ TEST(TimelineState, EveryExampleAtManyStepsMatchesTheLiveRun) {
   }
 }
 
+// Long seeks leave a checkpoint near their target; stepping back from there restores it.
+TEST(TimelineState, CheckpointsNearLongSeeksRestoreExactly) {
+  if (pwtest::slow_mode()) GTEST_SKIP() << "needs a run of millions of steps";
+  pwtest::Subject s{"fibonacci", pw::load_program(std::string(EXAMPLES_DIR) + "/fibonacci.pwa"), pwtest::default_config()};
+  pwtest::ScratchDir dir("timeline");
+  const std::string path = dir.path("fib.pwtrace");
+  pwtest::record_subject(s, path, 1'000'000, 250'000);
+  Timeline t(path);
+  ASSERT_GT(t.end(), 1'900'000u);
+  const std::vector<std::uint64_t> targets = {950'000, 949'999, 949'998, 900'001, 960'000, 1'900'000, 1'899'999,
+                                              950'000, 949'000, 700'000};
+  std::map<std::uint64_t, std::string> live_dumps;
+  pwtest::LiveRun live(s);
+  for (std::uint64_t p : std::set<std::uint64_t>(targets.begin(), targets.end())) {
+    live.run_to(p);
+    live_dumps[p] = live.dump();
+  }
+  const auto restores_before = t.stats().restores;
+  for (std::uint64_t p : targets) {
+    SCOPED_TRACE(p);
+    t.seek(p);
+    ASSERT_TRUE(same_text(pw::dump_state(t.state()), live_dumps[p]));
+  }
+  // 949,999 and 949,998 came from the checkpoint the seek to 950,000 left, not from a snapshot.
+  EXPECT_LT(t.stats().steps_replayed, 6'000'000u);
+  EXPECT_GT(t.stats().restores, restores_before);
+}
+
 TEST(TimelineState, SeekingPastTheEndIsRefused) {
   const auto s = pwtest::subjects().front();
   pwtest::ScratchDir dir("timeline");

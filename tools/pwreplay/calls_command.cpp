@@ -49,10 +49,10 @@ int run_calls(const Options& o) {
       nlohmann::json calls = nlohmann::json::array();
       for (const auto& c : list) {
         nlohmann::json args = nlohmann::json::array();
-        for (const auto& a : c.arguments) args.push_back(a.json);
+        for (const auto& a : c.arguments) args.push_back(a.json());
         nlohmann::json j{{"step", c.position}, {"depth", c.depth}, {"arguments", std::move(args)},
                          {"ending", ending_name(c.ending)}};
-        if (c.result) j[c.ending == pw::replay::CallReport::Ending::Threw ? "exception" : "result"] = c.result->json;
+        if (c.result) j[c.ending == pw::replay::CallReport::Ending::Threw ? "exception" : "result"] = c.result->json();
         if (c.ending != pw::replay::CallReport::Ending::Unfinished) j["end_step"] = c.end_position;
         if (!c.tail_callee.empty()) j["tail_callee"] = c.tail_callee;
         calls.push_back(std::move(j));
@@ -64,14 +64,14 @@ int run_calls(const Options& o) {
     std::string out;
     for (const auto& c : list) {
       std::string args;
-      for (const auto& a : c.arguments) args += (args.empty() ? "" : ", ") + a.text;
+      for (const auto& a : c.arguments) args += (args.empty() ? "" : ", ") + a.text();
       out += fmt::format("step {:>10}  depth {:>3}  {}({})", c.position, c.depth, o.function, args);
       switch (c.ending) {
-        case pw::replay::CallReport::Ending::Returned: out += " -> " + c.result->text; break;
-        case pw::replay::CallReport::Ending::Threw: out += " threw " + c.result->text; break;
+        case pw::replay::CallReport::Ending::Returned: out += " -> " + c.result->text(); break;
+        case pw::replay::CallReport::Ending::Threw: out += " threw " + c.result->text(); break;
         case pw::replay::CallReport::Ending::TailCalled:
           out += fmt::format(" -> tail call to {}", c.tail_callee);
-          if (c.result) out += " -> " + c.result->text;
+          if (c.result) out += " -> " + c.result->text();
           break;
         case pw::replay::CallReport::Ending::Unfinished: out += " (unfinished)"; break;
       }

@@ -31,21 +31,21 @@ std::optional<std::uint64_t> parse_step(const std::string& text, const pw::repla
 }
 
 std::string change_text(const pw::Program& program, const pw::replay::ChangeReport& r) {
-  return fmt::format("step {}: {} -> {}   by {} at {}+{} ({}:{})\n", r.change.position, r.change.old_value.text,
-                     r.change.new_value.text, r.by.instruction, program.functions[r.by.fn].name, r.by.ip,
+  return fmt::format("step {}: {} -> {}   by {} at {}+{} ({}:{})\n", r.change.position, r.change.old_value.text(),
+                     r.change.new_value.text(), pw::replay::instruction_text(program, r.by), program.functions[r.by.fn].name, r.by.ip,
                      program.source_name, r.by.line);
 }
 
 nlohmann::json change_json(const pw::Program& program, const pw::replay::ChangeReport& r) {
   return {{"step", r.change.position},
-          {"old", r.change.old_value.json},
-          {"new", r.change.new_value.json},
+          {"old", r.change.old_value.json()},
+          {"new", r.change.new_value.json()},
           {"by",
            {{"step", r.by.position},
             {"function", program.functions[r.by.fn].name},
             {"ip", r.by.ip},
             {"line", r.by.line},
-            {"instruction", r.by.instruction}}}};
+            {"instruction", pw::replay::instruction_text(program, r.by)}}}};
 }
 
 int with_timeline(const std::string& trace, const std::function<int(pw::replay::Timeline&)>& body) {

@@ -38,7 +38,7 @@ int run_watch(const Options& o) {
     auto header = [&] {
       if (header_done || o.json) return;
       header_done = true;
-      std::printf("%s = %s at step %llu\n", o.expression.c_str(), initial.text.c_str(),
+      std::printf("%s = %s at step %llu\n", o.expression.c_str(), initial.text().c_str(),
                   static_cast<unsigned long long>(*from));
     };
     pw::replay::watch(t, expr, *from, *to, initial, [&](const pw::replay::ChangeReport& r) {
@@ -53,7 +53,7 @@ int run_watch(const Options& o) {
     });
     if (o.json) {
       nlohmann::json j{{"expression", o.expression}, {"from", *from}, {"to", *to},
-                       {"initial", initial.json}, {"changes", std::move(changes)}};
+                       {"initial", initial.json()}, {"changes", std::move(changes)}};
       std::puts(j.dump().c_str());
     } else {
       header();

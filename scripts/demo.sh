@@ -33,4 +33,8 @@ say "The last calls before the end (step $steps): step, event, function and call
 show "build/tools/pwreplay events $trace --kind call --from $from | tail"
 build/tools/pwreplay events "$trace" --kind call --from "$from" | tail
 
-say "More: build/tools/pwreplay events --help (filter by --kind and --from/--to steps, --json), and docs/TRACE_FORMAT.md."
+say "The state at the end of the run, rebuilt from the trace (the error, if it failed):"
+show "build/tools/pwreplay state $trace --at end | head -20"
+build/tools/pwreplay state "$trace" --at end | head -20
+
+say "More: pwreplay watch, last-write, calls and verify (docs/REPLAY.md), events --help, and docs/TRACE_FORMAT.md."

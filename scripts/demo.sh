@@ -33,8 +33,12 @@ say "The last calls before the end (step $steps): step, event, function and call
 show "build/tools/pwreplay events $trace --kind call --from $from | tail"
 build/tools/pwreplay events "$trace" --kind call --from "$from" | tail
 
-say "The state at the end of the run, rebuilt from the trace (the error, if it failed):"
-show "build/tools/pwreplay state $trace --at end | head -20"
-build/tools/pwreplay state "$trace" --at end | head -20
+say "The state at the end of the run, rebuilt from the trace (canonical JSON; here a few of its fields):"
+show "build/tools/pwreplay state $trace --at end | jq -c '{step, status, function, error: .error.message}'"
+build/tools/pwreplay state "$trace" --at end | jq -c '{step, status, function, error: .error.message}'
+
+say "Re-execute the whole run and check it against every recorded event and snapshot:"
+show "build/tools/pwreplay verify $trace"
+build/tools/pwreplay verify "$trace"
 
 say "More: pwreplay watch, last-write, calls and verify (docs/REPLAY.md), events --help, and docs/TRACE_FORMAT.md."

@@ -125,9 +125,9 @@ class CallsVisitor : public StepVisitor {
  public:
   CallsVisitor(std::uint32_t fn, std::vector<CallReport>& out) : fn_(fn), out_(out) {}
   bool visit(const VmState& vm, std::uint64_t position) override {
+    if (vm.depth + 1 >= open_.size()) open_.resize(vm.depth + 2);
     if (!started_) {
       started_ = true;
-      open_.resize(vm.config().limits.max_depth + 2);
     } else if (vm.depth > depth_) {
       if (vm.top().fn == fn_) begin(vm, position - 1);
     } else if (vm.depth == depth_ && vm.depth > 0 && vm.top().id != frame_id_ && vm.status == RunStatus::Paused) {

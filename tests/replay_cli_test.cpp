@@ -156,6 +156,42 @@ TEST_F(ReplayCli, CallsListsArgumentsAndResults) {
   EXPECT_NE(text.out.find(" calls of fact in steps 0.."), std::string::npos);
 }
 
+// Traces of earlier format versions replay and verify too.
+TEST_F(ReplayCli, EveryCommittedTraceVerifies) {
+  std::size_t seen = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(TRACES_DIR)) {
+    if (entry.path().extension() != ".pwtrace") continue;
+    ++seen;
+    SCOPED_TRACE(entry.path().filename().string());
+    const CliResult r = pwreplay({"verify", entry.path().string()});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("match the recording"), std::string::npos);
+    const CliResult end = pwreplay({"state", entry.path().string(), "--at", "end"});
+    EXPECT_EQ(end.code, 0) << end.err;
+  }
+  EXPECT_GE(seen, 5u);
+}
+
+// A killed recorder leaves a trace cut anywhere: it replays up to its last whole chunk.
+TEST_F(ReplayCli, ATruncatedTraceReplaysUpToItsLastWholeChunk) {
+  const std::string full = dir_.path("full.pwtrace");
+  ASSERT_EQ(pwvm({"run", example("fibonacci"), "--record", full, "--snapshot-interval", "100000"}).code, 0);
+  const std::string bytes = pwtest::read_text_file(full);
+  const std::string cut = dir_.path("cut.pwtrace");
+  pwtest::write_text_file(cut, bytes.substr(0, bytes.size() * 2 / 3));
+  const CliResult end = pwreplay({"state", cut, "--at", "end"});
+  ASSERT_EQ(end.code, 0) << end.err;
+  const std::uint64_t step = nlohmann::json::parse(end.out)["step"].get<std::uint64_t>();
+  EXPECT_GT(step, 0u);
+  const CliResult live = pwvm({"run", example("fibonacci"), "--stop-at", std::to_string(step), "--dump-state", "-"});
+  EXPECT_TRUE(pwtest::same_text(live.out.substr(live.out.size() - end.out.size()), end.out));
+  const CliResult v = pwreplay({"verify", cut});
+  EXPECT_EQ(v.code, 2);
+  EXPECT_NE(v.out.find("verified"), std::string::npos);
+  EXPECT_EQ(pwtest::count_lines(v.err), 1u) << v.err;
+  EXPECT_NE(v.err.find("could not be verified"), std::string::npos) << v.err;
+}
+
 TEST_F(ReplayCli, BadInputGetsOneLineAndExitCode2) {
   const std::string trace = record("hello");
   struct Case {

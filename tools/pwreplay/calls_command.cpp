@@ -37,14 +37,10 @@ int run_calls(const Options& o) {
       report(fmt::format("no function named '{}' in {}", o.function, t.program().source_name));
       return kExitBadInput;
     }
-    const auto from = parse_step(o.from, t, "--from");
-    const auto to = parse_step(o.to, t, "--to");
-    if (!from || !to) return kExitBadInput;
-    if (*from > t.end() || *to > t.end() || *from > *to) {
-      report(fmt::format("the steps {}..{} are not within the run (0..{})", *from, *to, t.end()));
-      return kExitBadInput;
-    }
-    const auto list = pw::replay::calls(t, static_cast<std::uint32_t>(fn), *from, *to);
+    const auto range = parse_range(o.from, o.to, t);
+    if (!range) return kExitBadInput;
+    const auto [from, to] = *range;
+    const auto list = pw::replay::calls(t, static_cast<std::uint32_t>(fn), from, to);
     if (o.json) {
       nlohmann::json calls = nlohmann::json::array();
       for (const auto& c : list) {
@@ -57,7 +53,7 @@ int run_calls(const Options& o) {
         if (!c.tail_callee.empty()) j["tail_callee"] = c.tail_callee;
         calls.push_back(std::move(j));
       }
-      nlohmann::json j{{"function", o.function}, {"from", *from}, {"to", *to}, {"calls", std::move(calls)}};
+      nlohmann::json j{{"function", o.function}, {"from", from}, {"to", to}, {"calls", std::move(calls)}};
       std::puts(j.dump().c_str());
       return kExitOk;
     }
@@ -81,7 +77,7 @@ int run_calls(const Options& o) {
         out.clear();
       }
     }
-    out += fmt::format("{} call{} of {} in steps {}..{}\n", list.size(), list.size() == 1 ? "" : "s", o.function, *from, *to);
+    out += fmt::format("{} call{} of {} in steps {}..{}\n", list.size(), list.size() == 1 ? "" : "s", o.function, from, to);
     std::fputs(out.c_str(), stdout);
     return kExitOk;
   });

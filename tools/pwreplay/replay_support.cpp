@@ -30,6 +30,19 @@ std::optional<std::uint64_t> parse_step(const std::string& text, const pw::repla
   return v;
 }
 
+std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_range(const std::string& from_text,
+                                                                   const std::string& to_text,
+                                                                   const pw::replay::Timeline& timeline) {
+  const auto from = parse_step(from_text, timeline, "--from");
+  const auto to = parse_step(to_text, timeline, "--to");
+  if (!from || !to) return std::nullopt;
+  if (*from > timeline.end() || *to > timeline.end() || *from > *to) {
+    report(fmt::format("the steps {}..{} are not within the run (0..{})", *from, *to, timeline.end()));
+    return std::nullopt;
+  }
+  return std::make_pair(*from, *to);
+}
+
 std::string change_text(const pw::Program& program, const pw::replay::ChangeReport& r) {
   return fmt::format("step {}: {} -> {}   by {} at {}+{} ({}:{})\n", r.change.position, r.change.old_value.text(),
                      r.change.new_value.text(), pw::replay::instruction_text(program, r.by), program.functions[r.by.fn].name, r.by.ip,

@@ -19,6 +19,11 @@ inline constexpr int kExitDiverged = 1;  // the replay did not match the recordi
 std::optional<std::uint64_t> parse_step(const std::string& text, const pw::replay::Timeline& timeline,
                                         const std::string& flag);
 
+// --from and --to ("end" or numbers) as a range of steps within the run; nullopt (after
+// reporting) when either is bad or the range is not within 0..end.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_range(const std::string& from, const std::string& to,
+                                                                   const pw::replay::Timeline& timeline);
+
 // Opens [trace] as a timeline and runs [body] on it; returns body's exit code, or reports
 // what went wrong: a damaged or foreign trace (exit 2), a divergence (exit 1), a step past
 // the end or a bad expression (exit 2).

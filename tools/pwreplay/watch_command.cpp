@@ -24,13 +24,9 @@ struct Options {
 int run_watch(const Options& o) {
   return with_timeline(o.trace, [&](pw::replay::Timeline& t) {
     const auto expr = pw::replay::Expression::compile(o.expression, t.program());
-    const auto from = parse_step(o.from, t, "--from");
-    const auto to = parse_step(o.to, t, "--to");
-    if (!from || !to) return kExitBadInput;
-    if (*from > t.end() || *to > t.end() || *from > *to) {
-      report(fmt::format("the steps {}..{} are not within the run (0..{})", *from, *to, t.end()));
-      return kExitBadInput;
-    }
+    const auto range = parse_range(o.from, o.to, t);
+    if (!range) return kExitBadInput;
+    const auto [from, to] = *range;
     pw::replay::ShownValue initial;
     nlohmann::json changes = nlohmann::json::array();
     std::uint64_t count = 0;
@@ -39,9 +35,9 @@ int run_watch(const Options& o) {
       if (header_done || o.json) return;
       header_done = true;
       std::printf("%s = %s at step %llu\n", o.expression.c_str(), initial.text().c_str(),
-                  static_cast<unsigned long long>(*from));
+                  static_cast<unsigned long long>(from));
     };
-    pw::replay::watch(t, expr, *from, *to, initial, [&](const pw::replay::ChangeReport& r) {
+    pw::replay::watch(t, expr, from, to, initial, [&](const pw::replay::ChangeReport& r) {
       ++count;
       if (o.json) {
         changes.push_back(change_json(t.program(), r));
@@ -52,13 +48,13 @@ int run_watch(const Options& o) {
       return true;
     });
     if (o.json) {
-      nlohmann::json j{{"expression", o.expression}, {"from", *from}, {"to", *to},
+      nlohmann::json j{{"expression", o.expression}, {"from", from}, {"to", to},
                        {"initial", initial.json()}, {"changes", std::move(changes)}};
       std::puts(j.dump().c_str());
     } else {
       header();
       std::printf("%llu change%s in steps %llu..%llu\n", static_cast<unsigned long long>(count), count == 1 ? "" : "s",
-                  static_cast<unsigned long long>(*from), static_cast<unsigned long long>(*to));
+                  static_cast<unsigned long long>(from), static_cast<unsigned long long>(to));
     }
     return kExitOk;
   });

@@ -158,7 +158,7 @@ void EventChecker::caught(const VmState& vm) {
                                  vm.ip_index(f), describe(vm, *e)));
 }
 
-void EventChecker::host(const VmState& vm, HostFn fn, const Value& result) {
+void EventChecker::host(const VmState& vm, HostFn fn) {
   if (fn == HostFn::Print || fn == HostFn::Write) {
     const std::string_view text = std::string_view(vm.output).substr(output_size_);
     output_size_ = vm.output.size();
@@ -181,7 +181,6 @@ void EventChecker::host(const VmState& vm, HostFn fn, const Value& result) {
   const Event* e = expect(EventKind::Host, vm.step, [&] { return fmt::format("a host call of {}", host_fn_info(fn).name); });
   if (e && e->type != static_cast<std::uint8_t>(fn))
     diverge(vm.step, fmt::format("the replay called {} but the recording has {}", host_fn_info(fn).name, describe(vm, *e)));
-  (void)result;
 }
 
 const Event* EventChecker::recorded_host_result(const VmState& vm, HostFn fn) {

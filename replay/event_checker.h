@@ -67,7 +67,7 @@ class EventChecker {
   void alloc(const VmState& vm, const Object* o);
   void thrown(const VmState& vm, const Value& v);
   void caught(const VmState& vm);
-  void host(const VmState& vm, HostFn fn, const Value& result);
+  void host(const VmState& vm, HostFn fn);
 
   // What the recorded run's host answered to [fn] at vm.step; nullopt (and a divergence)
   // when the recording has no such call there.

@@ -196,10 +196,6 @@ std::string instruction_text(const Program& p, const CodeSite& site) {
   return site.ip < fn.code.size() ? disassemble_instruction(p, fn, site.ip) : "";
 }
 
-CodeSite code_site(const VmState& vm, std::uint64_t position) {
-  return describe_site(vm.program(), site_of(vm, position));
-}
-
 void watch(Timeline& t, const Expression& e, std::uint64_t from, std::uint64_t to, ShownValue& initial,
            const std::function<bool(const ChangeReport&)>& on_change) {
   t.seek(from);

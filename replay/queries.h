@@ -55,6 +55,4 @@ struct CallReport {
 // result its frame returned in the end.
 std::vector<CallReport> calls(Timeline& t, std::uint32_t fn, std::uint64_t from, std::uint64_t to);
 
-CodeSite code_site(const VmState& vm, std::uint64_t position);
-
 }  // namespace pw::replay

@@ -31,7 +31,7 @@ struct ReplayObserver : ObserverBase {
   void on_alloc(VmState& vm, const Object* o) { checker.alloc(vm, o); }
   void on_throw(VmState& vm, const Value& v) { checker.thrown(vm, v); }
   void on_catch(VmState& vm, const Value&) { checker.caught(vm); }
-  void on_host(VmState& vm, HostFn fn, const Value& result) { checker.host(vm, fn, result); }
+  void on_host(VmState& vm, HostFn fn, const Value&) { checker.host(vm, fn); }
 };
 
 // The position of a state: a failed instruction counts as executed (the recorder's last
@@ -91,10 +91,6 @@ Location Timeline::where() const {
   const Function& fn = vm.function_of(f);
   l.line = l.ip < fn.lines.size() ? fn.lines[l.ip] : fn.line;
   return l;
-}
-
-std::uint32_t Timeline::flat_ip() const {
-  return static_cast<std::uint32_t>(vm_->top().ip - vm_->code.data());
 }
 
 std::shared_ptr<const trace::ChunkData> Timeline::chunk_at(std::uint64_t position) {

@@ -68,8 +68,6 @@ class Timeline {
   // The state at position(): valid until the next move.
   const VmState& state() const { return *vm_; }
   Location where() const;
-  // Flat index of the top frame's instruction (into VmState::code).
-  std::uint32_t flat_ip() const;
 
   // Moves to [target] (0..end()). Throws std::out_of_range past the end, Divergence when
   // the re-execution does not match the recording, trace::TraceReadError on damage.

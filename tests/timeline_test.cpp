@@ -118,6 +118,10 @@ TEST(TimelineState, AFailedRunEndsAtTheFailure) {
   ASSERT_EQ(t.state().status, pw::RunStatus::Failed);
   EXPECT_EQ(t.state().error->kind, pw::ErrorKind::TypeError);
   EXPECT_EQ(t.position(), t.state().step + 1);  // the failing instruction counts
+  const pw::replay::Location at = t.where();
+  EXPECT_EQ(t.program().functions[at.fn].name, "purchase_cost");
+  EXPECT_EQ(at.line, 281u);  // the mul the error report points at
+  EXPECT_EQ(at.depth, 6u);
   t.seek(t.end() - 1);
   EXPECT_EQ(t.state().status, pw::RunStatus::Paused);  // just before it
 }

@@ -274,6 +274,29 @@ INSTANTIATE_TEST_SUITE_P(
       return n.substr(0, n.find('.'));
     });
 
+// Reverse-continue scans back one snapshot interval at a time: a hit just before the
+// current position costs about one interval of replay, not the run from step 0.
+TEST(TimelineMotionCost, ReverseContinueReplaysOnlyTheIntervalsItScans) {
+  if (pwtest::slow_mode()) GTEST_SKIP() << "needs a run of millions of steps";
+  pwtest::Subject s{"fibonacci", pw::load_program(std::string(EXAMPLES_DIR) + "/fibonacci.pwa"), pwtest::default_config()};
+  pwtest::ScratchDir dir("motioncost");
+  const std::string path = dir.path("fib.pwtrace");
+  pwtest::record_subject(s, path, 100'000, 100'000);
+  Timeline t(path);
+  ASSERT_GT(t.end(), 1'000'000u);
+  t.seek(1'000'000);
+  pw::replay::StopConditions c;
+  c.breakpoints.push_back(pw::replay::make_breakpoint(t.program(), "fib_rec"));
+  c.breakpoints.back().id = 1;
+  const std::uint64_t replayed = t.stats().steps_replayed;
+  const auto stop = pw::replay::reverse_continue(t, c);
+  EXPECT_EQ(stop.reason, StopReason::Breakpoint);
+  EXPECT_LT(t.position(), 1'000'000u);
+  EXPECT_GT(t.position(), 900'000u);
+  // One interval scanned, then the hit reached again from its snapshot.
+  EXPECT_LE(t.stats().steps_replayed - replayed, 200'000u);
+}
+
 // ---- divergences ---------------------------------------------------------------------
 
 // The frames of [bytes] without the trailer, so a reader indexes them by scanning.

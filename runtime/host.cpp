@@ -43,7 +43,12 @@ std::int64_t random_uniform(std::uint64_t& state, std::int64_t n) {
   }
 }
 
-const HostFnInfo& host_fn_info(HostFn fn) { return kHostFns[static_cast<std::size_t>(fn)]; }
+// Total, because host function bytes also come from trace files.
+const HostFnInfo& host_fn_info(HostFn fn) {
+  static const HostFnInfo kUnknown{"unknown host function", 0, kCapNone};
+  const auto i = static_cast<std::size_t>(fn);
+  return i < kHostFns.size() ? kHostFns[i] : kUnknown;
+}
 
 std::optional<HostFn> host_fn_from_name(std::string_view name) {
   for (std::size_t i = 0; i < kHostFns.size(); ++i)

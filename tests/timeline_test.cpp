@@ -417,4 +417,78 @@ TEST(TimelineDivergence, ADamagedSnapshotIsReportedWhenRestored) {
   }
 }
 
+// Damage that frame checksums cannot see: event bytes and snapshot contents rewritten inside
+// valid frames (snapshots with a matching hash, so restore_state's own checks are what
+// stands). Every replay must end in a divergence, a read error or success, never a crash.
+TEST(TimelineDivergence, RewrittenEventsAndSnapshotsNeverCrashTheReplay) {
+  const std::string src = "global g\n" + pwtest::main_program("  push 0\n  set_local i\nloop:\n  inc_local i 1\n"
+                                                                "  get_local i\n  get_local l\n  cons\n  set_local l\n"
+                                                                "  get_local i\n  set_global g\n  get_local i\n"
+                                                                "  push 300\n  lt\n  jump_if_true loop\n  get_global g\n  halt",
+                                                                "i, l");
+  pwtest::Subject subject{"mutated", pwtest::load(src), pwtest::default_config()};
+  pwtest::ScratchDir dir("mutated");
+  const std::string good = dir.path("good.pwtrace");
+  pwtest::record_subject(subject, good, 400, 150);
+  const std::string bytes = pwtest::read_text_file(good);
+  const auto spans = pwtest::frame_spans(bytes);
+  auto payload = [&](const pwtest::FrameSpan& f) {
+    const std::string z = bytes.substr(f.payload_offset, f.payload_bytes);
+    std::string raw(ZSTD_getFrameContentSize(z.data(), z.size()), '\0');
+    raw.resize(ZSTD_decompress(raw.data(), raw.size(), z.data(), z.size()));
+    return raw;
+  };
+  std::mt19937_64 rng(11);
+  int diverged = 0, unreadable = 0, fine = 0;
+  for (int round = 0; round < 60; ++round) {
+    std::string out(pw::trace::kFileMagic);
+    const bool events = round % 2 == 0;
+    for (const auto& f : spans) {
+      std::string frame = bytes.substr(f.offset, f.end() - f.offset);
+      const std::string raw = payload(f);
+      kj::ArrayPtr<const capnp::word> words(reinterpret_cast<const capnp::word*>(raw.data()), raw.size() / 8);
+      capnp::FlatArrayMessageReader reader(words);
+      if (events && f.kind == pw::trace::RecordKind::EventChunk && rng() % 2) {
+        const auto c = reader.getRoot<pw::trace::EventChunk>();
+        std::string ev(reinterpret_cast<const char*>(c.getEvents().begin()), c.getEvents().size());
+        for (int k = 0; k < 3 && !ev.empty(); ++k) ev[rng() % ev.size()] = static_cast<char>(rng());
+        capnp::MallocMessageBuilder m;
+        m.setRoot(c);
+        m.getRoot<pw::trace::EventChunk>().setEvents(
+            capnp::Data::Reader(reinterpret_cast<const kj::byte*>(ev.data()), ev.size()));
+        frame = pwtest::frame_record(f.kind, m);
+      } else if (!events && f.kind == pw::trace::RecordKind::Snapshot && rng() % 2) {
+        pw::StateImage image = pw::trace::read_snapshot_image(reader.getRoot<pw::trace::Snapshot>());
+        const auto any = [&](std::uint64_t n) { return n ? rng() % n : 0; };
+        switch (rng() % 6) {
+          case 0: if (!image.stack.empty()) image.stack[any(image.stack.size())].payload = static_cast<std::int64_t>(rng() % 1000); break;
+          case 1: if (!image.stack.empty()) image.stack[any(image.stack.size())].type = rng() % 12; break;
+          case 2: image.frames[any(image.frames.size())].ip = static_cast<std::uint32_t>(rng() % 40); break;
+          case 3: image.frames[any(image.frames.size())].base = rng() % 8; break;
+          case 4: if (!image.slots.empty()) image.slots[any(image.slots.size())].payload = static_cast<std::int64_t>(rng() % 2000); break;
+          case 5: if (!image.objects.empty()) image.objects[any(image.objects.size())].count = static_cast<std::uint32_t>(rng() % 5); break;
+        }
+        capnp::MallocMessageBuilder m;
+        pw::trace::write_snapshot(m.initRoot<pw::trace::Snapshot>(), image, pw::image_hash(image));
+        frame = pwtest::frame_record(f.kind, m);
+      }
+      out += frame;
+    }
+    const std::string path = dir.path("m" + std::to_string(round) + ".pwtrace");
+    pwtest::write_text_file(path, out);
+    try {
+      Timeline t(path);
+      t.run_forward(t.end(), nullptr);
+      for (std::uint64_t p : t.snapshot_positions()) t.seek(p);
+      ++fine;
+    } catch (const Divergence&) {
+      ++diverged;
+    } catch (const pw::trace::TraceReadError&) {
+      ++unreadable;
+    }
+  }
+  EXPECT_EQ(diverged + unreadable + fine, 60);
+  EXPECT_GT(diverged + unreadable, 30);
+}
+
 }  // namespace

@@ -3,8 +3,8 @@
 traces (pwreplay) and runs each mutant.
 
 Every run must end within the time limit, without a sanitizer report, with an expected exit
-code (pwvm: 0, 1 for a VmError, 2 for bad input; pwreplay: 0 or 2), and bad input must be
-reported in exactly one line on stderr. Point it at a sanitizer build to catch memory errors
+code (pwvm: 0, 1 for a VmError, 2 for bad input; pwreplay: 0, 1 for a divergence, 2 for
+bad input), and a divergence or bad input must be reported in exactly one line on stderr. Point it at a sanitizer build to catch memory errors
 that do not crash:
 
     tests/fuzz/mutate.py programs --bin build-asan/tools/pwvm --runs 500 --seed 7
@@ -53,7 +53,9 @@ MODES = {
                  lambda p: [['run', p, '--max-steps', '200000', '--allow', 'all', '--seed', '1', '--max-heap', '64M']],
                  (0, 1, 2), 'build/tools/pwvm'),
     'traces': ('traces/*.pwtrace', '.pwtrace', mutate_trace,
-               lambda p: [['info', p, '--json'], ['events', p]], (0, 2), 'build/tools/pwreplay'),
+               lambda p: [['info', p, '--json'], ['events', p], ['verify', p], ['state', p, '--at', 'end'],
+                          ['watch', p, '$depth'], ['calls', p, 'main']],
+               (0, 1, 2), 'build/tools/pwreplay'),
 }
 
 

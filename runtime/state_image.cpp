@@ -108,12 +108,15 @@ void restore_state(VmState& vm, const StateImage& img) {
   if (img.stack.size() > vm.config().limits.max_stack) bad("stack larger than --max-stack");
   if (img.frames.empty() || img.frames.size() > vm.config().limits.max_depth) bad("frame count out of range");
   if (img.globals.size() != p.globals.size()) bad("global count differs");
-  std::unordered_map<std::uint64_t, const ObjectImage*> by_id;
+  // One map from id to the object's index serves the checks and the rebuild: with hundreds
+  // of thousands of objects, a second map's node allocations were a good part of a restore.
+  std::unordered_map<std::uint64_t, std::uint32_t> by_id;
+  by_id.reserve(img.objects.size());
   std::uint64_t last_id = 0;
   for (const ObjectImage& o : img.objects) {
     if (o.id <= last_id || o.id >= img.gc.next_id) bad(fmt::format("object id {} out of order", o.id));
     last_id = o.id;
-    by_id.emplace(o.id, &o);
+    by_id.emplace(o.id, static_cast<std::uint32_t>(&o - img.objects.data()));
     const auto kind = static_cast<ValueType>(o.kind);
     if (kind == ValueType::String) {
       if (std::uint64_t{o.first} + o.count > img.bytes.size()) bad("string bytes out of range");
@@ -131,7 +134,7 @@ void restore_state(VmState& vm, const StateImage& img) {
     const auto t = static_cast<ValueType>(v.type);
     if (t >= ValueType::String) {
       auto it = by_id.find(static_cast<std::uint64_t>(v.payload));
-      if (it == by_id.end() || it->second->kind != v.type) bad(fmt::format("reference to missing object {}", v.payload));
+      if (it == by_id.end() || img.objects[it->second].kind != v.type) bad(fmt::format("reference to missing object {}", v.payload));
     } else if (t == ValueType::Symbol && static_cast<std::uint64_t>(v.payload) >= p.symbols.size()) {
       bad("unknown symbol");
     } else if (t == ValueType::Function && static_cast<std::uint64_t>(v.payload) >= p.functions.size()) {
@@ -151,8 +154,8 @@ void restore_state(VmState& vm, const StateImage& img) {
       bad("frame outside the stack");
     if (f.closure != 0) {
       auto it = by_id.find(f.closure);
-      if (it == by_id.end() || it->second->kind != static_cast<std::uint32_t>(ValueType::Closure) ||
-          it->second->fn != f.fn)
+      if (it == by_id.end() || img.objects[it->second].kind != static_cast<std::uint32_t>(ValueType::Closure) ||
+          img.objects[it->second].fn != f.fn)
         bad("frame closure missing");
     } else if (!fn.captures.empty()) {
       bad("closure frame without its closure");
@@ -164,13 +167,18 @@ void restore_state(VmState& vm, const StateImage& img) {
       bad("exception handler out of range");
   }
 
-  // Rebuild the heap with the recorded ids, remembering which constant had which id.
+  // The string constants keep their ids: each must be in the image.
   std::vector<std::uint64_t> constant_ids(vm.constants.size(), 0);
-  for (std::size_t i = 0; i < vm.constants.size(); ++i)
-    if (vm.constants[i].is_ref()) constant_ids[i] = vm.constants[i].obj->id;
+  for (std::size_t i = 0; i < vm.constants.size(); ++i) {
+    if (!vm.constants[i].is_ref()) continue;
+    constant_ids[i] = vm.constants[i].obj->id;
+    if (!by_id.count(constant_ids[i])) bad("a string constant is missing from the heap");
+  }
+
+  // Rebuild the heap with the recorded ids; made[i] is the object of img.objects[i].
   vm.heap.reset();
-  std::unordered_map<std::uint64_t, Object*> objects;
-  objects.reserve(img.objects.size());
+  std::vector<Object*> made(img.objects.size());
+  auto object = [&](std::uint64_t id) { return made[by_id.find(id)->second]; };
   for (const ObjectImage& o : img.objects) {
     const auto kind = static_cast<ValueType>(o.kind);
     std::size_t bytes = kind == ValueType::String  ? string_bytes(o.count)
@@ -181,11 +189,11 @@ void restore_state(VmState& vm, const StateImage& img) {
     if (!obj) throw std::bad_alloc();
     if (kind == ValueType::String) std::memcpy(static_cast<StringObj*>(obj)->chars(), img.bytes.data() + o.first, o.count);
     if (kind == ValueType::Closure) static_cast<ClosureObj*>(obj)->fn = o.fn;
-    objects.emplace(o.id, obj);
+    made[static_cast<std::size_t>(&o - img.objects.data())] = obj;
   }
   auto value_of = [&](const ValueImage& v) {
     const auto t = static_cast<ValueType>(v.type);
-    if (t >= ValueType::String) return Value::object(t, objects.at(static_cast<std::uint64_t>(v.payload)));
+    if (t >= ValueType::String) return Value::object(t, object(static_cast<std::uint64_t>(v.payload)));
     switch (t) {
       case ValueType::Bool: return Value::boolean(v.payload != 0);
       case ValueType::Int: return Value::integer(v.payload);
@@ -200,7 +208,7 @@ void restore_state(VmState& vm, const StateImage& img) {
     }
   };
   for (const ObjectImage& o : img.objects) {
-    Object* obj = objects.at(o.id);
+    Object* obj = made[static_cast<std::size_t>(&o - img.objects.data())];
     const ValueImage* s = img.slots.data() + o.first;
     switch (static_cast<ValueType>(o.kind)) {
       case ValueType::Pair:
@@ -216,12 +224,8 @@ void restore_state(VmState& vm, const StateImage& img) {
       default: break;
     }
   }
-  for (std::size_t i = 0; i < vm.constants.size(); ++i) {
-    if (!constant_ids[i]) continue;
-    auto it = objects.find(constant_ids[i]);
-    if (it == objects.end()) bad("a string constant is missing from the heap");
-    vm.constants[i] = Value::object(ValueType::String, it->second);
-  }
+  for (std::size_t i = 0; i < vm.constants.size(); ++i)
+    if (constant_ids[i]) vm.constants[i] = Value::object(ValueType::String, object(constant_ids[i]));
 
   for (std::size_t i = 0; i < img.stack.size(); ++i) vm.stack[i] = value_of(img.stack[i]);
   vm.sp = vm.stack + img.stack.size();
@@ -233,7 +237,7 @@ void restore_state(VmState& vm, const StateImage& img) {
     f.code = vm.fn_runtime[fi.fn].code;
     f.base = vm.stack + fi.base;
     f.result_slot = vm.stack + fi.result_slot;
-    f.closure = fi.closure ? static_cast<ClosureObj*>(objects.at(fi.closure)) : nullptr;
+    f.closure = fi.closure ? static_cast<ClosureObj*>(object(fi.closure)) : nullptr;
     f.ip = vm.fn_runtime[fi.fn].code + fi.ip;
   }
   vm.depth = static_cast<std::uint32_t>(img.frames.size());

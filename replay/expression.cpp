@@ -14,7 +14,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "assembler.h"
+#include "interpreter_support.h"
 #include "object.h"
+#include "state_dump.h"
 
 namespace pw::replay {
 
@@ -89,22 +92,6 @@ void escape_into(std::string& out, std::string_view bytes) {
       }
     }
   }
-}
-
-// Bytes 0x80..0xFF as U+0080..U+00FF: lossless and always valid UTF-8 (as in state dumps).
-std::string latin1(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size());
-  for (const char c : bytes) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x80) {
-      out += c;
-    } else {
-      out += static_cast<char>(0xC0 | (u >> 6));
-      out += static_cast<char>(0x80 | (u & 0x3F));
-    }
-  }
-  return out;
 }
 
 // The expression as quoted in an error: one line, printable, not too long.
@@ -301,29 +288,10 @@ class Lexer {
         continue;
       }
       if (i + 1 >= n) break;
-      const char e = text_[i + 1];
-      switch (e) {
-        case 'n': t.text += '\n'; break;
-        case 't': t.text += '\t'; break;
-        case 'r': t.text += '\r'; break;
-        case '0': t.text += '\0'; break;
-        case '\\': t.text += '\\'; break;
-        case '"': t.text += '"'; break;
-        case 'x': {
-          if (i + 3 >= n || !std::isxdigit(static_cast<unsigned char>(text_[i + 2])) ||
-              !std::isxdigit(static_cast<unsigned char>(text_[i + 3])))
-            fail(text_, i + 1, "expected two hex digits after \\x");
-          t.text += static_cast<char>(std::stoi(std::string(text_.substr(i + 2, 2)), nullptr, 16));
-          i += 2;
-          break;
-        }
-        default: {
-          std::string shown;
-          escape_into(shown, std::string_view(&text_[i + 1], 1));
-          fail(text_, i + 1, fmt::format("unknown escape '\\{}'", shown));
-        }
-      }
-      i += 2;
+      std::string error;
+      const std::size_t used = decode_escape(text_, i + 1, t.text, error);  // the assembler's escapes
+      if (!used) fail(text_, i + 1, error);
+      i += 1 + used;
     }
     fail(text_, open + 1, "unterminated string: expected a closing '\"'");
   }
@@ -668,18 +636,7 @@ std::string_view op_name(Kind k) {
 bool equal(const Operand& x, const Operand& y) {
   if (is_text(x) && is_text(y)) return text_of(x) == text_of(y);
   if (x.lit || y.lit) return false;
-  const Value& a = x.v;
-  const Value& b = y.v;
-  if (a.type != b.type) return is_number(a) && is_number(b) && as_double(a) == as_double(b);
-  switch (a.type) {
-    case ValueType::Nil: return true;
-    case ValueType::Bool: return a.b == b.b;
-    case ValueType::Int: return a.i == b.i;
-    case ValueType::Float: return a.f == b.f;
-    case ValueType::Symbol: return a.sym == b.sym;
-    case ValueType::Function: return a.fn == b.fn;
-    default: return a.obj == b.obj;
-  }
+  return pw::detail::values_equal(x.v, y.v);  // the VM's eq
 }
 
 // As the VM's lt/le/gt/ge: two numbers (NaN compares false) or two strings, bytewise.
@@ -1127,7 +1084,7 @@ std::string result_text(const pw::VmState& vm, const EvalResult& r, std::size_t 
 nlohmann::json result_json(const pw::VmState& vm, const EvalResult& r) {
   nlohmann::json j = nlohmann::json::object();
   if (!r.available) {
-    j["unavailable"] = latin1(r.reason);
+    j["unavailable"] = json_safe_bytes(r.reason);
     return j;
   }
   const Value& v = r.value;
@@ -1143,16 +1100,16 @@ nlohmann::json result_json(const pw::VmState& vm, const EvalResult& r) {
       else j["value"] = float_text(v.f);
       break;
     case ValueType::Symbol:
-      j["value"] = v.sym < p.symbols.size() ? latin1(p.symbols[v.sym]) : fmt::format("?{}", v.sym);
+      j["value"] = v.sym < p.symbols.size() ? json_safe_bytes(p.symbols[v.sym]) : fmt::format("?{}", v.sym);
       break;
-    case ValueType::Function: j["value"] = latin1(function_name(vm, v.fn)); break;
+    case ValueType::Function: j["value"] = json_safe_bytes(function_name(vm, v.fn)); break;
     case ValueType::String:
       j["id"] = id_of(r);
-      j["value"] = latin1(as_string(v)->view());
+      j["value"] = json_safe_bytes(as_string(v)->view());
       break;
     default:
       j["id"] = id_of(r);
-      j["text"] = latin1(Printer(vm, 200).text(v));
+      j["text"] = json_safe_bytes(Printer(vm, 200).text(v));
       break;
   }
   return j;

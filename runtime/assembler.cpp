@@ -118,26 +118,10 @@ class Assembler {
           }
           if (ch == '\\') {
             if (j + 1 >= l.size()) break;
-            const char e = l[j + 1];
-            j += 2;
-            switch (e) {
-              case 'n': t.text += '\n'; break;
-              case 't': t.text += '\t'; break;
-              case 'r': t.text += '\r'; break;
-              case '0': t.text += '\0'; break;
-              case '\\': t.text += '\\'; break;
-              case '"': t.text += '"'; break;
-              case 'x': {
-                if (j + 2 > l.size() || !std::isxdigit(static_cast<unsigned char>(l[j])) ||
-                    !std::isxdigit(static_cast<unsigned char>(l[j + 1])))
-                  fail(line_no, static_cast<std::uint32_t>(j - 1), "expected two hex digits after \\x");
-                t.text += static_cast<char>(std::stoi(std::string(l.substr(j, 2)), nullptr, 16));
-                j += 2;
-                break;
-              }
-              default:
-                fail(line_no, static_cast<std::uint32_t>(j - 1), fmt::format("unknown escape '\\{}'", e));
-            }
+            std::string error;
+            const std::size_t used = decode_escape(l, j + 1, t.text, error);
+            if (!used) fail(line_no, static_cast<std::uint32_t>(j + 1), error);
+            j += 1 + used;
             continue;
           }
           t.text += ch;
@@ -523,6 +507,28 @@ class Assembler {
 };
 
 }  // namespace
+
+std::size_t decode_escape(std::string_view text, std::size_t at, std::string& out, std::string& error) {
+  switch (text[at]) {
+    case 'n': out += '\n'; return 1;
+    case 't': out += '\t'; return 1;
+    case 'r': out += '\r'; return 1;
+    case '0': out += '\0'; return 1;
+    case '\\': out += '\\'; return 1;
+    case '"': out += '"'; return 1;
+    case 'x':
+      if (at + 2 >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[at + 1])) ||
+          !std::isxdigit(static_cast<unsigned char>(text[at + 2]))) {
+        error = "expected two hex digits after \\x";
+        return 0;
+      }
+      out += static_cast<char>(std::stoi(std::string(text.substr(at + 1, 2)), nullptr, 16));
+      return 3;
+    default:
+      error = fmt::format("unknown escape '\\{}'", text[at]);
+      return 0;
+  }
+}
 
 Program assemble(std::string_view source, std::string_view source_name) {
   return Assembler(source, source_name).run();

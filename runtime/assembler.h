@@ -19,6 +19,11 @@ class AssemblyError : public std::runtime_error {
   std::string message;  // without the location
 };
 
+// Decodes the string-literal escape whose letter is at text[at] (just after the backslash)
+// into [out]: \n \t \r \0 \\ \" and \xHH. Returns how many characters it took (1, or 3 for
+// \xHH), or 0 with [error] set when it is not one. Expressions share the syntax.
+std::size_t decode_escape(std::string_view text, std::size_t at, std::string& out, std::string& error);
+
 // Assembles [source]; [source_name] is used in errors and kept in the Program.
 // Throws AssemblyError. Does not verify: see verifier.h, or load_program below.
 Program assemble(std::string_view source, std::string_view source_name);

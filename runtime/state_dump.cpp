@@ -17,21 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string bytes_text(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size());
-  for (const char c : bytes) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x80) {
-      out += c;
-    } else {  // Latin-1 to UTF-8: lossless and always valid
-      out += static_cast<char>(0xC0 | (u >> 6));
-      out += static_cast<char>(0x80 | (u & 0x3F));
-    }
-  }
-  return out;
-}
-
 std::string float_text(double f) {
   if (std::isnan(f)) return "nan";
   if (std::isinf(f)) return f > 0 ? "inf" : "-inf";
@@ -55,7 +40,7 @@ json object_json(const VmState& vm, const Object* o) {
   j["id"] = o->id;
   j["kind"] = std::string(type_name(o->kind));
   switch (o->kind) {
-    case ValueType::String: j["text"] = bytes_text(static_cast<const StringObj*>(o)->view()); break;
+    case ValueType::String: j["text"] = json_safe_bytes(static_cast<const StringObj*>(o)->view()); break;
     case ValueType::Pair: {
       const auto* p = static_cast<const PairObj*>(o);
       j["car"] = value_json(vm, p->car);
@@ -150,12 +135,12 @@ json state_json(const VmState& vm) {
              {"live_bytes", s.live_bytes},           {"next_id", vm.heap.next_id()},
              {"threshold", vm.gc_threshold},         {"bytes_since_collection", vm.heap.bytes_since_collection()}};
 
-  j["output"] = bytes_text(vm.output);
+  j["output"] = json_safe_bytes(vm.output);
   if (vm.status == RunStatus::Halted) j["result"] = value_json(vm, vm.result);
   if (vm.status == RunStatus::Failed && vm.error) {
     const VmError& e = *vm.error;
     j["error"] = {{"kind", std::string(error_kind_name(e.kind))},
-                  {"message", bytes_text(e.message)},
+                  {"message", json_safe_bytes(e.message)},
                   {"function", e.context.function},
                   {"ip", e.context.ip},
                   {"line", e.context.line}};
@@ -166,6 +151,21 @@ json state_json(const VmState& vm) {
 }  // namespace
 
 std::string dump_state(const VmState& vm) { return state_json(vm).dump(2) + "\n"; }
+
+std::string json_safe_bytes(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (const char c : bytes) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x80) {
+      out += c;
+    } else {
+      out += static_cast<char>(0xC0 | (u >> 6));
+      out += static_cast<char>(0x80 | (u & 0x3F));
+    }
+  }
+  return out;
+}
 
 std::uint64_t state_hash(const VmState& vm) { return image_hash(capture_state(vm)); }
 

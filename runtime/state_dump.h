@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "vm.h"
 
@@ -13,5 +14,9 @@ std::string dump_state(const VmState& vm);
 // A 64-bit hash of the same content, taken over its binary image (state_image.h): cheap
 // enough to take at every snapshot. Equal dumps give equal hashes.
 std::uint64_t state_hash(const VmState& vm);
+
+// Bytes as JSON-safe text, the way dumps show strings: bytes 0x80..0xFF become U+0080..U+00FF
+// (Latin-1 to UTF-8), lossless and always valid UTF-8.
+std::string json_safe_bytes(std::string_view bytes);
 
 }  // namespace pw

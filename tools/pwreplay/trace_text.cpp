@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "host.h"
+#include "state_dump.h"
 #include "value.h"
 
 namespace pwreplay {
@@ -66,19 +67,6 @@ const char* trigger_text(std::uint8_t t) {
 }  // namespace
 
 void report(const std::string& message) { std::fprintf(stderr, "pwreplay: error: %s\n", message.c_str()); }
-
-std::string json_safe(std::string_view bytes) {
-  std::string out;
-  for (char c : bytes) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x80) out += c;
-    else {
-      out += static_cast<char>(0xC0 | (u >> 6));
-      out += static_cast<char>(0x80 | (u & 0x3F));
-    }
-  }
-  return out;
-}
 
 std::string event_text(const pw::Program& p, const Event& e) {
   const std::string head = fmt::format("{:>10}  {:<8}  ", e.step, pw::trace::event_kind_name(e.kind));
@@ -155,16 +143,16 @@ nlohmann::json event_json(const pw::Program& p, const Event& e) {
       switch (e.result_tag) {
         case pw::trace::HostResultTag::Nil: j["result"] = nullptr; break;
         case pw::trace::HostResultTag::Int: j["result"] = e.result_int; break;
-        case pw::trace::HostResultTag::String: j["result"] = json_safe(e.result_strings.at(0)); break;
+        case pw::trace::HostResultTag::String: j["result"] = pw::json_safe_bytes(e.result_strings.at(0)); break;
         case pw::trace::HostResultTag::StringList: {
           nlohmann::json list = nlohmann::json::array();
-          for (const auto& s : e.result_strings) list.push_back(json_safe(s));
+          for (const auto& s : e.result_strings) list.push_back(pw::json_safe_bytes(s));
           j["result"] = list;
           break;
         }
       }
       break;
-    case EventKind::Output: j["text"] = json_safe(e.result_strings.at(0)); break;
+    case EventKind::Output: j["text"] = pw::json_safe_bytes(e.result_strings.at(0)); break;
   }
   return j;
 }
@@ -190,7 +178,7 @@ nlohmann::json outcome_json(const pw::trace::TraceOutcome& o) {
   switch (o.status) {
     case pw::trace::TraceOutcome::Status::Halted:
       j["status"] = "halted";
-      j["result"] = json_safe(o.result);
+      j["result"] = pw::json_safe_bytes(o.result);
       break;
     case pw::trace::TraceOutcome::Status::Failed: {
       j["status"] = "failed";
@@ -199,7 +187,7 @@ nlohmann::json outcome_json(const pw::trace::TraceOutcome& o) {
         nlohmann::json stack = nlohmann::json::array();
         for (const auto& f : e.context.call_stack) stack.push_back({{"function", f.function}, {"ip", f.ip}, {"line", f.line}});
         j["error"] = {{"kind", std::string(pw::error_kind_name(e.kind))},
-                      {"message", json_safe(e.message)},
+                      {"message", pw::json_safe_bytes(e.message)},
                       {"function", e.context.function},
                       {"ip", e.context.ip},
                       {"file", e.context.file},

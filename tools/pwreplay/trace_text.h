@@ -14,8 +14,6 @@ std::string event_text(const pw::Program& program, const pw::trace::Event& e);
 nlohmann::json event_json(const pw::Program& program, const pw::trace::Event& e);
 nlohmann::json outcome_json(const pw::trace::TraceOutcome& outcome);
 std::string outcome_text(const pw::trace::TraceOutcome& outcome);
-// A byte string as a JSON-safe string (bytes >= 0x80 map to code points 0x80..0xFF).
-std::string json_safe(std::string_view bytes);
 // Prints "pwreplay: error: MESSAGE" on stderr.
 void report(const std::string& message);
 

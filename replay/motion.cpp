@@ -119,6 +119,18 @@ class ConditionVisitor : public StepVisitor {
 
 Stop stop_at(Timeline& t, StopReason reason) { return Stop{reason, t.position(), 0, std::nullopt, std::nullopt}; }
 
+// Back to the latest earlier position at the current call depth or shallower ([strictly]:
+// shallower), stopping there for [reason]; at step 0 when there is none.
+Stop back_to_depth(Timeline& t, bool strictly, StopReason reason) {
+  const std::uint32_t depth = t.state().depth;
+  const std::uint64_t start = t.position();
+  const auto hit = t.search_backward(
+      start, [&] { return DepthVisitor(depth, strictly, start, true); }, [](const DepthVisitor& v) { return v.latest; });
+  if (hit) return stop_at(t, reason);
+  t.seek(0);
+  return stop_at(t, StopReason::Start);
+}
+
 }  // namespace
 
 Stop step_forward(Timeline& t, std::uint64_t count) {
@@ -141,15 +153,7 @@ Stop next(Timeline& t) {
 
 Stop reverse_next(Timeline& t) {
   if (t.position() == 0) return stop_at(t, StopReason::Start);
-  const std::uint32_t depth = t.state().depth;
-  const std::uint64_t start = t.position();
-  const auto hit = t.search_backward(
-      start, [&] { return DepthVisitor(depth, false, start, true); }, [](const DepthVisitor& v) { return v.latest; });
-  if (!hit) {
-    t.seek(0);
-    return stop_at(t, StopReason::Start);
-  }
-  return stop_at(t, StopReason::Step);
+  return back_to_depth(t, false, StopReason::Step);
 }
 
 Stop finish(Timeline& t) {
@@ -159,24 +163,14 @@ Stop finish(Timeline& t) {
   const bool stopped = t.run_forward(t.end(), &v);
   Stop s = stop_at(t, stopped ? StopReason::Returned : StopReason::End);
   if (stopped && v.returned && t.state().sp > t.state().stack) {
-    EvalResult r = EvalResult::of(t.state().sp[-1]);
-    if (r.value.is_ref()) r.id = r.value.obj->id;
-    s.returned = ShownValue::of(t.state(), r);
+    s.returned = ShownValue::of(t.state(), EvalResult::of(t.state().sp[-1]));
   }
   return s;
 }
 
 Stop reverse_finish(Timeline& t) {
   if (t.state().depth <= 1) throw MotionError("\"reverse-finish\" is not meaningful in the outermost frame");
-  const std::uint32_t depth = t.state().depth;
-  const std::uint64_t start = t.position();
-  const auto hit = t.search_backward(
-      start, [&] { return DepthVisitor(depth, true, start, true); }, [](const DepthVisitor& v) { return v.latest; });
-  if (!hit) {
-    t.seek(0);
-    return stop_at(t, StopReason::Start);
-  }
-  return stop_at(t, StopReason::CallSite);
+  return back_to_depth(t, true, StopReason::CallSite);
 }
 
 Stop continue_forward(Timeline& t, StopConditions& c) {

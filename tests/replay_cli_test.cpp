@@ -107,11 +107,7 @@ TEST_F(ReplayCli, VerifyReportsADivergenceAndFails) {
   ASSERT_EQ(pwvm({"run", b, "--record", dir_.path("b.pwtrace"), "--snapshot-interval", "1000"}).code, 0);
   const std::string ta = pwtest::read_text_file(dir_.path("a.pwtrace"));
   const std::string tb = pwtest::read_text_file(dir_.path("b.pwtrace"));
-  const auto fa = pwtest::frame_spans(ta);
-  const auto fb = pwtest::frame_spans(tb);
-  pwtest::write_text_file(dir_.path("mixed.pwtrace"), std::string(pw::trace::kFileMagic) +
-                                                           tb.substr(fb[0].offset, fb[0].end() - fb[0].offset) +
-                                                           ta.substr(fa[1].offset, fa.back().end() - fa[1].offset));
+  pwtest::write_text_file(dir_.path("mixed.pwtrace"), pwtest::with_header_of(ta, tb));
   const CliResult r = pwreplay({"verify", dir_.path("mixed.pwtrace")});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(pwtest::count_lines(r.err), 1u) << r.err;

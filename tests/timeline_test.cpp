@@ -299,12 +299,6 @@ TEST(TimelineMotionCost, ReverseContinueReplaysOnlyTheIntervalsItScans) {
 
 // ---- divergences ---------------------------------------------------------------------
 
-// The frames of [bytes] without the trailer, so a reader indexes them by scanning.
-std::string frames_only(const std::string& bytes) {
-  const auto spans = pwtest::frame_spans(bytes);
-  return bytes.substr(0, spans.back().end());
-}
-
 TEST(TimelineDivergence, ATraceOfAnotherProgramIsCaughtAtTheFirstSnapshotItPasses) {
   // Same calls and allocations, another constant: only the states differ.
   const std::string body = "  push %d\n  set_global x\n  push 0\n  set_local i\nloop:\n  inc_local i 1\n"
@@ -323,11 +317,7 @@ TEST(TimelineDivergence, ATraceOfAnotherProgramIsCaughtAtTheFirstSnapshotItPasse
   const std::string a = record(1, "a.pwtrace");
   const std::string b = record(2, "b.pwtrace");
   // b's header (its program) with a's events and snapshots.
-  const auto sa = pwtest::frame_spans(a);
-  const auto sb = pwtest::frame_spans(b);
-  const std::string spliced = std::string(pw::trace::kFileMagic) + b.substr(sb[0].offset, sb[0].end() - sb[0].offset) +
-                              frames_only(a).substr(sa[1].offset);
-  pwtest::write_text_file(dir.path("spliced.pwtrace"), spliced);
+  pwtest::write_text_file(dir.path("spliced.pwtrace"), pwtest::with_header_of(a, b));
   Timeline t(dir.path("spliced.pwtrace"));
   try {
     t.seek(t.end());  // restores the last snapshot: a's, which b's replay never passed
@@ -352,11 +342,7 @@ TEST(TimelineDivergence, DifferentCallsAreCaughtAtTheirStep) {
   };
   const std::string a = record("f", "a.pwtrace");
   const std::string b = record("g", "b.pwtrace");
-  const auto sa = pwtest::frame_spans(a);
-  const auto sb = pwtest::frame_spans(b);
-  pwtest::write_text_file(dir.path("spliced.pwtrace"),
-                          std::string(pw::trace::kFileMagic) + b.substr(sb[0].offset, sb[0].end() - sb[0].offset) +
-                              frames_only(a).substr(sa[1].offset));
+  pwtest::write_text_file(dir.path("spliced.pwtrace"), pwtest::with_header_of(a, b));
   Timeline t(dir.path("spliced.pwtrace"));
   try {
     t.seek(3);
@@ -377,9 +363,7 @@ void tamper_snapshot(const std::string& path, std::size_t k) {
   for (const auto& f : spans) {
     std::string frame = bytes.substr(f.offset, f.end() - f.offset);
     if (f.kind == pw::trace::RecordKind::Snapshot && seen++ == k) {
-      const std::string z = bytes.substr(f.payload_offset, f.payload_bytes);
-      std::string raw(ZSTD_getFrameContentSize(z.data(), z.size()), '\0');
-      raw.resize(ZSTD_decompress(raw.data(), raw.size(), z.data(), z.size()));
+      const std::string raw = pwtest::frame_payload(bytes, f);
       kj::ArrayPtr<const capnp::word> words(reinterpret_cast<const capnp::word*>(raw.data()), raw.size() / 8);
       capnp::FlatArrayMessageReader reader(words);
       const auto snap = reader.getRoot<pw::trace::Snapshot>();
@@ -432,12 +416,6 @@ TEST(TimelineDivergence, RewrittenEventsAndSnapshotsNeverCrashTheReplay) {
   pwtest::record_subject(subject, good, 400, 150);
   const std::string bytes = pwtest::read_text_file(good);
   const auto spans = pwtest::frame_spans(bytes);
-  auto payload = [&](const pwtest::FrameSpan& f) {
-    const std::string z = bytes.substr(f.payload_offset, f.payload_bytes);
-    std::string raw(ZSTD_getFrameContentSize(z.data(), z.size()), '\0');
-    raw.resize(ZSTD_decompress(raw.data(), raw.size(), z.data(), z.size()));
-    return raw;
-  };
   std::mt19937_64 rng(11);
   int diverged = 0, unreadable = 0, fine = 0;
   for (int round = 0; round < 60; ++round) {
@@ -445,7 +423,7 @@ TEST(TimelineDivergence, RewrittenEventsAndSnapshotsNeverCrashTheReplay) {
     const bool events = round % 2 == 0;
     for (const auto& f : spans) {
       std::string frame = bytes.substr(f.offset, f.end() - f.offset);
-      const std::string raw = payload(f);
+      const std::string raw = pwtest::frame_payload(bytes, f);
       kj::ArrayPtr<const capnp::word> words(reinterpret_cast<const capnp::word*>(raw.data()), raw.size() / 8);
       capnp::FlatArrayMessageReader reader(words);
       if (events && f.kind == pw::trace::RecordKind::EventChunk && rng() % 2) {

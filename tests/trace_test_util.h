@@ -145,6 +145,23 @@ inline std::vector<FrameSpan> frame_spans(const std::string& bytes) {
   return out;
 }
 
+// The trace in [bytes] with the header (and so the program) of the trace in [other], and
+// without its trailer, so a reader indexes it by scanning: a trace "from another build".
+inline std::string with_header_of(const std::string& bytes, const std::string& other) {
+  const auto mine = frame_spans(bytes);
+  const auto theirs = frame_spans(other);
+  return std::string(pw::trace::kFileMagic) + other.substr(theirs[0].offset, theirs[0].end() - theirs[0].offset) +
+         bytes.substr(mine[1].offset, mine.back().end() - mine[1].offset);
+}
+
+// The decompressed payload (a Cap'n Proto message) of frame [f] of the trace in [bytes].
+inline std::string frame_payload(const std::string& bytes, const FrameSpan& f) {
+  const std::string z = bytes.substr(f.payload_offset, f.payload_bytes);
+  std::string raw(ZSTD_getFrameContentSize(z.data(), z.size()), '\0');
+  raw.resize(ZSTD_decompress(raw.data(), raw.size(), z.data(), z.size()));
+  return raw;
+}
+
 // Every host event of a trace, in order (the reader must be able to read every chunk).
 inline std::vector<pw::trace::Event> host_events(const pw::trace::TraceReader& reader) {
   std::vector<pw::trace::Event> out;

@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include <capnp/message.h>
@@ -73,120 +74,154 @@ void write_snapshot_record(TraceWriter& w, const VmState& vm, StateImage& image)
   w.append(meta, std::move(m));
 }
 
-struct ChunkStart {
-  std::uint64_t step = 0;
-  std::uint32_t depth = 0;
-  std::uint64_t alloc_id = 0;
-  std::uint64_t output_bytes = 0;
-};
-
 }  // namespace
 
-RecordResult record_run(VmState& vm, const RecordOptions& o) {
-  TraceWriter writer(o.path, o.compression_level);
-  RecordResult result;
-  write_header(writer, vm, o);
-  StateImage scratch;
-  write_snapshot_record(writer, vm, scratch);
-  ++result.snapshots;
-
-  RecordingObserver obs(vm);
-  std::uint32_t chunk_index = 0;
-  auto chunk_start = [&] {
-    return ChunkStart{vm.step, vm.depth, obs.next_alloc_id(), vm.output.size()};
-  };
-  ChunkStart start = chunk_start();
-  obs.events.reset(start.step);
-  auto flush_chunk = [&](std::uint64_t to_step) {
-    obs.log_pending_collections(vm.step);
-    const std::string_view bytes = obs.events.bytes();
-    auto m = std::make_unique<capnp::MallocMessageBuilder>(static_cast<unsigned>(bytes.size() / 8 + 1024));
-    auto c = m->initRoot<EventChunk>();
-    c.setIndex(chunk_index++);
-    c.setFromStep(start.step);
-    c.setToStep(to_step);
-    c.setEventCount(obs.events.count());
-    c.setStartDepth(start.depth);
-    c.setFirstAllocId(start.alloc_id);
-    c.setEvents(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size()));
-    const auto profile = obs.take_profile();
-    auto list = c.initProfile(static_cast<unsigned>(profile.size()));
-    for (unsigned i = 0; i < profile.size(); ++i) {
-      list[i].setInstruction(profile[i].first);
-      list[i].setCount(profile[i].second);
-    }
-    c.setOutputBytes(start.output_bytes);
-    RecordMeta meta{RecordKind::EventChunk};
-    meta.from_step = start.step;
-    meta.to_step = to_step;
-    meta.event_count = obs.events.count();
-    writer.append(meta, std::move(m));
-    result.events += obs.events.count();
-    ++result.chunks;
-    start = chunk_start();
-    obs.events.reset(start.step);
-  };
-
-  const std::uint64_t interval = o.snapshot_interval;
-  std::uint64_t next_snapshot = interval ? interval : UINT64_MAX;
-  const std::uint64_t chunk_steps = o.chunk_steps ? o.chunk_steps : 1'000'000;
-  RunStatus status = vm.status;
-  std::uint64_t last_snapshot_step = 0;
-  for (;;) {
-    std::uint64_t boundary = std::min(start.step + chunk_steps, next_snapshot);
-    if (o.stop_at) boundary = std::min(boundary, *o.stop_at);
-    status = run_with(vm, obs, boundary > vm.step ? boundary - vm.step : 0);
-    if (status != RunStatus::Paused) break;
-    obs.stopped_inside_block(vm, /*started=*/false);
-    flush_chunk(vm.step);
-    if (vm.step >= next_snapshot) {
-      write_snapshot_record(writer, vm, scratch);
-      ++result.snapshots;
-      last_snapshot_step = vm.step;
-      next_snapshot = vm.step + std::max(interval, vm.heap.stats().live_objects * o.steps_per_live_object);
-    }
-    if (writer.failed() || (o.stop_at && vm.step >= *o.stop_at)) break;
+// The recording observer, which may also be asked before every instruction.
+struct Recorder::Observer : RecordingObserver {
+  static constexpr bool kStepHook = true;
+  using RecordingObserver::RecordingObserver;
+  bool on_step(VmState& vm) {
+    paused_by_hook = hook->before_step(vm);
+    return paused_by_hook;
   }
+  StepHook* hook = nullptr;
+  bool paused_by_hook = false;
+};
+
+Recorder::Recorder(VmState& vm, RecordOptions options)
+    : vm_(vm), options_(std::move(options)), writer_(std::make_unique<TraceWriter>(options_.path, options_.compression_level)) {
+  write_header(*writer_, vm_, options_);
+  write_snapshot();
+  obs_ = std::make_unique<Observer>(vm_);
+  start_ = chunk_start();
+  obs_->events.reset(start_.step);
+  next_snapshot_ = options_.snapshot_interval ? options_.snapshot_interval : UINT64_MAX;
+  if (options_.chunk_steps == 0) options_.chunk_steps = 1'000'000;
+}
+
+Recorder::~Recorder() = default;
+
+Recorder::ChunkStart Recorder::chunk_start() const {
+  return ChunkStart{vm_.step, vm_.depth, obs_->next_alloc_id(), vm_.output.size()};
+}
+
+void Recorder::write_snapshot() {
+  write_snapshot_record(*writer_, vm_, scratch_);
+  ++result_.snapshots;
+  last_snapshot_step_ = vm_.step;
+}
+
+std::string Recorder::write_error() const { return writer_->error(); }
+
+void Recorder::flush_chunk(std::uint64_t to_step) {
+  RecordingObserver& obs = *obs_;
+  obs.log_pending_collections(vm_.step);
+  const std::string_view bytes = obs.events.bytes();
+  auto m = std::make_unique<capnp::MallocMessageBuilder>(static_cast<unsigned>(bytes.size() / 8 + 1024));
+  auto c = m->initRoot<EventChunk>();
+  c.setIndex(chunk_index_++);
+  c.setFromStep(start_.step);
+  c.setToStep(to_step);
+  c.setEventCount(obs.events.count());
+  c.setStartDepth(start_.depth);
+  c.setFirstAllocId(start_.alloc_id);
+  c.setEvents(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size()));
+  const auto profile = obs.take_profile();
+  auto list = c.initProfile(static_cast<unsigned>(profile.size()));
+  for (unsigned i = 0; i < profile.size(); ++i) {
+    list[i].setInstruction(profile[i].first);
+    list[i].setCount(profile[i].second);
+  }
+  c.setOutputBytes(start_.output_bytes);
+  RecordMeta meta{RecordKind::EventChunk};
+  meta.from_step = start_.step;
+  meta.to_step = to_step;
+  meta.event_count = obs.events.count();
+  writer_->append(meta, std::move(m));
+  result_.events += obs.events.count();
+  ++result_.chunks;
+  start_ = chunk_start();
+  obs.events.reset(start_.step);
+}
+
+RunStatus Recorder::run(std::uint64_t max_steps, StepHook* hook) {
+  if (finished_ || (vm_.status != RunStatus::Ready && vm_.status != RunStatus::Paused)) return vm_.status;
+  std::uint64_t stop = max_steps > UINT64_MAX - vm_.step ? UINT64_MAX : vm_.step + max_steps;
+  if (options_.stop_at) stop = std::min(stop, *options_.stop_at);
+  obs_->hook = hook;
+  for (;;) {
+    if (vm_.step >= stop || writer_->failed()) return vm_.status == RunStatus::Ready ? RunStatus::Paused : vm_.status;
+    const std::uint64_t boundary = std::min<std::uint64_t>({start_.step + options_.chunk_steps, next_snapshot_, stop});
+    obs_->paused_by_hook = false;
+    const RunStatus status = hook ? run_with(vm_, *obs_, boundary - vm_.step)
+                                  : run_with(vm_, static_cast<RecordingObserver&>(*obs_), boundary - vm_.step);
+    if (status != RunStatus::Paused) return status;
+    obs_->stopped_inside_block(vm_, /*started=*/false);
+    if (vm_.step >= start_.step + options_.chunk_steps || vm_.step >= next_snapshot_) flush_chunk(vm_.step);
+    if (vm_.step >= next_snapshot_) {
+      write_snapshot();
+      next_snapshot_ = vm_.step + std::max(options_.snapshot_interval,
+                                           vm_.heap.stats().live_objects * options_.steps_per_live_object);
+    }
+    if (obs_->paused_by_hook) return status;
+  }
+}
+
+void Recorder::sync() {
+  if (finished_) return;
+  if (vm_.step > start_.step || obs_->events.count()) flush_chunk(vm_.step);
+  writer_->drain();
+}
+
+RecordResult Recorder::finish() {
+  if (finished_) return result_;
+  finished_ = true;
+  RecordingObserver& obs = *obs_;
+  const RunStatus status = vm_.status;
   // The last chunk also holds the events of a failing instruction, whose step is vm.step
   // (a run stopped by the step limit has no such instruction).
   const bool failing_instruction =
-      status == RunStatus::Failed && vm.error && vm.error->kind != ErrorKind::StepLimitExceeded;
-  if (status == RunStatus::Failed) obs.stopped_inside_block(vm, failing_instruction);  // pauses were corrected in the loop
-  obs.log_pending_collections(vm.step);
-  std::uint64_t last_to = vm.step + (failing_instruction ? 1 : 0);
+      status == RunStatus::Failed && vm_.error && vm_.error->kind != ErrorKind::StepLimitExceeded;
+  if (status == RunStatus::Failed) obs.stopped_inside_block(vm_, failing_instruction);  // pauses were corrected in run()
+  obs.log_pending_collections(vm_.step);
+  std::uint64_t last_to = vm_.step + (failing_instruction ? 1 : 0);
   if (obs.events.count() && obs.events.last_step() >= last_to) last_to = obs.events.last_step() + 1;
-  if (last_to > start.step || obs.events.count()) flush_chunk(last_to);
-  if (last_snapshot_step != vm.step || status != RunStatus::Paused) {
-    write_snapshot_record(writer, vm, scratch);
-    ++result.snapshots;
-  }
+  if (last_to > start_.step || obs.events.count()) flush_chunk(last_to);
+  if (last_snapshot_step_ != vm_.step || (status != RunStatus::Paused && status != RunStatus::Ready)) write_snapshot();
 
   auto m = std::make_unique<capnp::MallocMessageBuilder>();
   auto out = m->initRoot<Outcome>();
-  out.setSteps(vm.step);
-  out.setOutputBytes(vm.output.size());
-  out.setFinalHash(state_hash(vm));
+  out.setSteps(vm_.step);
+  out.setOutputBytes(vm_.output.size());
+  out.setFinalHash(state_hash(vm_));
   if (status == RunStatus::Halted) {
     out.setStatus(Outcome::Status::HALTED);
-    out.setResult(display(vm, vm.result));
-  } else if (status == RunStatus::Failed && vm.error) {
+    out.setResult(display(vm_, vm_.result));
+  } else if (status == RunStatus::Failed && vm_.error) {
     out.setStatus(Outcome::Status::FAILED);
-    write_error(out.initError(), *vm.error);
+    trace::write_error(out.initError(), *vm_.error);
   } else {
     out.setStatus(Outcome::Status::STOPPED);
   }
-  writer.append(RecordMeta{RecordKind::Outcome}, std::move(m));
+  writer_->append(RecordMeta{RecordKind::Outcome}, std::move(m));
 
-  result.status = status;
-  result.steps = vm.step;
+  result_.status = status;
+  result_.steps = vm_.step;
   try {
-    writer.finish();
+    writer_->finish();
   } catch (const TraceWriteError& e) {
-    result.write_error = e.what();
+    result_.write_error = e.what();
   }
-  result.file_bytes = writer.file_bytes();
-  result.uncompressed_bytes = writer.uncompressed_bytes();
-  return result;
+  result_.file_bytes = writer_->file_bytes();
+  result_.uncompressed_bytes = writer_->uncompressed_bytes();
+  obs_.reset();  // detaches the GC log from the VM
+  return result_;
+}
+
+RecordResult record_run(VmState& vm, const RecordOptions& o) {
+  Recorder recorder(vm, o);
+  recorder.run(UINT64_MAX);
+  return recorder.finish();
 }
 
 }  // namespace pw::trace

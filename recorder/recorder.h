@@ -1,10 +1,12 @@
 // Recording a run: drives the interpreter with a recording observer and writes the trace.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "state_image.h"
 #include "vm.h"
 
 namespace pw::trace {
@@ -35,6 +37,69 @@ struct RecordResult {
   std::uint64_t file_bytes = 0;
   std::uint64_t uncompressed_bytes = 0;
   std::string write_error;  // non-empty: the trace could not be written and the run was stopped
+};
+
+// Pauses an incremental recording before an instruction: how a live debugging session
+// stops a recorded run at a breakpoint.
+class StepHook {
+ public:
+  virtual ~StepHook() = default;
+  // Before the instruction at vm.top().ip runs, vm.step instructions having run. True:
+  // pause here.
+  virtual bool before_step(const VmState& vm) = 0;
+};
+
+class TraceWriter;
+
+// Records a run piece by piece: a live debugging session runs it to a stop, looks around,
+// runs on. Chunks and snapshots follow the same deterministic cadence whatever the pieces.
+class Recorder {
+ public:
+  // Writes the header and the snapshot at step 0 of [vm] (freshly built, not yet run).
+  // Throws TraceWriteError if the file cannot be created.
+  Recorder(VmState& vm, RecordOptions options);
+  ~Recorder();
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+
+  // Runs on for at most [max_steps] more instructions (and never past options.stop_at),
+  // recording. With a [hook], it is asked before every instruction, and may pause the run;
+  // without one, the run goes at the recorder's full speed. Returns the run's status
+  // (Paused when it can go on); a write error pauses it too (see write_error()).
+  RunStatus run(std::uint64_t max_steps, StepHook* hook = nullptr);
+  // Makes everything recorded so far readable in the file: ends the current chunk at this
+  // step and waits for the writer. Throws TraceWriteError.
+  void sync();
+  // Ends the recording where the run is (at its end, or stopped): the last chunk, the final
+  // snapshot, the outcome and the index. Call once; the recorder does nothing after it.
+  RecordResult finish();
+
+  bool finished() const { return finished_; }
+  std::string write_error() const;
+
+ private:
+  struct Observer;
+  struct ChunkStart {
+    std::uint64_t step = 0;
+    std::uint32_t depth = 0;
+    std::uint64_t alloc_id = 0;
+    std::uint64_t output_bytes = 0;
+  };
+  ChunkStart chunk_start() const;
+  void flush_chunk(std::uint64_t to_step);
+  void write_snapshot();
+
+  VmState& vm_;
+  RecordOptions options_;
+  std::unique_ptr<TraceWriter> writer_;
+  std::unique_ptr<Observer> obs_;
+  StateImage scratch_;
+  RecordResult result_;
+  std::uint32_t chunk_index_ = 0;
+  ChunkStart start_;
+  std::uint64_t next_snapshot_ = 0;
+  std::uint64_t last_snapshot_step_ = 0;
+  bool finished_ = false;
 };
 
 // Runs [vm] (freshly built, not yet run) to its end while recording it to options.path.

@@ -140,12 +140,14 @@ void TraceWriter::write_frame(const Job& job) {
   if (error_.empty()) written_.push_back({job.meta, at});
 }
 
+void TraceWriter::drain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  room_ready_.wait(lock, [&] { return (queue_.empty() && !busy_) || !error_.empty(); });
+  if (!error_.empty()) throw TraceWriteError(error_);
+}
+
 void TraceWriter::finish() {
-  {
-    std::unique_lock<std::mutex> lock(mu_);
-    room_ready_.wait(lock, [&] { return (queue_.empty() && !busy_) || !error_.empty(); });
-    if (!error_.empty()) throw TraceWriteError(error_);
-  }
+  drain();
   auto message = std::make_unique<capnp::MallocMessageBuilder>();
   auto index = message->initRoot<Index>();
   std::size_t chunks = 0, snapshots = 0;

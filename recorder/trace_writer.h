@@ -53,6 +53,9 @@ class TraceWriter {
   // Blocks while too much is queued. Never throws for write errors: they are reported by
   // failed()/error(), and later records are dropped.
   void append(const RecordMeta& meta, std::unique_ptr<capnp::MallocMessageBuilder> message);
+  // Waits until every record appended so far is in the file. Throws TraceWriteError if
+  // any write failed.
+  void drain();
   // Waits for the queue to drain, writes the Index and the trailer, and closes the file.
   // Throws TraceWriteError if any write failed.
   void finish();

@@ -1,4 +1,4 @@
-// Debugger moves over the timeline.
+// Debugger moves over a cursor.
 #include "motion.h"
 
 #include <fmt/format.h>
@@ -14,19 +14,37 @@ std::uint32_t flat_index(const VmState& vm, CodeAddress a) {
 
 std::uint32_t flat_ip(const VmState& vm) { return static_cast<std::uint32_t>(vm.top().ip - vm.code.data()); }
 
-// Stops at the first position after [start] whose call depth passes [accept], or records
-// the latest such position before [before] when scanning backwards. Remembers the
-// instruction run just before each position, to tell a return from an unwinding.
-class DepthVisitor : public StepVisitor {
+// Whether the top frame is at the first instruction of a run of instructions on one line.
+bool at_line_start(const VmState& vm) {
+  if (vm.status != RunStatus::Paused) return true;  // the end of the run is a place of its own
+  const Frame& f = vm.top();
+  const std::uint32_t ip = vm.ip_index(f);
+  const auto& lines = vm.function_of(f).lines;
+  return ip == 0 || ip >= lines.size() || lines[ip - 1] != lines[ip];
+}
+
+// Which positions a move may stop at, by call depth and line.
+struct Target {
+  std::uint32_t depth = UINT32_MAX;  // at this depth or shallower
+  bool strictly_shallower = false;
+  bool line_starts = false;          // only where a line run starts
+  bool accepts(const VmState& vm) const {
+    if (strictly_shallower ? vm.depth >= depth : vm.depth > depth) return false;
+    return !line_starts || at_line_start(vm);
+  }
+};
+
+// Stops at the first position after [start] that the target accepts, or records the
+// latest such position before [start] when scanning backwards. Remembers the instruction
+// run just before each position, to tell a return from an unwinding.
+class TargetVisitor : public StepVisitor {
  public:
-  DepthVisitor(std::uint32_t depth, bool strictly_shallower, std::uint64_t start, bool backward)
-      : depth_(depth), strict_(strictly_shallower), start_(start), backward_(backward) {}
+  TargetVisitor(Target target, std::uint64_t start, bool backward) : target_(target), start_(start), backward_(backward) {}
   bool visit(const VmState& vm, std::uint64_t position) override {
-    const bool ok = strict_ ? vm.depth < depth_ : vm.depth <= depth_;
     bool stop = false;
     if (backward_) {
-      if (ok && position < start_) latest = position;
-    } else if (ok && position > start_) {
+      if (position < start_ && target_.accepts(vm)) latest = position;
+    } else if (position > start_ && target_.accepts(vm)) {
       stop = true;
       returned = last_op == Op::RETURN;
     }
@@ -38,14 +56,13 @@ class DepthVisitor : public StepVisitor {
   Op last_op = Op::NIL;
 
  private:
-  std::uint32_t depth_;
-  bool strict_;
+  Target target_;
   std::uint64_t start_;
   bool backward_;
 };
 
-// Breakpoints and watchpoints. Forwards it stops at the first hit after [start];
-// backwards it records the latest stop position before [start].
+// Breakpoints, watchpoints and catchpoints. Forwards it stops at the first hit after
+// [start]; backwards it records the latest stop position before [start].
 class ConditionVisitor : public StepVisitor {
  public:
   ConditionVisitor(const VmState& vm, StopConditions& c, std::uint64_t start, bool backward)
@@ -55,18 +72,23 @@ class ConditionVisitor : public StepVisitor {
         for (const CodeAddress& a : c.breakpoints[i].addresses) at_[flat_index(vm, a)] = 1;
     for (const Watchpoint& w : c.watchpoints)
       if (w.enabled) trackers_.emplace_back(w.id, ChangeTracker(w.expression));
+    for (const Catchpoint& k : c.catchpoints) {
+      if (!k.enabled) continue;
+      (k.on == Catchpoint::On::Throw ? catch_throw_ : catch_catch_) = k.id;
+    }
+    if (catch_throw_)
+      for (std::size_t i = 0; i < vm.code.size(); ++i)
+        if (vm.code[i].op == Op::THROW) at_[i] = 1;
   }
 
   bool visit(const VmState& vm, std::uint64_t position) override {
+    const Op previous = last_op_;
+    last_op_ = vm.status == RunStatus::Paused ? vm.top().ip->op : Op::HALT;
     bool hit = false;
     for (auto& [id, tracker] : trackers_) {
       if (!tracker.observe(vm, position)) continue;
       if (backward_) {
-        if (position - 1 < start_ && (!latest || position - 1 >= *latest)) {
-          latest = position - 1;
-          stop = Stop{StopReason::Watchpoint, position - 1, 0, tracker.last_change(), std::nullopt};
-          stop.change->watchpoint = id;
-        }
+        if (position - 1 < start_) take(Stop{StopReason::Watchpoint, position - 1, 0, tracker.last_change(), std::nullopt}, id);
       } else if (position > start_ && !hit) {
         hit = true;
         stop = Stop{StopReason::Watchpoint, position, 0, tracker.last_change(), std::nullopt};
@@ -76,20 +98,17 @@ class ConditionVisitor : public StepVisitor {
     if (hit) return true;
     if (vm.status != RunStatus::Paused) return false;
     const bool in_range = backward_ ? position < start_ : position > start_;
-    if (!in_range || !at_[flat_ip(vm)]) return false;
+    if (!in_range) return false;
+    // A handler has just caught what the throw before threw.
+    if (catch_catch_ && previous == Op::THROW && position > 0)
+      if (found(Stop{StopReason::Caught, position, catch_catch_, std::nullopt, std::nullopt})) return true;
+    if (!at_[flat_ip(vm)]) return false;
+    if (catch_throw_ && vm.top().ip->op == Op::THROW)
+      if (found(Stop{StopReason::Thrown, position, catch_throw_, std::nullopt, std::nullopt})) return true;
     for (Breakpoint& b : conditions_.breakpoints) {
       if (!b.enabled || !breaks_here(vm, b)) continue;
       if (b.condition && !condition_holds(vm, *b.condition)) continue;
-      if (backward_) {
-        if (!latest || position >= *latest) {
-          latest = position;
-          stop = Stop{StopReason::Breakpoint, position, b.id, std::nullopt, std::nullopt};
-        }
-        return false;
-      }
-      ++b.hits;
-      stop = Stop{StopReason::Breakpoint, position, b.id, std::nullopt, std::nullopt};
-      return true;
+      return found(Stop{StopReason::Breakpoint, position, b.id, std::nullopt, std::nullopt});
     }
     return false;
   }
@@ -98,6 +117,21 @@ class ConditionVisitor : public StepVisitor {
   Stop stop;
 
  private:
+  // A hit at stop.position: forwards it is the stop; backwards the latest so far.
+  bool found(Stop s) {
+    if (backward_) {
+      take(std::move(s), 0);
+      return false;
+    }
+    stop = std::move(s);
+    return true;
+  }
+  void take(Stop s, int id) {
+    if (latest && s.position < *latest) return;
+    latest = s.position;
+    stop = std::move(s);
+    if (stop.change) stop.change->watchpoint = id;
+  }
   static bool breaks_here(const VmState& vm, const Breakpoint& b) {
     const Frame& f = vm.top();
     const std::uint32_t ip = vm.ip_index(f);
@@ -113,95 +147,118 @@ class ConditionVisitor : public StepVisitor {
   StopConditions& conditions_;
   std::uint64_t start_;
   bool backward_;
-  std::vector<std::uint8_t> at_;  // by flat instruction index: some breakpoint is there
+  std::vector<std::uint8_t> at_;  // by flat instruction index: a breakpoint or a throw is there
   std::vector<std::pair<int, ChangeTracker>> trackers_;
+  int catch_throw_ = 0;  // the catchpoints' ids (0: none)
+  int catch_catch_ = 0;
+  Op last_op_ = Op::NIL;
 };
 
-Stop stop_at(Timeline& t, StopReason reason) { return Stop{reason, t.position(), 0, std::nullopt, std::nullopt}; }
+Stop stop_at(Cursor& t, StopReason reason) { return Stop{reason, t.position(), 0, std::nullopt, std::nullopt}; }
 
-// Back to the latest earlier position at the current call depth or shallower ([strictly]:
-// shallower), stopping there for [reason]; at step 0 when there is none.
-Stop back_to_depth(Timeline& t, bool strictly, StopReason reason) {
-  const std::uint32_t depth = t.state().depth;
+// The reason a forward run that [stopped] (or not) ends with.
+StopReason forward_end(bool stopped, StopReason reason) {
+  if (interrupted()) return StopReason::Interrupted;
+  return stopped ? reason : StopReason::End;
+}
+
+Stop forward_to(Cursor& t, Target target, StopReason reason) {
+  if (t.at_end()) return stop_at(t, StopReason::End);
+  TargetVisitor v(target, t.position(), false);
+  const bool stopped = t.run_forward(UINT64_MAX, &v);
+  Stop s = stop_at(t, forward_end(stopped, reason));
+  if (s.reason == StopReason::Returned && v.returned && t.state().sp > t.state().stack)
+    s.returned = ShownValue::of(t.state(), EvalResult::of(t.state().sp[-1]));
+  return s;
+}
+
+// Back to the latest earlier position the target accepts, stopping there for [reason];
+// at step 0 when there is none.
+Stop back_to(Cursor& t, Target target, StopReason reason) {
+  if (t.position() == 0) return stop_at(t, StopReason::Start);
   const std::uint64_t start = t.position();
-  const auto hit = t.search_backward(
-      start, [&] { return DepthVisitor(depth, strictly, start, true); }, [](const DepthVisitor& v) { return v.latest; });
+  const auto hit = search_backward(
+      t, start, [&] { return TargetVisitor(target, start, true); }, [](const TargetVisitor& v) { return v.latest; });
   if (hit) return stop_at(t, reason);
+  if (interrupted()) return stop_at(t, StopReason::Interrupted);
   t.seek(0);
   return stop_at(t, StopReason::Start);
 }
 
+Target this_frame_or_out(const Cursor& t, bool line_starts) { return Target{t.state().depth, false, line_starts}; }
+
 }  // namespace
 
-Stop step_forward(Timeline& t, std::uint64_t count) {
-  if (t.position() >= t.end()) return stop_at(t, StopReason::End);
-  t.seek(t.end() - t.position() < count ? t.end() : t.position() + count);
-  return stop_at(t, StopReason::Step);
+Stop step_forward(Cursor& t, std::uint64_t count) {
+  if (t.at_end()) return stop_at(t, StopReason::End);
+  const std::uint64_t target = t.end() - t.position() < count && t.finished() ? t.end() : t.position() + count;
+  t.seek(target);
+  if (interrupted()) return stop_at(t, StopReason::Interrupted);
+  return stop_at(t, t.position() < target ? StopReason::End : StopReason::Step);
 }
 
-Stop step_backward(Timeline& t, std::uint64_t count) {
+Stop step_backward(Cursor& t, std::uint64_t count) {
   if (t.position() == 0) return stop_at(t, StopReason::Start);
   t.seek(t.position() < count ? 0 : t.position() - count);
   return stop_at(t, StopReason::Step);
 }
 
-Stop next(Timeline& t) {
-  if (t.position() >= t.end()) return stop_at(t, StopReason::End);
-  DepthVisitor v(t.state().depth, false, t.position(), false);
-  return stop_at(t, t.run_forward(t.end(), &v) ? StopReason::Step : StopReason::End);
-}
+Stop next_instruction(Cursor& t) { return forward_to(t, this_frame_or_out(t, false), StopReason::Step); }
+Stop reverse_next_instruction(Cursor& t) { return back_to(t, this_frame_or_out(t, false), StopReason::Step); }
+Stop step_line(Cursor& t) { return forward_to(t, Target{UINT32_MAX, false, true}, StopReason::Step); }
+Stop next_line(Cursor& t) { return forward_to(t, this_frame_or_out(t, true), StopReason::Step); }
+Stop reverse_step_line(Cursor& t) { return back_to(t, Target{UINT32_MAX, false, true}, StopReason::Step); }
+Stop reverse_next_line(Cursor& t) { return back_to(t, this_frame_or_out(t, true), StopReason::Step); }
 
-Stop reverse_next(Timeline& t) {
-  if (t.position() == 0) return stop_at(t, StopReason::Start);
-  return back_to_depth(t, false, StopReason::Step);
-}
-
-Stop finish(Timeline& t) {
+Stop finish(Cursor& t) {
   if (t.state().depth <= 1) throw MotionError("\"finish\" is not meaningful in the outermost frame");
-  if (t.position() >= t.end()) return stop_at(t, StopReason::End);
-  DepthVisitor v(t.state().depth, true, t.position(), false);
-  const bool stopped = t.run_forward(t.end(), &v);
-  Stop s = stop_at(t, stopped ? StopReason::Returned : StopReason::End);
-  if (stopped && v.returned && t.state().sp > t.state().stack) {
-    s.returned = ShownValue::of(t.state(), EvalResult::of(t.state().sp[-1]));
-  }
-  return s;
+  return forward_to(t, Target{t.state().depth, true, false}, StopReason::Returned);
 }
 
-Stop reverse_finish(Timeline& t) {
+Stop reverse_finish(Cursor& t) {
   if (t.state().depth <= 1) throw MotionError("\"reverse-finish\" is not meaningful in the outermost frame");
-  return back_to_depth(t, true, StopReason::CallSite);
+  return back_to(t, Target{t.state().depth, true, false}, StopReason::CallSite);
 }
 
-Stop continue_forward(Timeline& t, StopConditions& c) {
-  if (t.position() >= t.end()) return stop_at(t, StopReason::End);
+Stop continue_forward(Cursor& t, StopConditions& c) {
+  if (t.at_end()) return stop_at(t, StopReason::End);
   ConditionVisitor v(t.state(), c, t.position(), false);
-  if (t.run_forward(t.end(), &v)) return v.stop;
-  return stop_at(t, StopReason::End);
+  const bool stopped = t.run_forward(UINT64_MAX, &v);
+  if (interrupted()) return stop_at(t, StopReason::Interrupted);
+  if (!stopped) return stop_at(t, StopReason::End);
+  for (Breakpoint& b : c.breakpoints)
+    if (v.stop.reason == StopReason::Breakpoint && b.id == v.stop.breakpoint) ++b.hits;
+  for (Catchpoint& k : c.catchpoints)
+    if ((v.stop.reason == StopReason::Thrown || v.stop.reason == StopReason::Caught) && k.id == v.stop.breakpoint) ++k.hits;
+  return v.stop;
 }
 
-Stop reverse_continue(Timeline& t, StopConditions& c) {
+Stop reverse_continue(Cursor& t, StopConditions& c) {
   if (t.position() == 0) return stop_at(t, StopReason::Start);
   const std::uint64_t start = t.position();
   Stop found;
-  const auto hit = t.search_backward(
-      start, [&] { return ConditionVisitor(t.state(), c, start, true); },
+  const auto hit = search_backward(
+      t, start, [&] { return ConditionVisitor(t.state(), c, start, true); },
       [&](const ConditionVisitor& v) {
         if (v.latest) found = v.stop;
         return v.latest;
       });
   if (!hit) {
+    if (interrupted()) return stop_at(t, StopReason::Interrupted);
     t.seek(0);
     return stop_at(t, StopReason::Start);
   }
   for (Breakpoint& b : c.breakpoints)
     if (b.id == found.breakpoint && found.reason == StopReason::Breakpoint) ++b.hits;
+  for (Catchpoint& k : c.catchpoints)
+    if ((found.reason == StopReason::Thrown || found.reason == StopReason::Caught) && k.id == found.breakpoint) ++k.hits;
   return found;
 }
 
-Stop go_to(Timeline& t, std::uint64_t position) {
+Stop go_to(Cursor& t, std::uint64_t position) {
   t.seek(position);
-  return stop_at(t, StopReason::Step);
+  if (interrupted()) return stop_at(t, StopReason::Interrupted);
+  return stop_at(t, t.position() < position ? StopReason::End : StopReason::Step);
 }
 
 }  // namespace pw::replay

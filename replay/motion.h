@@ -1,31 +1,35 @@
-// Moving through a recorded run, forwards and backwards, the way a debugger does: single
-// instructions, over calls, out of frames, to breakpoints and watchpoint hits, or to any
-// step. Backward moves never replay from step 0: they scan the snapshot intervals before
-// the current position, latest first (Timeline::search_backward).
+// Moving through a run, forwards and backwards, the way a debugger does: by source line,
+// by instruction, over calls, out of frames, to breakpoints, watchpoints and catchpoints,
+// or to any step. Backward moves never replay from step 0: they scan the intervals between
+// restart positions (snapshots) before the current position, latest first
+// (search_backward in cursor.h). Every move works on any Cursor: a recorded run or a live
+// one, which runs on when a forward move goes past what it has reached.
 #pragma once
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 
 #include "stop_conditions.h"
-#include "timeline.h"
+#include "cursor.h"
 
 namespace pw::replay {
 
 enum class StopReason {
-  Step,        // the step asked for is done
-  Breakpoint,  // a breakpoint's instruction is next (and its condition held)
-  Watchpoint,  // a watched value changed
-  Returned,    // finish: the frame returned (or was left by an exception)
-  CallSite,    // reverse-finish: at the call that entered the frame
-  Start,       // nothing earlier: at step 0
-  End,         // nothing later: at the end of the run
+  Step,         // the step asked for is done
+  Breakpoint,   // a breakpoint's instruction is next (and its condition held)
+  Watchpoint,   // a watched value changed
+  Thrown,       // catch throw: a throw instruction is next
+  Caught,       // catch catch: a handler has just caught an exception
+  Returned,     // finish: the frame returned (or was left by an exception)
+  CallSite,     // reverse-finish: at the call that entered the frame
+  Start,        // nothing earlier: at step 0
+  End,          // nothing later: at the end of the run
+  Interrupted,  // interrupt_flag() was set (Ctrl-C) during the move
 };
-
 struct Stop {
   StopReason reason = StopReason::Step;
   std::uint64_t position = 0;
-  int breakpoint = 0;                   // its id, for Breakpoint
+  int breakpoint = 0;                   // its id, for Breakpoint; the catchpoint's for Thrown, Caught
   std::optional<Change> change;         // for Watchpoint
   std::optional<ShownValue> returned;   // for Returned: the value the frame returned
 };
@@ -36,23 +40,34 @@ class MotionError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-Stop step_forward(Timeline& t, std::uint64_t count = 1);
-Stop step_backward(Timeline& t, std::uint64_t count = 1);
+// By instruction (stepi, reverse-stepi).
+Stop step_forward(Cursor& t, std::uint64_t count = 1);
+Stop step_backward(Cursor& t, std::uint64_t count = 1);
 // One instruction, but a call is run to its return: the next position in this frame (or
-// in its caller, when this frame returns).
-Stop next(Timeline& t);
+// in its caller, when this frame returns) (nexti).
+Stop next_instruction(Cursor& t);
 // The previous position in this frame, over any call that returned to here (or the call
-// site in the caller, at the start of a frame).
-Stop reverse_next(Timeline& t);
+// site in the caller, at the start of a frame) (reverse-nexti).
+Stop reverse_next_instruction(Cursor& t);
+// By source line: to the start of the next line run, into calls (step) or over them
+// (next). A return into the middle of the caller's line goes on to its next line, as in
+// gdb. A line "starts" at the first instruction of each run of instructions on it.
+Stop step_line(Cursor& t);
+Stop next_line(Cursor& t);
+// Back to the start of the latest line run before the current position, into calls that
+// returned to here (reverse-step) or over them (reverse-next).
+Stop reverse_step_line(Cursor& t);
+Stop reverse_next_line(Cursor& t);
 // Until the current frame returns: the caller's position just after the call.
-Stop finish(Timeline& t);
+Stop finish(Cursor& t);
 // Back to the call that entered the current frame.
-Stop reverse_finish(Timeline& t);
-// To the first breakpoint or watchpoint hit after the current position, or the end.
-Stop continue_forward(Timeline& t, StopConditions& conditions);
+Stop reverse_finish(Cursor& t);
+// To the first breakpoint, watchpoint or catchpoint hit after the current position, or
+// the end.
+Stop continue_forward(Cursor& t, StopConditions& conditions);
 // To the latest hit before the current position, or step 0. A watchpoint stops at the
 // instruction that changed the value (the position before the change shows).
-Stop reverse_continue(Timeline& t, StopConditions& conditions);
-Stop go_to(Timeline& t, std::uint64_t position);
+Stop reverse_continue(Cursor& t, StopConditions& conditions);
+Stop go_to(Cursor& t, std::uint64_t position);
 
 }  // namespace pw::replay

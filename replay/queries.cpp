@@ -206,8 +206,8 @@ void watch(Timeline& t, const Expression& e, std::uint64_t from, std::uint64_t t
 std::optional<ChangeReport> last_write(Timeline& t, const Expression& e, std::uint64_t before) {
   std::optional<ChangeReport> found;
   Site by;
-  const auto hit = t.search_backward(
-      before, [&] { return LastWriteVisitor(e, before); },
+  const auto hit = search_backward(
+      t, before, [&] { return LastWriteVisitor(e, before); },
       [&](const LastWriteVisitor& v) -> std::optional<std::uint64_t> {
         if (!v.latest) return std::nullopt;
         found = v.latest;

@@ -18,7 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "expression.h"
-#include "timeline.h"
+#include "cursor.h"
 #include "vm.h"
 
 namespace pw::replay {
@@ -53,9 +53,18 @@ struct Watchpoint {
   Expression expression;
 };
 
+// Stops at exceptions (gdb's catch throw / catch catch).
+struct Catchpoint {
+  int id = 0;
+  bool enabled = true;
+  enum class On { Throw, Catch } on = On::Throw;
+  std::uint64_t hits = 0;
+};
+
 struct StopConditions {
   std::vector<Breakpoint> breakpoints;
   std::vector<Watchpoint> watchpoints;
+  std::vector<Catchpoint> catchpoints;
 };
 
 // A value as shown in a report: its text for people and its JSON for programs. A value that

@@ -22,7 +22,7 @@ struct ReplayObserver : ObserverBase {
   StepVisitor* visitor;
 
   bool on_step(VmState& vm) {
-    if constexpr (kVisits) return visitor->visit(vm, vm.step) || checker.diverged();
+    if constexpr (kVisits) return visitor->visit(vm, vm.step) || checker.diverged() || interrupted();
     return false;
   }
   void on_call(VmState&, std::uint64_t step, std::uint32_t fn) { checker.call(step, fn); }
@@ -48,41 +48,9 @@ struct Timeline::CachedSnapshot {
   trace::SnapshotData data;
 };
 
-Timeline::Timeline(const std::string& path, TimelineOptions options)
-    : reader_(std::make_unique<trace::TraceReader>(path)), options_(options) {
-  const trace::TraceReader& r = *reader_;
-  const auto& outcome = r.outcome();
-  end_ = r.steps();
-  if (outcome && outcome->status == trace::TraceOutcome::Status::Failed && outcome->error &&
-      outcome->error->kind != ErrorKind::StepLimitExceeded)
-    end_ = outcome->steps + 1;
-  if (!r.chunks().empty()) end_ = std::max(end_, r.chunks().back().to_step);
-  for (std::size_t i = 0; i < r.snapshots().size(); ++i) {
-    std::uint64_t p = r.snapshots()[i].step;
-    // The final snapshot of a run that failed in an instruction is the state after it.
-    if (i + 1 == r.snapshots().size() && outcome && outcome->status == trace::TraceOutcome::Status::Failed &&
-        p == outcome->steps)
-      p = end_;
-    if (!snapshot_positions_.empty() && p <= snapshot_positions_.back())
-      throw trace::TraceReadError(fmt::format("{}: snapshots are out of order at snapshot {}", path, i));
-    if (p > end_) break;  // past the readable events: of no use
-    snapshot_positions_.push_back(p);
-  }
-  if (snapshot_positions_.empty() || snapshot_positions_.front() != 0)
-    throw trace::TraceReadError(fmt::format("{}: the trace has no snapshot at step 0 to replay from", path));
-  vm_ = std::make_unique<VmState>(r.header().program, r.header().config, &host_);
-  checker_ = std::make_unique<EventChecker>(*vm_);
-  host_.attach(vm_.get(), checker_.get());
-  if (outcome && outcome->status == trace::TraceOutcome::Status::Failed) checker_->set_recorded_failure(outcome->error);
-  restore(0);
-}
-
-Timeline::~Timeline() = default;
-
-Location Timeline::where() const {
-  const VmState& vm = *vm_;
+Location location_of(const VmState& vm, std::uint64_t position) {
   Location l;
-  l.position = position_;
+  l.position = position;
   l.status = vm.status;
   l.depth = vm.depth;
   const Frame& f = vm.top();
@@ -91,6 +59,58 @@ Location Timeline::where() const {
   const Function& fn = vm.function_of(f);
   l.line = l.ip < fn.lines.size() ? fn.lines[l.ip] : fn.line;
   return l;
+}
+
+std::atomic<bool>& interrupt_flag() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+Timeline::Timeline(const std::string& path, TimelineOptions options)
+    : reader_(std::make_unique<trace::TraceReader>(path)), options_(options) {
+  index_positions();
+  if (snapshot_positions_.empty() || snapshot_positions_.front() != 0)
+    throw trace::TraceReadError(fmt::format("{}: the trace has no snapshot at step 0 to replay from", path));
+  const trace::TraceReader& r = *reader_;
+  vm_ = std::make_unique<VmState>(r.header().program, r.header().config, &host_);
+  checker_ = std::make_unique<EventChecker>(*vm_);
+  host_.attach(vm_.get(), checker_.get());
+  if (r.outcome() && r.outcome()->status == trace::TraceOutcome::Status::Failed)
+    checker_->set_recorded_failure(r.outcome()->error);
+  restore(0);
+}
+
+Timeline::~Timeline() = default;
+
+void Timeline::index_positions() {
+  const trace::TraceReader& r = *reader_;
+  const auto& outcome = r.outcome();
+  end_ = r.steps();
+  if (outcome && outcome->status == trace::TraceOutcome::Status::Failed && outcome->error &&
+      outcome->error->kind != ErrorKind::StepLimitExceeded)
+    end_ = outcome->steps + 1;
+  if (!r.chunks().empty()) end_ = std::max(end_, r.chunks().back().to_step);
+  snapshot_positions_.clear();
+  for (std::size_t i = 0; i < r.snapshots().size(); ++i) {
+    std::uint64_t p = r.snapshots()[i].step;
+    // The final snapshot of a run that failed in an instruction is the state after it.
+    if (i + 1 == r.snapshots().size() && outcome && outcome->status == trace::TraceOutcome::Status::Failed &&
+        p == outcome->steps)
+      p = end_;
+    if (!snapshot_positions_.empty() && p <= snapshot_positions_.back())
+      throw trace::TraceReadError(fmt::format("{}: snapshots are out of order at snapshot {}", r.path(), i));
+    if (p > end_) break;  // past the readable events: of no use
+    snapshot_positions_.push_back(p);
+  }
+}
+
+void Timeline::refresh() {
+  const bool had_outcome = reader_->outcome().has_value();
+  if (!reader_->refresh()) return;
+  index_positions();
+  const auto& outcome = reader_->outcome();
+  if (!had_outcome && outcome && outcome->status == trace::TraceOutcome::Status::Failed)
+    checker_->set_recorded_failure(outcome->error);
 }
 
 std::shared_ptr<const trace::ChunkData> Timeline::chunk_at(std::uint64_t position) {

@@ -17,30 +17,13 @@
 #include <string>
 #include <vector>
 
+#include "cursor.h"
 #include "event_checker.h"
 #include "state_image.h"
 #include "trace_reader.h"
 #include "vm.h"
 
 namespace pw::replay {
-
-// Called at positions of a forward re-execution, in order, with the state there.
-class StepVisitor {
- public:
-  virtual ~StepVisitor() = default;
-  // True: stop at this position.
-  virtual bool visit(const VmState& vm, std::uint64_t position) = 0;
-};
-
-// Where a state is: its top frame's function, instruction and source line.
-struct Location {
-  std::uint64_t position = 0;
-  std::uint32_t fn = 0;
-  std::uint32_t ip = 0;
-  std::uint32_t line = 0;
-  std::uint32_t depth = 0;
-  RunStatus status = RunStatus::Ready;
-};
 
 struct TimelineOptions {
   // Decoded chunks and snapshots kept in memory for moving around (LRU).
@@ -51,43 +34,33 @@ struct TimelineOptions {
   std::size_t cached_checkpoints = 4;
 };
 
-class Timeline {
+class Timeline : public Cursor {
  public:
   // Opens [path]; throws trace::TraceReadError when it cannot be replayed (not a trace,
   // damaged header, no snapshot at step 0). Starts at position 0.
   explicit Timeline(const std::string& path, TimelineOptions options = {});
-  ~Timeline();
+  ~Timeline() override;
   Timeline(const Timeline&) = delete;
   Timeline& operator=(const Timeline&) = delete;
 
   const trace::TraceReader& trace() const { return *reader_; }
-  const Program& program() const { return *reader_->header().program; }
+  const Program& program() const override { return *reader_->header().program; }
   // The last position: the end of the run (or of what the trace holds of it).
-  std::uint64_t end() const { return end_; }
-  std::uint64_t position() const { return position_; }
-  // The state at position(): valid until the next move.
-  const VmState& state() const { return *vm_; }
-  Location where() const;
+  std::uint64_t end() const override { return end_; }
+  bool finished() const override { return true; }
+  std::uint64_t position() const override { return position_; }
+  const VmState& state() const override { return *vm_; }
 
   // Moves to [target] (0..end()). Throws std::out_of_range past the end, Divergence when
   // the re-execution does not match the recording, trace::TraceReadError on damage.
-  void seek(std::uint64_t target);
+  void seek(std::uint64_t target) override;
+  bool run_forward(std::uint64_t limit, StepVisitor* visitor) override;
+  // The snapshots' positions.
+  const std::vector<std::uint64_t>& restart_positions() override { return snapshot_positions_; }
 
-  // Runs forward from position() to at most [limit], calling [visitor] at every position
-  // from position() on (the current one included, so it can take a baseline) up to where
-  // it stops: the visitor's stop, [limit], or the end of the run. Returns whether the
-  // visitor asked to stop.
-  bool run_forward(std::uint64_t limit, StepVisitor* visitor);
-
-  // Backward search: for each snapshot interval ending at or before [before], latest
-  // first, re-executes the interval calling a fresh visitor from [make] at every position
-  // in it (its start to its end, both included), and stops at the first interval where
-  // [latest] says a hit was found. Returns the latest hit position (< [before]) and moves
-  // there; when there is none, returns nullopt and goes back to where it was.
-  // [latest] is asked after each interval and must return the latest stop position the
-  // visitor recorded that is below [before].
-  template <class Visitor, class Latest>
-  std::optional<std::uint64_t> search_backward(std::uint64_t before, Visitor make, Latest latest);
+  // Takes in what was appended to a trace that is still being written (a live session's):
+  // new chunks, snapshots and the outcome. The current position stays.
+  void refresh();
 
   // Statistics, for benchmarks and `--verbose` tools.
   struct Stats {
@@ -116,7 +89,8 @@ class Timeline {
   // boundaries, events checked, snapshot hashes checked where a slice ends on one.
   bool execute(std::uint64_t limit, StepVisitor* visitor);
   void check_snapshot_at(std::uint64_t position);
-  std::uint64_t position_of(const VmState& vm) const;
+  // end_ and snapshot_positions_ from what the reader has indexed.
+  void index_positions();
   // Index of the last snapshot at or before [position].
   std::size_t snapshot_before(std::uint64_t position) const;
 
@@ -139,28 +113,5 @@ class Timeline {
   StateImage scratch_;
   Stats stats_;
 };
-
-template <class Visitor, class Latest>
-std::optional<std::uint64_t> Timeline::search_backward(std::uint64_t before, Visitor make, Latest latest) {
-  if (before == 0) return std::nullopt;
-  const std::uint64_t home = position_;
-  std::size_t k = snapshot_before(before - 1);
-  std::uint64_t interval_end = before;
-  for (;;) {
-    const std::uint64_t start = snapshot_positions_[k];
-    auto visitor = make();
-    seek(start);
-    run_forward(interval_end, &visitor);
-    if (std::optional<std::uint64_t> hit = latest(visitor); hit && *hit < before) {
-      seek(*hit);
-      return hit;
-    }
-    if (k == 0) break;
-    interval_end = start;
-    --k;
-  }
-  seek(home);
-  return std::nullopt;
-}
 
 }  // namespace pw::replay

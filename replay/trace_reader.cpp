@@ -241,10 +241,11 @@ void TraceReader::read_outcome(std::uint64_t offset, const std::string& what) {
 }
 
 void TraceReader::scan() {
-  std::uint64_t offset = header_end_;
-  std::size_t number = 1;
-  std::uint64_t last_step = 0;
-  while (offset < file_bytes_) {
+  if (!scan_offset_) scan_offset_ = header_end_;
+  std::uint64_t& offset = scan_offset_;
+  std::size_t& number = scan_frames_;
+  std::uint64_t& last_step = scan_last_step_;
+  while (offset < file_bytes_ && !scan_done_) {
     try {
       Frame f = read_frame(offset, fmt::format("frame {}", number));
       const std::string where = fmt::format("{}: frame {} at byte {}", path_, number, offset);
@@ -279,6 +280,7 @@ void TraceReader::scan() {
       // A trailer after the index ends the file.
       if (f.header.kind == RecordKind::Index && file_bytes_ - offset == kTrailerBytes) {
         offset = file_bytes_;
+        scan_done_ = true;
         break;
       }
     } catch (const TraceReadError& e) {
@@ -287,6 +289,18 @@ void TraceReader::scan() {
     }
   }
   uncompressed_known_ = true;
+}
+
+bool TraceReader::refresh() {
+  if (complete_ || scan_done_) return false;
+  struct stat st;
+  if (::fstat(fd_, &st) != 0 || static_cast<std::uint64_t>(st.st_size) <= file_bytes_) return false;
+  file_bytes_ = static_cast<std::uint64_t>(st.st_size);
+  damage_.clear();  // a frame cut short may be whole now
+  const std::size_t chunks = chunks_.size(), snapshots = snapshots_.size();
+  const bool had_outcome = outcome_.has_value();
+  scan();
+  return chunks_.size() != chunks || snapshots_.size() != snapshots || outcome_.has_value() != had_outcome;
 }
 
 std::uint64_t TraceReader::steps() const {

@@ -96,6 +96,7 @@ class TraceReader {
   TraceReader(const TraceReader&) = delete;
   TraceReader& operator=(const TraceReader&) = delete;
 
+  const std::string& path() const { return path_; }
   const TraceHeader& header() const { return header_; }
   const std::vector<ChunkInfo>& chunks() const { return chunks_; }
   const std::vector<SnapshotInfo>& snapshots() const { return snapshots_; }
@@ -106,6 +107,11 @@ class TraceReader {
   const std::string& damage() const { return damage_; }
   // Steps the trace covers: the outcome's, or the end of the last readable chunk.
   std::uint64_t steps() const;
+
+  // Reads the frames appended since the file was opened (or last refreshed): a trace
+  // still being written, by a live debugging session's recorder. Returns whether it found
+  // new records. A complete trace never changes.
+  bool refresh();
 
   ChunkData read_chunk(std::size_t i, ChunkParts parts = ChunkParts::All) const;
   SnapshotData read_snapshot(std::size_t i) const;
@@ -131,6 +137,11 @@ class TraceReader {
   std::vector<SnapshotInfo> snapshots_;
   std::optional<TraceOutcome> outcome_;
   bool complete_ = false;
+  // Where scanning stopped, so refresh() can go on from there.
+  std::uint64_t scan_offset_ = 0;
+  std::size_t scan_frames_ = 1;
+  std::uint64_t scan_last_step_ = 0;
+  bool scan_done_ = false;
   std::string damage_;
   std::uint64_t header_end_ = 0;
   mutable std::uint64_t uncompressed_ = 0;

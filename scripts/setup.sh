@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config capnproto libcapnp-dev libzstd-dev
-          libcli11-dev libgtest-dev googletest nlohmann-json3-dev libfmt-dev libxxhash-dev
+          libcli11-dev libgtest-dev googletest nlohmann-json3-dev libfmt-dev libxxhash-dev libedit-dev
           lua5.4 time jq hyperfine)
 missing=()
 for p in "${packages[@]}"; do

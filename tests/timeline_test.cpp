@@ -201,11 +201,11 @@ TEST_P(TimelineMotion, MovesLandWhereTheLiveRunSays) {
     // next / reverse-next: the next or previous position at this depth or shallower.
     t.seek(p);
     if (p < end) {
-      pw::replay::next(t);
+      pw::replay::next_instruction(t);
       EXPECT_EQ(t.position(), first_after(o, p, [&](std::uint64_t q) { return o.at[q].depth <= d; }).value_or(end));
     }
     t.seek(p);
-    pw::replay::reverse_next(t);
+    pw::replay::reverse_next_instruction(t);
     EXPECT_EQ(t.position(), last_before(p, [&](std::uint64_t q) { return o.at[q].depth <= d; }).value_or(0));
 
     // finish / reverse-finish: out of this frame, and back to its call.

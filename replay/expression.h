@@ -48,6 +48,9 @@ class Expression {
 
   // [vm] must run the program the expression was compiled against.
   EvalResult evaluate(const pw::VmState& vm) const;
+  // As if only the outermost [depth] frames were active: how the debugger reads names in
+  // the frame selected with `frame N` / `up` (bare names are that frame's locals).
+  EvalResult evaluate_in(const pw::VmState& vm, std::uint32_t depth) const;
 
   // The slot the expression reads when it names one: a global, a local, a stack slot, a
   // pair's car or cdr, an array item. nullptr for computed values, string bytes and

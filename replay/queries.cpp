@@ -196,14 +196,14 @@ std::string instruction_text(const Program& p, const CodeSite& site) {
   return site.ip < fn.code.size() ? disassemble_instruction(p, fn, site.ip) : "";
 }
 
-void watch(Timeline& t, const Expression& e, std::uint64_t from, std::uint64_t to, ShownValue& initial,
+void watch(Cursor& t, const Expression& e, std::uint64_t from, std::uint64_t to, ShownValue& initial,
            const std::function<bool(const ChangeReport&)>& on_change) {
   t.seek(from);
   WatchVisitor v(t.program(), e, initial, on_change);
   t.run_forward(to, &v);
 }
 
-std::optional<ChangeReport> last_write(Timeline& t, const Expression& e, std::uint64_t before) {
+std::optional<ChangeReport> last_write(Cursor& t, const Expression& e, std::uint64_t before) {
   std::optional<ChangeReport> found;
   Site by;
   const auto hit = search_backward(
@@ -219,7 +219,7 @@ std::optional<ChangeReport> last_write(Timeline& t, const Expression& e, std::ui
   return found;
 }
 
-std::vector<CallReport> calls(Timeline& t, std::uint32_t fn, std::uint64_t from, std::uint64_t to) {
+std::vector<CallReport> calls(Cursor& t, std::uint32_t fn, std::uint64_t from, std::uint64_t to) {
   std::vector<CallReport> out;
   t.seek(from);
   CallsVisitor v(fn, out);

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "stop_conditions.h"
-#include "timeline.h"
+#include "cursor.h"
 
 namespace pw::replay {
 
@@ -31,13 +31,13 @@ struct ChangeReport {
 // Every position in (from, to] where the value of [e] differs from the position before,
 // in order; [initial] gets the value at [from]. [on_change] sees each one as it is found
 // (return false to stop early).
-void watch(Timeline& t, const Expression& e, std::uint64_t from, std::uint64_t to, ShownValue& initial,
+void watch(Cursor& t, const Expression& e, std::uint64_t from, std::uint64_t to, ShownValue& initial,
            const std::function<bool(const ChangeReport&)>& on_change);
 
 // The last instruction before position [before] that wrote the place [e] names (a store
 // into it, even of the same value) or changed its value; nullopt when nothing did. The
 // timeline is left at that instruction.
-std::optional<ChangeReport> last_write(Timeline& t, const Expression& e, std::uint64_t before);
+std::optional<ChangeReport> last_write(Cursor& t, const Expression& e, std::uint64_t before);
 
 // One activation of a function.
 struct CallReport {
@@ -53,6 +53,6 @@ struct CallReport {
 
 // Every call of function [fn] in [from, to], in order. A call ended by a tail call gets the
 // result its frame returned in the end.
-std::vector<CallReport> calls(Timeline& t, std::uint32_t fn, std::uint64_t from, std::uint64_t to);
+std::vector<CallReport> calls(Cursor& t, std::uint32_t fn, std::uint64_t from, std::uint64_t to);
 
 }  // namespace pw::replay

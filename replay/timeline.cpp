@@ -53,6 +53,7 @@ Location location_of(const VmState& vm, std::uint64_t position) {
   l.position = position;
   l.status = vm.status;
   l.depth = vm.depth;
+  if (vm.depth == 0) return l;  // the entry function has returned
   const Frame& f = vm.top();
   l.fn = f.fn;
   l.ip = vm.ip_index(f);

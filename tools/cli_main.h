@@ -2,7 +2,9 @@
 // --version, and turn any other parse error into one line on stderr and exit code 2.
 #pragma once
 #include <cstdio>
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -10,8 +12,16 @@ namespace pwtools {
 
 // Parses [argv] into [app], whose subcommand callbacks leave their result in [exit_code].
 inline int run_cli(CLI::App& app, const std::string& tool, int argc, char** argv, const int& exit_code) {
+  // gdb's -ex and -batch, which CLI11 would read as -e x and -b atch; not after "--",
+  // where the program's own arguments start.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (std::string& a : args) {
+    if (a == "--") break;
+    if (a == "-ex" || a == "-batch") a.insert(0, "-");
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last first
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

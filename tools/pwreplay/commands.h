@@ -15,5 +15,6 @@ void add_verify_command(CLI::App& app, int& exit_code);
 void add_watch_command(CLI::App& app, int& exit_code);
 void add_last_write_command(CLI::App& app, int& exit_code);
 void add_calls_command(CLI::App& app, int& exit_code);
+void add_debug_command(CLI::App& app, int& exit_code);
 
 }  // namespace pwreplay

@@ -14,5 +14,6 @@ int main(int argc, char** argv) {
   pwreplay::add_watch_command(app, exit_code);
   pwreplay::add_last_write_command(app, exit_code);
   pwreplay::add_calls_command(app, exit_code);
+  pwreplay::add_debug_command(app, exit_code);
   return pwtools::run_cli(app, "pwreplay", argc, argv, exit_code);
 }

@@ -1,0 +1,132 @@
+// A debugging session: gdb's commands over a run, live or recorded (the Cursor hides which).
+// It reads one command line at a time and prints to [out]; an error prints one line to
+// [err] and the session goes on. The command set and the output are the same for both back
+// ends; docs/DEBUGGER.md describes them.
+#pragma once
+#include <cstdint>
+#include <cstdio>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cursor.h"
+#include "event_log.h"
+#include "motion.h"
+#include "stop_conditions.h"
+
+namespace pw::debugger {
+
+// A command that cannot be carried out: its message is the one line the user sees.
+class CommandError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Session {
+ public:
+  // [live]: the cursor runs a program now (pwvm debug), not a recording (pwreplay debug).
+  Session(replay::Cursor& cursor, bool live, std::FILE* out, std::FILE* err);
+
+  enum class Result { Ok, Error, Quit };
+  // Runs one command line. An empty line repeats the last command when that one repeats
+  // (moves, list), as in gdb.
+  Result execute(std::string_view line);
+  // Says where the session starts (the step, the function, the source line).
+  void announce();
+  const EventLog& log() const { return log_; }
+
+ private:
+  struct Command;
+  static const std::vector<Command>& commands();
+  static const Command* find_command(std::string_view word);
+
+  // Moves
+  void cmd_run(std::string_view args);
+  void cmd_continue(std::string_view args);
+  void cmd_step(std::string_view args);
+  void cmd_stepi(std::string_view args);
+  void cmd_next(std::string_view args);
+  void cmd_nexti(std::string_view args);
+  void cmd_finish(std::string_view args);
+  void cmd_reverse_step(std::string_view args);
+  void cmd_reverse_stepi(std::string_view args);
+  void cmd_reverse_next(std::string_view args);
+  void cmd_reverse_nexti(std::string_view args);
+  void cmd_reverse_finish(std::string_view args);
+  void cmd_reverse_continue(std::string_view args);
+  void cmd_goto(std::string_view args);
+  void cmd_last(std::string_view args);
+  // Breakpoints, watchpoints, catchpoints
+  void cmd_break(std::string_view args);
+  void cmd_tbreak(std::string_view args);
+  void cmd_watch(std::string_view args);
+  void cmd_catch(std::string_view args);
+  void cmd_delete(std::string_view args);
+  void cmd_enable(std::string_view args);
+  void cmd_disable(std::string_view args);
+  void cmd_condition(std::string_view args);
+  // Inspection
+  void cmd_backtrace(std::string_view args);
+  void cmd_frame(std::string_view args);
+  void cmd_up(std::string_view args);
+  void cmd_down(std::string_view args);
+  void cmd_print(std::string_view args);
+  void cmd_info(std::string_view args);
+  void cmd_list(std::string_view args);
+  void cmd_disassemble(std::string_view args);
+  void cmd_log(std::string_view args);
+  void cmd_help(std::string_view args);
+
+  void info_breakpoints(bool watchpoints_only);
+  void info_locals(bool arguments);
+  void info_globals();
+  void info_stack();
+  void info_heap();
+  void info_gc();
+  void info_program();
+  void info_frame();
+
+  // A move: [move] runs it [count] times (stopping early at anything but a step) and the
+  // stop is reported.
+  // A move: [move_once] runs [args] times (a count; 1 when empty), stopping early at
+  // anything but a step done ([through_hits]: at the end, the start or an interrupt only).
+  // Then the stop is reported; [done] says why for a step done ("Step done").
+  template <class Move>
+  void move(std::string_view args, bool backward, Move move_once, bool through_hits = false,
+            std::string_view done = "Step done");
+  void report(const replay::Stop& stop, const replay::Location& before, std::uint64_t before_frame_id, bool backward,
+              std::string_view done);
+  void add_breakpoint(std::string_view args, bool temporary);
+  int next_id() { return ++last_id_; }
+
+  // Printing
+  template <class... Args>
+  void say(fmt::format_string<Args...> f, Args&&... args) {
+    const std::string text = fmt::format(f, std::forward<Args>(args)...);
+    std::fwrite(text.data(), 1, text.size(), out_);
+  }
+  // "fib (n=3) at examples/fibonacci.pwa:12" for frame [index] (0: innermost).
+  std::string frame_text(std::uint32_t index) const;
+  void print_where();            // "[step N] frame text" and the source line
+  void print_source_line(std::uint32_t line);
+  std::uint32_t selected_depth() const;  // frames visible from the selected one
+  std::string value_text(const Value& v, std::size_t max = 80) const;
+
+  replay::Cursor& cursor_;
+  bool live_;
+  std::FILE* out_;
+  std::FILE* err_;
+  replay::StopConditions conditions_;
+  std::set<int> temporary_;  // tbreak ids
+  int last_id_ = 0;
+  EventLog log_;
+  std::uint32_t selected_frame_ = 0;  // 0: innermost
+  std::string last_line_;             // for the empty line
+  std::uint32_t list_next_ = 0;       // where a bare `list` goes on (0: around the current line)
+};
+
+}  // namespace pw::debugger

@@ -1,0 +1,222 @@
+// The session's moves, forwards and backwards, and how a stop is reported.
+#include <fmt/format.h>
+
+#include "command_args.h"
+#include "expression.h"
+#include "queries.h"
+#include "session.h"
+
+namespace pw::debugger {
+namespace {
+
+using replay::StopReason;
+
+std::uint64_t count_of(std::string_view args) {
+  if (args.empty()) return 1;
+  const auto n = parse_number(args);
+  if (!n || *n == 0) throw CommandError(fmt::format("\"{}\" is not a count (a number from 1 up)", args));
+  return *n;
+}
+
+}  // namespace
+
+template <class Move>
+void Session::move(std::string_view args, bool backward, Move move_once, bool through_hits, std::string_view done) {
+  const std::uint64_t count = count_of(args);
+  replay::interrupt_flag().store(false);
+  const replay::Location before = cursor_.where();
+  const VmState& vm = cursor_.state();
+  const std::uint64_t before_frame = vm.depth ? vm.top().id : 0;
+  replay::Stop stop;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    stop = move_once();
+    const bool go_on = stop.reason == StopReason::Step ||
+                       (through_hits && stop.reason != StopReason::End && stop.reason != StopReason::Start &&
+                        stop.reason != StopReason::Interrupted);
+    if (!go_on) break;
+  }
+  selected_frame_ = 0;
+  list_next_ = 0;
+  report(stop, before, before_frame, backward, done);
+}
+
+void Session::cmd_run(std::string_view args) {
+  if (!args.empty())
+    throw CommandError("\"run\" takes no arguments here: give the program's arguments after -- on the command line");
+  if (cursor_.position() != 0) {
+    replay::go_to(cursor_, 0);
+    say("Running again from step 0{}.\n", live_ ? " (the steps already run are replayed from the recording)" : "");
+  }
+  move({}, false, [&] { return replay::continue_forward(cursor_, conditions_); });
+}
+
+void Session::cmd_continue(std::string_view args) {
+  move(args, false, [&] { return replay::continue_forward(cursor_, conditions_); }, true);
+}
+void Session::cmd_reverse_continue(std::string_view args) {
+  move(args, true, [&] { return replay::reverse_continue(cursor_, conditions_); }, true);
+}
+void Session::cmd_step(std::string_view args) {
+  move(args, false, [&] { return replay::step_line(cursor_); });
+}
+void Session::cmd_next(std::string_view args) {
+  move(args, false, [&] { return replay::next_line(cursor_); });
+}
+void Session::cmd_stepi(std::string_view args) {
+  move(args, false, [&] { return replay::step_forward(cursor_, 1); });
+}
+void Session::cmd_nexti(std::string_view args) {
+  move(args, false, [&] { return replay::next_instruction(cursor_); });
+}
+void Session::cmd_reverse_step(std::string_view args) {
+  move(args, true, [&] { return replay::reverse_step_line(cursor_); });
+}
+void Session::cmd_reverse_next(std::string_view args) {
+  move(args, true, [&] { return replay::reverse_next_line(cursor_); });
+}
+void Session::cmd_reverse_stepi(std::string_view args) {
+  move(args, true, [&] { return replay::step_backward(cursor_, 1); });
+}
+void Session::cmd_reverse_nexti(std::string_view args) {
+  move(args, true, [&] { return replay::reverse_next_instruction(cursor_); });
+}
+
+void Session::cmd_finish(std::string_view args) {
+  if (!args.empty()) throw CommandError("\"finish\" takes no arguments");
+  // Out of the selected frame, as gdb does: finish each frame below it first.
+  const std::uint32_t levels = selected_frame_ + 1;
+  move({}, false, [&, levels, n = 0u]() mutable {
+    replay::Stop s = replay::finish(cursor_);
+    if (++n < levels && s.reason == StopReason::Returned) s.reason = StopReason::Step;
+    return s;
+  });
+}
+
+void Session::cmd_reverse_finish(std::string_view args) {
+  if (!args.empty()) throw CommandError("\"reverse-finish\" takes no arguments");
+  move({}, true, [&] { return replay::reverse_finish(cursor_); });
+}
+
+void Session::cmd_goto(std::string_view args) {
+  std::uint64_t target = 0;
+  if (args == "end") {
+    target = cursor_.finished() ? cursor_.end() : UINT64_MAX;
+  } else if (args == "start") {
+    target = 0;
+  } else if (const auto n = parse_number(args)) {
+    target = *n;
+  } else {
+    throw CommandError(args.empty() ? "\"goto\" needs a step: a number, start or end"
+                                    : fmt::format("\"{}\" is not a step (a number, start or end)", args));
+  }
+  move({}, target < cursor_.position(), [&] { return replay::go_to(cursor_, target); }, false, "Jumped");
+}
+
+void Session::cmd_last(std::string_view args) {
+  if (args.empty()) throw CommandError("\"last\" needs an expression: the place whose last write to find");
+  const replay::Expression e = replay::Expression::compile(args, cursor_.program());
+  replay::interrupt_flag().store(false);
+  const std::uint64_t from = cursor_.position();
+  const auto found = replay::last_write(cursor_, e, from);
+  selected_frame_ = 0;
+  list_next_ = 0;
+  if (!found) {
+    if (replay::interrupted()) say("Interrupted\n");
+    else say("Nothing wrote {} before step {}\n", e.text(), from);
+    print_where();
+    return;
+  }
+  const std::string change = fmt::format("{} -> {}", found->change.old_value.text(), found->change.new_value.text());
+  say("Last write to {} before step {}: {} (the next instruction writes it)\n", e.text(), from, change);
+  log_.add(DebugEventKind::StepCompleted, cursor_.position(), fmt::format("last write to {}: {}", e.text(), change));
+  print_where();
+}
+
+void Session::report(const replay::Stop& stop, const replay::Location& before, std::uint64_t before_frame,
+                     bool backward, std::string_view done) {
+  const VmState& vm = cursor_.state();
+  const std::uint64_t at = cursor_.position();
+  const Program& program = cursor_.program();
+  const auto fn_name = [&](std::uint32_t fn) { return fn < program.functions.size() ? program.functions[fn].name : "?"; };
+  const auto top_value = [&] { return vm.sp > vm.stack ? value_text(vm.sp[-1]) : std::string("?"); };
+  switch (stop.reason) {
+    case StopReason::Breakpoint: {
+      std::string what;
+      for (const replay::Breakpoint& b : conditions_.breakpoints)
+        if (b.id == stop.breakpoint) what = b.description;
+      const bool temporary = temporary_.count(stop.breakpoint) > 0;
+      say("{} {}, {}\n", temporary ? "Temporary breakpoint" : "Breakpoint", stop.breakpoint, what);
+      log_.add(DebugEventKind::BreakpointHit, at, fmt::format("breakpoint {} at {}", stop.breakpoint, what));
+      if (temporary) {
+        std::erase_if(conditions_.breakpoints, [&](const replay::Breakpoint& b) { return b.id == stop.breakpoint; });
+        temporary_.erase(stop.breakpoint);
+      }
+      break;
+    }
+    case StopReason::Watchpoint: {
+      std::string what;
+      for (const replay::Watchpoint& w : conditions_.watchpoints)
+        if (w.id == stop.change->watchpoint) what = w.expression.text();
+      const std::string change = fmt::format("{}: {} -> {}", what, stop.change->old_value.text(), stop.change->new_value.text());
+      say("Watchpoint {}, {}{}\n", stop.change->watchpoint, change,
+          backward ? " (the next instruction makes the change)" : "");
+      log_.add(DebugEventKind::WatchpointTriggered, at, fmt::format("watchpoint {}, {}", stop.change->watchpoint, change));
+      break;
+    }
+    case StopReason::Thrown:
+      say("Catchpoint {}, exception thrown: {}\n", stop.breakpoint, top_value());
+      log_.add(DebugEventKind::ExceptionThrown, at, fmt::format("{} thrown in {}", top_value(), fn_name(vm.top().fn)));
+      break;
+    case StopReason::Caught:
+      say("Catchpoint {}, exception caught: {}\n", stop.breakpoint, top_value());
+      log_.add(DebugEventKind::ExceptionCaught, at, fmt::format("{} caught in {}", top_value(), fn_name(vm.top().fn)));
+      break;
+    case StopReason::Returned: {
+      const std::string value = stop.returned ? fmt::format("returned {}", stop.returned->text())
+                                              : std::string("left by an exception");
+      say("Left {}, {}\n", fn_name(before.fn), value);
+      log_.add(DebugEventKind::FunctionExit, at, fmt::format("{} {}", fn_name(before.fn), value));
+      break;
+    }
+    case StopReason::CallSite:
+      say("Back at the call of {}\n", fn_name(before.fn));
+      log_.add(DebugEventKind::StepCompleted, at, fmt::format("reverse-finish out of {}", fn_name(before.fn)));
+      break;
+    case StopReason::Step: {
+      // Forwards, a step may have entered a function or left one.
+      bool still_active = false;
+      for (std::uint32_t d = 0; d < vm.depth; ++d) still_active |= vm.frames[d].id == before_frame;
+      const bool entered = !backward && vm.depth > 0 && vm.top().id > before_frame && vm.ip_index(vm.top()) == 0;
+      const bool left = !backward && before_frame != 0 && !still_active;
+      if (left) {
+        say("Left {}\n", fn_name(before.fn));
+        log_.add(DebugEventKind::FunctionExit, at, fmt::format("{} returned to {}", fn_name(before.fn),
+                                                                vm.depth ? fn_name(vm.top().fn) : "the VM"));
+      }
+      if (entered) {
+        say("Entered {}\n", fn_name(vm.top().fn));
+        log_.add(DebugEventKind::FunctionEntry, at, fmt::format("{} called", fn_name(vm.top().fn)));
+      }
+      if (done == "Jumped") say("Jumped to step {}\n", at);
+      else if (!entered && !left) say("{}\n", done);
+      log_.add(DebugEventKind::StepCompleted, at, fmt::format("{} from step {}", done == "Jumped" ? "goto" : "step", before.position));
+      break;
+    }
+    case StopReason::Start: say("At step 0: no history before the start of the run\n"); break;
+    case StopReason::End:
+      if (vm.status == RunStatus::Halted) {
+        say("The run halted with {}\n", value_text(vm.result));
+      } else if (vm.status == RunStatus::Failed && vm.error) {
+        say("The run failed: {}\n", vm.error->headline());
+        if (vm.error->kind == ErrorKind::UncaughtException)
+          log_.add(DebugEventKind::ExceptionThrown, at, fmt::format("uncaught: {}", vm.error->message));
+      } else {
+        say("The recording ends here: the run was stopped at step {}\n", vm.step);
+      }
+      break;
+    case StopReason::Interrupted: say("Interrupted\n"); break;
+  }
+  print_where();
+}
+
+}  // namespace pw::debugger

@@ -1,0 +1,92 @@
+// Source listings and disassembly.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "command_args.h"
+#include "disassembler.h"
+#include "session.h"
+#include "stop_conditions.h"
+
+namespace pw::debugger {
+namespace {
+
+std::uint32_t line_count(const Program& p) {
+  if (p.source.empty()) return 0;
+  const auto n = static_cast<std::uint32_t>(std::count(p.source.begin(), p.source.end(), '\n'));
+  return p.source.back() == '\n' ? n : n + 1;
+}
+
+}  // namespace
+
+void Session::cmd_list(std::string_view args) {
+  const Program& p = cursor_.program();
+  const std::uint32_t lines = line_count(p);
+  if (lines == 0) throw CommandError("the program carries no source text");
+  std::uint32_t first = 0;
+  if (args.empty()) {
+    if (list_next_ > 0) {
+      first = list_next_;
+    } else {
+      const VmState& vm = cursor_.state();
+      std::uint32_t center = 1;
+      if (vm.depth > 0) {
+        const Frame& f = vm.frames[vm.depth - 1 - std::min(selected_frame_, vm.depth - 1)];
+        const Function& fn = vm.function_of(f);
+        std::uint32_t ip = vm.ip_index(f);
+        if (selected_frame_ > 0 && ip > 0) --ip;
+        center = ip < fn.lines.size() ? fn.lines[ip] : fn.line;
+      }
+      first = center > 5 ? center - 5 : 1;
+    }
+  } else {
+    // LINE, FUNCTION or FILE:LINE: resolved as a breakpoint location is.
+    std::uint32_t center = 0;
+    if (const auto n = parse_number(args)) {
+      center = static_cast<std::uint32_t>(std::min<std::uint64_t>(*n, lines));
+    } else {
+      const int f = p.find_function(std::string(args));
+      if (f >= 0) {
+        center = p.functions[static_cast<std::size_t>(f)].line;
+      } else {
+        const replay::Breakpoint b = replay::make_breakpoint(p, args);
+        const Function& fn = p.functions[b.addresses.front().fn];
+        center = fn.lines[b.addresses.front().ip];
+      }
+    }
+    first = center > 5 ? center - 5 : 1;
+  }
+  if (first > lines) throw CommandError(fmt::format("line {} is past the end of {} ({} lines)", first, p.source_name, lines));
+  const std::uint32_t last = std::min(lines, first + 9);
+  for (std::uint32_t l = first; l <= last; ++l) print_source_line(l);
+  list_next_ = last + 1;
+}
+
+void Session::cmd_disassemble(std::string_view args) {
+  const Program& p = cursor_.program();
+  const VmState& vm = cursor_.state();
+  int fn_index = -1;
+  if (args.empty()) {
+    if (vm.depth == 0) throw CommandError("no frame: name a function");
+    fn_index = static_cast<int>(vm.frames[vm.depth - 1 - std::min(selected_frame_, vm.depth - 1)].fn);
+  } else {
+    fn_index = p.find_function(std::string(args));
+    if (fn_index < 0) throw CommandError(fmt::format("no function named \"{}\"", args));
+  }
+  const Function& fn = p.functions[static_cast<std::size_t>(fn_index)];
+  // The selected frame's next instruction (or its call, for a caller) gets the arrow.
+  std::int64_t marked = -1;
+  if (vm.depth > 0) {
+    const Frame& f = vm.frames[vm.depth - 1 - std::min(selected_frame_, vm.depth - 1)];
+    if (static_cast<int>(f.fn) == fn_index) marked = vm.ip_index(f) - (selected_frame_ > 0 ? 1 : 0);
+  }
+  say("Function {} ({} argument{}, {} locals), {}:{}\n", fn.name, fn.arity, fn.arity == 1 ? "" : "s", fn.locals.size(),
+      p.source_name, fn.line);
+  for (std::uint32_t ip = 0; ip < fn.code.size(); ++ip) {
+    if (const auto label = fn.labels.find(ip); label != fn.labels.end()) say("{}:\n", label->second);
+    say("{} {:>4}  {:<28} ; line {}\n", static_cast<std::int64_t>(ip) == marked ? "=>" : "  ", ip,
+        disassemble_instruction(p, fn, ip), ip < fn.lines.size() ? fn.lines[ip] : fn.line);
+  }
+}
+
+}  // namespace pw::debugger

@@ -1,0 +1,52 @@
+// pwreplay debug: the debugger over a recorded run, from step 0 or from where --at says.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "front.h"
+#include "replay_support.h"
+#include "session.h"
+
+namespace pwreplay {
+namespace {
+
+struct Options {
+  std::string trace;
+  std::string at = "0";
+  pw::debugger::FrontOptions front;
+};
+
+int run_debug(const Options& o) {
+  return with_timeline(o.trace, [&](pw::replay::Timeline& t) {
+    const auto at = parse_step(o.at, t, "--at");
+    if (!at) return kExitBadInput;
+    t.seek(*at);
+    const auto& r = t.trace();
+    std::string outcome = "stopped";
+    if (r.outcome()) {
+      if (r.outcome()->status == pw::trace::TraceOutcome::Status::Halted) outcome = "halted with " + r.outcome()->result;
+      else if (r.outcome()->error) outcome = "failed: " + r.outcome()->error->headline();
+    } else {
+      outcome = "cut short (the recorder did not finish)";
+    }
+    std::printf("Recorded run of %s: %llu steps, %s.\n", t.program().source_name.c_str(),
+                static_cast<unsigned long long>(t.end()), outcome.c_str());
+    pw::debugger::Session session(t, /*live=*/false, stdout, stderr);
+    return pw::debugger::run_front(session, o.front);
+  });
+}
+
+}  // namespace
+
+void add_debug_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("debug", "Debug a recorded run: gdb's commands, forwards and backwards");
+  cmd->add_option("trace", o->trace, "Trace file (.pwtrace)")->required();
+  cmd->add_option("--at", o->at, "Start at this step: 0 .. the last, or 'end' (the failure, for a failed run)")
+      ->capture_default_str();
+  pw::debugger::add_front_options(cmd, o->front);
+  cmd->callback([o, &exit_code] { exit_code = run_debug(*o); });
+}
+
+}  // namespace pwreplay

@@ -132,8 +132,13 @@ int run_front(Session& session, const FrontOptions& o) {
   }
   // Commands piped in: no editing, each echoed for the log.
   std::string line;
-  while (std::getline(std::cin, line)) {
+  for (;;) {
     replay::interrupt_flag().store(false);
+    if (!std::getline(std::cin, line)) {
+      if (!replay::interrupted() || std::cin.eof()) break;
+      std::cin.clear();  // Ctrl-C during the read: read again
+      continue;
+    }
     if (!run_scripted(session, line, failed)) break;
   }
   return failed ? 1 : 0;

@@ -104,10 +104,14 @@ void LiveRun::seek(std::uint64_t target) {
     position_ = t.position();
     return;
   }
-  if (finished())
-    throw std::out_of_range(fmt::format("step {} is past the end of the run (the last is {})", target, frontier_));
-  position_ = frontier_;
-  run_live(target, nullptr, false);
+  if (!finished()) {
+    const std::uint64_t home = position_;
+    position_ = frontier_;
+    run_live(target, nullptr, false);
+    if (position_ == target || !finished() || replay::interrupted()) return;
+    seek(home);  // the run ended first: as on a recording, the move is refused
+  }
+  throw std::out_of_range(fmt::format("step {} is past the end of the run (the last is {})", target, frontier_));
 }
 
 bool LiveRun::run_forward(std::uint64_t limit, replay::StepVisitor* visitor) {

@@ -99,8 +99,14 @@ void Session::cmd_reverse_finish(std::string_view args) {
 
 void Session::cmd_goto(std::string_view args) {
   std::uint64_t target = 0;
+  if (args == "end" && !cursor_.finished()) {
+    // A live run's end is not known until it gets there: run to it, ignoring breakpoints.
+    replay::StopConditions none;
+    move({}, false, [&] { return replay::continue_forward(cursor_, none); });
+    return;
+  }
   if (args == "end") {
-    target = cursor_.finished() ? cursor_.end() : UINT64_MAX;
+    target = cursor_.end();
   } else if (args == "start") {
     target = 0;
   } else if (const auto n = parse_number(args)) {
@@ -186,8 +192,9 @@ void Session::report(const replay::Stop& stop, const replay::Location& before, s
       // Forwards, a step may have entered a function or left one.
       bool still_active = false;
       for (std::uint32_t d = 0; d < vm.depth; ++d) still_active |= vm.frames[d].id == before_frame;
-      const bool entered = !backward && vm.depth > 0 && vm.top().id > before_frame && vm.ip_index(vm.top()) == 0;
-      const bool left = !backward && before_frame != 0 && !still_active;
+      const bool jumped = done == "Jumped";
+      const bool entered = !backward && !jumped && vm.depth > 0 && vm.top().id > before_frame && vm.ip_index(vm.top()) == 0;
+      const bool left = !backward && !jumped && before_frame != 0 && !still_active;
       if (left) {
         say("Left {}\n", fn_name(before.fn));
         log_.add(DebugEventKind::FunctionExit, at, fmt::format("{} returned to {}", fn_name(before.fn),
@@ -197,9 +204,9 @@ void Session::report(const replay::Stop& stop, const replay::Location& before, s
         say("Entered {}\n", fn_name(vm.top().fn));
         log_.add(DebugEventKind::FunctionEntry, at, fmt::format("{} called", fn_name(vm.top().fn)));
       }
-      if (done == "Jumped") say("Jumped to step {}\n", at);
+      if (jumped) say("Jumped to step {}\n", at);
       else if (!entered && !left) say("{}\n", done);
-      log_.add(DebugEventKind::StepCompleted, at, fmt::format("{} from step {}", done == "Jumped" ? "goto" : "step", before.position));
+      log_.add(DebugEventKind::StepCompleted, at, fmt::format("{} from step {}", jumped ? "goto" : "step", before.position));
       break;
     }
     case StopReason::Start: say("At step 0: no history before the start of the run\n"); break;

@@ -43,7 +43,9 @@ void Session::cmd_list(std::string_view args) {
     // LINE, FUNCTION or FILE:LINE: resolved as a breakpoint location is.
     std::uint32_t center = 0;
     if (const auto n = parse_number(args)) {
-      center = static_cast<std::uint32_t>(std::min<std::uint64_t>(*n, lines));
+      if (*n == 0 || *n > lines)
+        throw CommandError(fmt::format("line {} is out of range: {} has {} lines", *n, p.source_name, lines));
+      center = static_cast<std::uint32_t>(*n);
     } else {
       const int f = p.find_function(std::string(args));
       if (f >= 0) {

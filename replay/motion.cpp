@@ -258,7 +258,7 @@ Stop reverse_continue(Cursor& t, StopConditions& c) {
 Stop go_to(Cursor& t, std::uint64_t position) {
   t.seek(position);
   if (interrupted()) return stop_at(t, StopReason::Interrupted);
-  return stop_at(t, t.position() < position ? StopReason::End : StopReason::Step);
+  return stop_at(t, t.at_end() ? StopReason::End : StopReason::Step);
 }
 
 }  // namespace pw::replay

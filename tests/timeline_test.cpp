@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <set>
 
@@ -12,6 +13,7 @@
 #include <capnp/serialize.h>
 #include <zstd.h>
 
+#include "live_run.h"
 #include "motion.h"
 #include "queries.h"
 #include "replay_test_util.h"
@@ -150,10 +152,44 @@ std::optional<std::uint64_t> last_before(std::uint64_t p, Pred pred) {
   return std::nullopt;
 }
 
-class TimelineMotion : public ::testing::TestWithParam<MotionCase> {};
+// Where line moves may stop: the first instruction of each run of instructions on a line,
+// and the end of the run.
+bool line_start(const pw::Program& program, const pwtest::Oracle::At& a) {
+  if (!a.paused) return true;
+  const auto& lines = program.functions[a.fn].lines;
+  return a.ip == 0 || a.ip >= lines.size() || lines[a.ip - 1] != lines[a.ip];
+}
 
-TEST_P(TimelineMotion, MovesLandWhereTheLiveRunSays) {
-  const MotionCase& mc = GetParam();
+enum class BackEnd { Recorded, Live };
+
+// A cursor over the run: the recording's timeline, or a live run started afresh (so that
+// forward moves run the real VM past its frontier, and cross from the replay to it).
+struct CursorUnderTest {
+  CursorUnderTest(BackEnd back_end, const pwtest::Subject& s, const std::string& path, std::uint64_t end) {
+    if (back_end == BackEnd::Recorded) {
+      timeline = std::make_unique<Timeline>(path);
+      return;
+    }
+    auto host = std::make_unique<pw::ScriptedHost>();
+    pwtest::feed(*host);
+    pw::trace::RecordOptions o;  // in memory
+    o.snapshot_interval = interval_for(end);
+    o.steps_per_live_object = 0;
+    o.chunk_steps = chunk_for(end);
+    o.stop_at = pwtest::step_cap();
+    o.args = pwtest::kArgs;
+    live = std::make_unique<pw::debugger::LiveRun>(s.program, s.config, std::move(host), o);
+  }
+  pw::replay::Cursor& operator*() { return timeline ? static_cast<pw::replay::Cursor&>(*timeline) : *live; }
+  std::unique_ptr<Timeline> timeline;
+  std::unique_ptr<pw::debugger::LiveRun> live;
+};
+
+class Motion : public ::testing::TestWithParam<std::tuple<MotionCase, BackEnd>> {};
+
+TEST_P(Motion, MovesLandWhereTheLiveRunSays) {
+  const MotionCase& mc = std::get<0>(GetParam());
+  const BackEnd back_end = std::get<1>(GetParam());
   pw::VmConfig config = pwtest::default_config();
   config.capabilities = pw::kCapIo | pw::kCapRandom;
   if (mc.max_steps) config.limits.max_steps = mc.max_steps;
@@ -165,14 +201,13 @@ TEST_P(TimelineMotion, MovesLandWhereTheLiveRunSays) {
   pwtest::ScratchDir dir("motion");
   const std::string path = dir.path("m.pwtrace");
   pwtest::record_subject(s, path, interval_for(end), chunk_for(end));
-  Timeline t(path);
-  ASSERT_EQ(t.end(), end);
+  const pw::Program& program = *s.program;
 
   pw::replay::StopConditions bp_only;
-  bp_only.breakpoints.push_back(pw::replay::make_breakpoint(t.program(), mc.breakpoint));
+  bp_only.breakpoints.push_back(pw::replay::make_breakpoint(program, mc.breakpoint));
   bp_only.breakpoints.back().id = 1;
   if (!mc.condition.empty())
-    bp_only.breakpoints.back().condition = pw::replay::Expression::compile(mc.condition, t.program());
+    bp_only.breakpoints.back().condition = pw::replay::Expression::compile(mc.condition, program);
   const auto& addresses = bp_only.breakpoints.back().addresses;
   const std::size_t cond_index = mc.watches.size();
   auto bp_hit = [&](std::uint64_t p) {
@@ -182,12 +217,20 @@ TEST_P(TimelineMotion, MovesLandWhereTheLiveRunSays) {
     for (const auto& addr : addresses) at = at || (addr.fn == a.fn && addr.ip == a.ip);
     return at && (mc.condition.empty() || a.truths[cond_index]);
   };
+  auto op_at = [&](std::uint64_t q) { return program.functions[o.at[q].fn].code[o.at[q].ip].op; };
+  pw::replay::StopConditions catch_throw, catch_catch;
+  catch_throw.catchpoints.push_back({1, true, pw::replay::Catchpoint::On::Throw, 0});
+  catch_catch.catchpoints.push_back({2, true, pw::replay::Catchpoint::On::Catch, 0});
+  auto thrown_at = [&](std::uint64_t q) { return o.at[q].paused && op_at(q) == pw::Op::THROW; };
+  auto caught_at = [&](std::uint64_t q) { return q > 0 && o.at[q].paused && thrown_at(q - 1); };
 
   std::mt19937_64 rng(7);
   std::vector<std::uint64_t> starts = {0, 1, end / 3, end / 2, end > 0 ? end - 1 : 0, end};
   for (int i = 0; i < 12; ++i) starts.push_back(rng() % (end + 1));
   for (std::uint64_t p : starts) {
     SCOPED_TRACE("from position " + std::to_string(p));
+    CursorUnderTest cursor(back_end, s, path, end);
+    pw::replay::Cursor& t = *cursor;
     const std::uint32_t d = o.at[p].depth;
 
     t.seek(p);
@@ -198,7 +241,7 @@ TEST_P(TimelineMotion, MovesLandWhereTheLiveRunSays) {
     pw::replay::step_backward(t);
     EXPECT_EQ(t.position(), p == 0 ? 0 : p - 1);
 
-    // next / reverse-next: the next or previous position at this depth or shallower.
+    // nexti / reverse-nexti: the next or previous position at this depth or shallower.
     t.seek(p);
     if (p < end) {
       pw::replay::next_instruction(t);
@@ -207,6 +250,22 @@ TEST_P(TimelineMotion, MovesLandWhereTheLiveRunSays) {
     t.seek(p);
     pw::replay::reverse_next_instruction(t);
     EXPECT_EQ(t.position(), last_before(p, [&](std::uint64_t q) { return o.at[q].depth <= d; }).value_or(0));
+
+    // step / next / reverse-step / reverse-next: by line starts, into or over calls.
+    auto starts_line = [&](std::uint64_t q) { return line_start(program, o.at[q]); };
+    auto starts_line_here = [&](std::uint64_t q) { return o.at[q].depth <= d && starts_line(q); };
+    t.seek(p);
+    pw::replay::step_line(t);
+    EXPECT_EQ(t.position(), first_after(o, p, starts_line).value_or(end));
+    t.seek(p);
+    pw::replay::next_line(t);
+    EXPECT_EQ(t.position(), first_after(o, p, starts_line_here).value_or(end));
+    t.seek(p);
+    pw::replay::reverse_step_line(t);
+    EXPECT_EQ(t.position(), last_before(p, starts_line).value_or(0));
+    t.seek(p);
+    pw::replay::reverse_next_line(t);
+    EXPECT_EQ(t.position(), last_before(p, starts_line_here).value_or(0));
 
     // finish / reverse-finish: out of this frame, and back to its call.
     t.seek(p);
@@ -237,12 +296,27 @@ TEST_P(TimelineMotion, MovesLandWhereTheLiveRunSays) {
     EXPECT_EQ(t.position(), want_back.value_or(0));
     EXPECT_EQ(back.reason, want_back ? StopReason::Breakpoint : StopReason::Start);
 
+    // Catchpoints: before a throw runs, and where a handler has caught it.
+    const std::pair<pw::replay::StopConditions*, StopReason> catches[] = {{&catch_throw, StopReason::Thrown},
+                                                                          {&catch_catch, StopReason::Caught}};
+    for (const auto& [conditions, reason] : catches) {
+      auto hit = [&](std::uint64_t q) { return reason == StopReason::Thrown ? thrown_at(q) : caught_at(q); };
+      t.seek(p);
+      const auto cf = pw::replay::continue_forward(t, *conditions);
+      EXPECT_EQ(t.position(), first_after(o, p, hit).value_or(end));
+      EXPECT_EQ(cf.reason, first_after(o, p, hit) ? reason : StopReason::End);
+      t.seek(p);
+      const auto cb = pw::replay::reverse_continue(t, *conditions);
+      EXPECT_EQ(t.position(), last_before(p, hit).value_or(0));
+      EXPECT_EQ(cb.reason, last_before(p, hit) ? reason : StopReason::Start);
+    }
+
     // Watchpoints: forwards they stop where the new value shows, backwards at the
     // instruction that made it.
     for (std::size_t w = 0; w < mc.watches.size(); ++w) {
       SCOPED_TRACE("watch " + mc.watches[w]);
       pw::replay::StopConditions wc;
-      wc.watchpoints.push_back({static_cast<int>(w + 1), true, pw::replay::Expression::compile(mc.watches[w], t.program())});
+      wc.watchpoints.push_back({static_cast<int>(w + 1), true, pw::replay::Expression::compile(mc.watches[w], program)});
       auto changed_at = [&](std::uint64_t q) { return q > 0 && o.at[q].values[w] != o.at[q - 1].values[w]; };
       t.seek(p);
       const auto wf = pw::replay::continue_forward(t, wc);
@@ -259,19 +333,26 @@ TEST_P(TimelineMotion, MovesLandWhereTheLiveRunSays) {
         EXPECT_EQ(wb.change->position, *want_wb + 1);
       }
     }
+    // Every position the moves went through shows the live run's state.
+    t.seek(p);
+    pwtest::LiveRun at_p(s);
+    at_p.run_to(p);
+    EXPECT_TRUE(same_text(pw::dump_state(t.state()), at_p.dump())) << "state at " << p;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Examples, TimelineMotion,
-    ::testing::Values(MotionCase{"factorial.pwa", {"$depth"}, "n == 3", "fact"},
-                      MotionCase{"exceptions.pwa", {"$sp"}, "", "exceptions.pwa:40"},
-                      MotionCase{"closures.pwa", {"$stack[-1]"}, "", "*make_counter+1"},
-                      MotionCase{"inventory.pwa", {"revenue", "stock[6]", "restocks"}, "qty > 5", "restock"},
-                      MotionCase{"tail_loop.pwa", {"acc"}, "i == 3", "sum_to", 20000}),
+    Examples, Motion,
+    ::testing::Combine(
+        ::testing::Values(MotionCase{"factorial.pwa", {"$depth"}, "n == 3", "fact"},
+                          MotionCase{"exceptions.pwa", {"$sp"}, "", "exceptions.pwa:40"},
+                          MotionCase{"closures.pwa", {"$stack[-1]"}, "", "*make_counter+1"},
+                          MotionCase{"inventory.pwa", {"revenue", "stock[6]", "restocks"}, "qty > 5", "restock"},
+                          MotionCase{"tail_loop.pwa", {"acc"}, "i == 3", "sum_to", 20000}),
+        ::testing::Values(BackEnd::Recorded, BackEnd::Live)),
     [](const auto& info) {
-      std::string n = info.param.example;
-      return n.substr(0, n.find('.'));
+      std::string n = std::get<0>(info.param).example;
+      return n.substr(0, n.find('.')) + (std::get<1>(info.param) == BackEnd::Live ? "_live" : "_recorded");
     });
 
 // Reverse-continue scans back one snapshot interval at a time: a hit just before the

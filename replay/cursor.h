@@ -68,7 +68,10 @@ class Cursor {
 // Backward search: for each interval between restart positions that ends at or before
 // [before], latest first, re-executes the interval calling a fresh visitor from [make] at
 // every position in it (its start to its end, both included), and stops at the first
-// interval where [latest] says a hit was found. Returns the latest hit position
+// interval where [latest] says a hit was found. The latest interval is first cut at a few
+// thousand steps before [before] and that short window scanned alone: most backward moves
+// land close by, and seeking there is cheap (the cursor keeps checkpoints near where it
+// has been), where replaying a whole interval is not. Returns the latest hit position
 // (< [before]) and moves there; when there is none, or on an interrupt, returns nullopt
 // and goes back to where it was. [latest] is asked after each interval and must return
 // the latest stop position the visitor recorded that is below [before].
@@ -79,8 +82,14 @@ std::optional<std::uint64_t> search_backward(Cursor& c, std::uint64_t before, Vi
   const std::vector<std::uint64_t> starts = c.restart_positions();
   std::size_t k = static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), before - 1) - starts.begin()) - 1;
   std::uint64_t interval_end = before;
+  constexpr std::uint64_t kWindow = 4096;
+  bool windowed = false;
   for (;;) {
-    const std::uint64_t start = starts[k];
+    std::uint64_t start = starts[k];
+    if (!windowed && interval_end - start > 2 * kWindow) {
+      start = interval_end - kWindow;
+      windowed = true;
+    }
     auto visitor = make();
     c.seek(start);
     c.run_forward(interval_end, &visitor);
@@ -89,9 +98,11 @@ std::optional<std::uint64_t> search_backward(Cursor& c, std::uint64_t before, Vi
       c.seek(*hit);
       return hit;
     }
-    if (k == 0) break;
+    if (start == starts[k]) {
+      if (k == 0) break;
+      --k;
+    }
     interval_end = start;
-    --k;
   }
   c.seek(home);
   return std::nullopt;

@@ -136,6 +136,7 @@ struct MotionCase {
   std::string condition;               // a breakpoint condition, or ""
   std::string breakpoint;              // a breakpoint spec
   std::uint64_t max_steps = 0;         // a step limit that ends the run early, or 0
+  std::uint64_t interval = 0;          // snapshot interval (0: a few per run)
 };
 
 // Positions the oracle says a predicate holds at, latest before / first after [p].
@@ -165,7 +166,8 @@ enum class BackEnd { Recorded, Live };
 // A cursor over the run: the recording's timeline, or a live run started afresh (so that
 // forward moves run the real VM past its frontier, and cross from the replay to it).
 struct CursorUnderTest {
-  CursorUnderTest(BackEnd back_end, const pwtest::Subject& s, const std::string& path, std::uint64_t end) {
+  CursorUnderTest(BackEnd back_end, const pwtest::Subject& s, const std::string& path, std::uint64_t interval,
+                  std::uint64_t end) {
     if (back_end == BackEnd::Recorded) {
       timeline = std::make_unique<Timeline>(path);
       return;
@@ -173,7 +175,7 @@ struct CursorUnderTest {
     auto host = std::make_unique<pw::ScriptedHost>();
     pwtest::feed(*host);
     pw::trace::RecordOptions o;  // in memory
-    o.snapshot_interval = interval_for(end);
+    o.snapshot_interval = interval;
     o.steps_per_live_object = 0;
     o.chunk_steps = chunk_for(end);
     o.stop_at = pwtest::step_cap();
@@ -200,7 +202,8 @@ TEST_P(Motion, MovesLandWhereTheLiveRunSays) {
   const std::uint64_t end = o.at.size() - 1;
   pwtest::ScratchDir dir("motion");
   const std::string path = dir.path("m.pwtrace");
-  pwtest::record_subject(s, path, interval_for(end), chunk_for(end));
+  const std::uint64_t interval = mc.interval ? mc.interval : interval_for(end);
+  pwtest::record_subject(s, path, interval, chunk_for(end));
   const pw::Program& program = *s.program;
 
   pw::replay::StopConditions bp_only;
@@ -229,7 +232,7 @@ TEST_P(Motion, MovesLandWhereTheLiveRunSays) {
   for (int i = 0; i < 12; ++i) starts.push_back(rng() % (end + 1));
   for (std::uint64_t p : starts) {
     SCOPED_TRACE("from position " + std::to_string(p));
-    CursorUnderTest cursor(back_end, s, path, end);
+    CursorUnderTest cursor(back_end, s, path, interval, end);
     pw::replay::Cursor& t = *cursor;
     const std::uint32_t d = o.at[p].depth;
 
@@ -348,11 +351,15 @@ INSTANTIATE_TEST_SUITE_P(
                           MotionCase{"exceptions.pwa", {"$sp"}, "", "exceptions.pwa:40"},
                           MotionCase{"closures.pwa", {"$stack[-1]"}, "", "*make_counter+1"},
                           MotionCase{"inventory.pwa", {"revenue", "stock[6]", "restocks"}, "qty > 5", "restock"},
-                          MotionCase{"tail_loop.pwa", {"acc"}, "i == 3", "sum_to", 20000}),
+                          MotionCase{"tail_loop.pwa", {"acc"}, "i == 3", "sum_to", 20000},
+                          // One snapshot: backward moves scan a short window before the
+                          // position first, then the rest of the long interval.
+                          MotionCase{"lists.pwa", {"$depth"}, "", "reverse", 40000, 1'000'000}),
         ::testing::Values(BackEnd::Recorded, BackEnd::Live)),
     [](const auto& info) {
       std::string n = std::get<0>(info.param).example;
-      return n.substr(0, n.find('.')) + (std::get<1>(info.param) == BackEnd::Live ? "_live" : "_recorded");
+      return n.substr(0, n.find('.')) + (std::get<0>(info.param).interval ? "_one_snapshot" : "") +
+             (std::get<1>(info.param) == BackEnd::Live ? "_live" : "_recorded");
     });
 
 // Reverse-continue scans back one snapshot interval at a time: a hit just before the

@@ -82,9 +82,11 @@ const VmState& LiveRun::state() const { return at_frontier() ? *vm_ : timeline_-
 replay::Timeline& LiveRun::timeline() {
   if (synced_to_ == frontier_ && timeline_) return *timeline_;
   recorder_->sync();
+  // The recorder says what it wrote where: no need to scan (and decompress) the file.
+  const std::vector<trace::WrittenRecord> written = recorder_->written();
   const std::string path = memory_fd_ >= 0 ? fmt::format("/proc/self/fd/{}", memory_fd_) : record_path_;
-  if (!timeline_) timeline_ = std::make_unique<replay::Timeline>(path);
-  else timeline_->refresh();
+  if (!timeline_) timeline_ = std::make_unique<replay::Timeline>(std::make_unique<trace::TraceReader>(path, written));
+  else timeline_->refresh(written);
   if (timeline_->end() != frontier_)
     throw std::logic_error(fmt::format("the recording reaches step {} but the run is at {}", timeline_->end(), frontier_));
   synced_to_ = frontier_;

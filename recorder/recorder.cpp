@@ -113,6 +113,8 @@ void Recorder::write_snapshot() {
 
 std::string Recorder::write_error() const { return writer_->error(); }
 
+std::vector<WrittenRecord> Recorder::written() const { return writer_->written(); }
+
 void Recorder::flush_chunk(std::uint64_t to_step) {
   RecordingObserver& obs = *obs_;
   obs.log_pending_collections(vm_.step);

@@ -50,6 +50,7 @@ class StepHook {
 };
 
 class TraceWriter;
+struct WrittenRecord;
 
 // Records a run piece by piece: a live debugging session runs it to a stop, looks around,
 // runs on. Chunks and snapshots follow the same deterministic cadence whatever the pieces.
@@ -75,6 +76,8 @@ class Recorder {
   RecordResult finish();
 
   bool finished() const { return finished_; }
+  // The records in the file so far, with their offsets (complete after sync()).
+  std::vector<WrittenRecord> written() const;
   std::string write_error() const;
 
  private:

@@ -140,6 +140,11 @@ void TraceWriter::write_frame(const Job& job) {
   if (error_.empty()) written_.push_back({job.meta, at});
 }
 
+std::vector<WrittenRecord> TraceWriter::written() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return written_;
+}
+
 void TraceWriter::drain() {
   std::unique_lock<std::mutex> lock(mu_);
   room_ready_.wait(lock, [&] { return (queue_.empty() && !busy_) || !error_.empty(); });

@@ -60,6 +60,10 @@ class TraceWriter {
   // Throws TraceWriteError if any write failed.
   void finish();
 
+  // The records written so far, with their offsets (after drain(): all appended): a reader
+  // of the same file can index them without scanning it.
+  std::vector<WrittenRecord> written() const;
+
   bool failed() const;
   std::string error() const;
   const std::string& path() const { return path_; }

@@ -68,10 +68,13 @@ std::atomic<bool>& interrupt_flag() {
 }
 
 Timeline::Timeline(const std::string& path, TimelineOptions options)
-    : reader_(std::make_unique<trace::TraceReader>(path)), options_(options) {
+    : Timeline(std::make_unique<trace::TraceReader>(path), options) {}
+
+Timeline::Timeline(std::unique_ptr<trace::TraceReader> reader, TimelineOptions options)
+    : reader_(std::move(reader)), options_(options) {
   index_positions();
   if (snapshot_positions_.empty() || snapshot_positions_.front() != 0)
-    throw trace::TraceReadError(fmt::format("{}: the trace has no snapshot at step 0 to replay from", path));
+    throw trace::TraceReadError(fmt::format("{}: the trace has no snapshot at step 0 to replay from", reader_->path()));
   const trace::TraceReader& r = *reader_;
   vm_ = std::make_unique<VmState>(r.header().program, r.header().config, &host_);
   checker_ = std::make_unique<EventChecker>(*vm_);
@@ -107,7 +110,15 @@ void Timeline::index_positions() {
 
 void Timeline::refresh() {
   const bool had_outcome = reader_->outcome().has_value();
-  if (!reader_->refresh()) return;
+  if (reader_->refresh()) took_in(had_outcome);
+}
+
+void Timeline::refresh(const std::vector<trace::WrittenRecord>& written) {
+  const bool had_outcome = reader_->outcome().has_value();
+  if (reader_->refresh(written)) took_in(had_outcome);
+}
+
+void Timeline::took_in(bool had_outcome) {
   index_positions();
   const auto& outcome = reader_->outcome();
   if (!had_outcome && outcome && outcome->status == trace::TraceOutcome::Status::Failed)

@@ -39,6 +39,8 @@ class Timeline : public Cursor {
   // Opens [path]; throws trace::TraceReadError when it cannot be replayed (not a trace,
   // damaged header, no snapshot at step 0). Starts at position 0.
   explicit Timeline(const std::string& path, TimelineOptions options = {});
+  // Over a reader opened already (a live session's, indexed from its writer's records).
+  explicit Timeline(std::unique_ptr<trace::TraceReader> reader, TimelineOptions options = {});
   ~Timeline() override;
   Timeline(const Timeline&) = delete;
   Timeline& operator=(const Timeline&) = delete;
@@ -61,6 +63,8 @@ class Timeline : public Cursor {
   // Takes in what was appended to a trace that is still being written (a live session's):
   // new chunks, snapshots and the outcome. The current position stays.
   void refresh();
+  // The same, for a reader indexed from its writer's records.
+  void refresh(const std::vector<trace::WrittenRecord>& written);
 
   // Statistics, for benchmarks and `--verbose` tools.
   struct Stats {
@@ -91,6 +95,8 @@ class Timeline : public Cursor {
   void check_snapshot_at(std::uint64_t position);
   // end_ and snapshot_positions_ from what the reader has indexed.
   void index_positions();
+  // After the reader took in new records ([had_outcome]: whether it knew the outcome before).
+  void took_in(bool had_outcome);
   // Index of the last snapshot at or before [position].
   std::size_t snapshot_before(std::uint64_t position) const;
 

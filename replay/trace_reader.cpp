@@ -32,6 +32,49 @@ struct TraceReader::Frame {
 };
 
 TraceReader::TraceReader(const std::string& path) : path_(path) {
+  open(path);
+  try {
+    if (!read_index_from_trailer()) scan();
+  } catch (...) {
+    ::close(fd_);
+    throw;
+  }
+}
+
+TraceReader::TraceReader(const std::string& path, const std::vector<WrittenRecord>& written) : path_(path) {
+  open(path);
+  try {
+    index_written(written);
+  } catch (...) {
+    ::close(fd_);
+    throw;
+  }
+}
+
+void TraceReader::index_written(const std::vector<WrittenRecord>& written) {
+  for (; written_indexed_ < written.size(); ++written_indexed_) {
+    const WrittenRecord& r = written[written_indexed_];
+    switch (r.meta.kind) {
+      case RecordKind::EventChunk:
+        chunks_.push_back({r.meta.from_step, r.meta.to_step, r.offset, r.meta.event_count});
+        break;
+      case RecordKind::Snapshot: snapshots_.push_back({r.meta.from_step, r.offset, r.meta.hash}); break;
+      case RecordKind::Outcome: read_outcome(r.offset, "outcome frame"); break;
+      default: break;  // the header (read already) and the index
+    }
+  }
+  scan_done_ = true;  // the writer's list is the index: no scanning after it
+}
+
+bool TraceReader::refresh(const std::vector<WrittenRecord>& written) {
+  struct stat st;
+  if (::fstat(fd_, &st) == 0) file_bytes_ = static_cast<std::uint64_t>(st.st_size);
+  const std::size_t before = written_indexed_;
+  index_written(written);
+  return written_indexed_ != before;
+}
+
+void TraceReader::open(const std::string& path) {
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) throw TraceReadError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
   struct stat st;
@@ -46,7 +89,6 @@ TraceReader::TraceReader(const std::string& path) : path_(path) {
         std::string_view(magic, 8) != kFileMagic)
       throw TraceReadError(fmt::format("{}: not a pwvm trace (no PWTRACE magic at byte 0)", path));
     read_header();
-    if (!read_index_from_trailer()) scan();
   } catch (...) {
     ::close(fd_);
     throw;

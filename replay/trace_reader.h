@@ -15,6 +15,7 @@
 #include "frame_format.h"
 #include "program.h"
 #include "state_image.h"
+#include "trace_writer.h"
 #include "vm.h"
 
 namespace pw::trace {
@@ -92,6 +93,9 @@ class TraceReader {
   // header is damaged. Damage after the header is not an error here: the trace is read up
   // to its last good frame and damage() says what was lost.
   explicit TraceReader(const std::string& path);
+  // A trace this process is writing: its frames are indexed from what the writer reports
+  // ([written]) instead of being scanned, and refresh(written) takes in later ones.
+  TraceReader(const std::string& path, const std::vector<WrittenRecord>& written);
   ~TraceReader();
   TraceReader(const TraceReader&) = delete;
   TraceReader& operator=(const TraceReader&) = delete;
@@ -112,6 +116,7 @@ class TraceReader {
   // still being written, by a live debugging session's recorder. Returns whether it found
   // new records. A complete trace never changes.
   bool refresh();
+  bool refresh(const std::vector<WrittenRecord>& written);
 
   ChunkData read_chunk(std::size_t i, ChunkParts parts = ChunkParts::All) const;
   SnapshotData read_snapshot(std::size_t i) const;
@@ -127,6 +132,9 @@ class TraceReader {
   void read_header();
   bool read_index_from_trailer();
   void scan();
+  void open(const std::string& path);
+  // Indexes the records of [written] not indexed yet.
+  void index_written(const std::vector<WrittenRecord>& written);
   void read_outcome(std::uint64_t offset, const std::string& what);
 
   std::string path_;
@@ -142,6 +150,7 @@ class TraceReader {
   std::size_t scan_frames_ = 1;
   std::uint64_t scan_last_step_ = 0;
   bool scan_done_ = false;
+  std::size_t written_indexed_ = 0;  // records of the writer's list taken in
   std::string damage_;
   std::uint64_t header_end_ = 0;
   mutable std::uint64_t uncompressed_ = 0;

@@ -41,4 +41,8 @@ say "Re-execute the whole run and check it against every recorded event and snap
 show "build/tools/pwreplay verify $trace"
 build/tools/pwreplay verify "$trace"
 
-say "More: pwreplay watch, last-write, calls and verify (docs/REPLAY.md), events --help, and docs/TRACE_FORMAT.md."
+say "The debugger, from the end of the run, scripted (interactively: drop --batch and the -ex options):"
+show "build/tools/pwreplay debug $trace --at end --batch -ex backtrace -ex 'reverse-stepi 3' -ex 'info locals'"
+build/tools/pwreplay debug "$trace" --at end --batch -ex backtrace -ex 'reverse-stepi 3' -ex 'info locals'
+
+say "More: pwreplay watch, last-write, calls and verify (docs/REPLAY.md), the debugger (docs/DEBUGGER.md; pwvm debug runs it live), events --help, and docs/TRACE_FORMAT.md."

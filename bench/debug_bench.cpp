@@ -76,6 +76,14 @@ int main(int argc, char** argv) {
     {
       pw::replay::Timeline t(argv[1]);
       report["steps"] = t.end();
+      // pwreplay debug --at end: the end, prepared for stepping back while the banner shows.
+      auto start = Clock::now();
+      t.seek(t.end());
+      pw::replay::prepare_to_step_back(t);
+      report["recorded_open_at_end_ms"] = ms_since(start);
+      start = Clock::now();
+      pw::replay::reverse_step_line(t);
+      report["recorded_first_reverse_step_ms"] = ms_since(start);
       report["recorded"] = time_moves(t, positions, rng);
     }
     {
@@ -93,6 +101,9 @@ int main(int argc, char** argv) {
       auto start = Clock::now();
       pw::replay::continue_forward(live, none);  // what `continue` does with no breakpoint
       report["live_run_s"] = ms_since(start) / 1000;
+      start = Clock::now();
+      pw::replay::prepare_to_step_back(live);  // what the session does at the end of the run
+      report["live_prepare_ms"] = ms_since(start);
       // The first backward move after running live reads the new part of the recording.
       start = Clock::now();
       pw::replay::reverse_step_line(live);

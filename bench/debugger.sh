@@ -41,6 +41,6 @@ for name in fib34 bintrees; do
     . as $r | ["recorded", "live"][] as $b |
     "| \($name) | \($b) | \($r.steps) | \(ms($r[$b].reverse_step)) | \(ms($r[$b].reverse_next)) | \(ms($r[$b].reverse_stepi)) |"' \
     "$work/$name.json"
-  jq -r --arg name "$name" '"\($name): live continue to the end \(.live_run_s * 100 | round / 100) s; first reverse-step after it \(.live_first_reverse_step_ms | round) ms"' \
+  jq -r --arg name "$name" '"\($name): recorded, open at the end \(.recorded_open_at_end_ms | round) ms, first reverse-step \(.recorded_first_reverse_step_ms * 10 | round / 10) ms; live, continue to the end \(.live_run_s * 100 | round / 100) s, then prepare \(.live_prepare_ms | round) ms, first reverse-step \(.live_first_reverse_step_ms * 10 | round / 10) ms"' \
     "$work/$name.json" >&2
 done

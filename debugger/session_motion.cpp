@@ -38,6 +38,9 @@ void Session::move(std::string_view args, bool backward, Move move_once, bool th
   selected_frame_ = 0;
   list_next_ = 0;
   report(stop, before, before_frame, backward, done);
+  std::fflush(out_);
+  // At the end of the run (a failure, often) the next move tends to be backwards.
+  if (!backward && stop.reason == StopReason::End) replay::prepare_to_step_back(cursor_);
 }
 
 void Session::cmd_run(std::string_view args) {

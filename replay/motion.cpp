@@ -255,6 +255,13 @@ Stop reverse_continue(Cursor& t, StopConditions& c) {
   return found;
 }
 
+void prepare_to_step_back(Cursor& t) {
+  const std::uint64_t here = t.position();
+  if (here == 0) return;
+  t.seek(here - 1);
+  t.seek(here);
+}
+
 Stop go_to(Cursor& t, std::uint64_t position) {
   t.seek(position);
   if (interrupted()) return stop_at(t, StopReason::Interrupted);

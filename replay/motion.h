@@ -69,5 +69,9 @@ Stop continue_forward(Cursor& t, StopConditions& conditions);
 // instruction that changed the value (the position before the change shows).
 Stop reverse_continue(Cursor& t, StopConditions& conditions);
 Stop go_to(Cursor& t, std::uint64_t position);
+// Makes the next backward move from here fast: replays up to here once, from the snapshot
+// before, so that the cursor keeps a checkpoint close behind. Worth it where a session
+// arrives without replaying and people then step back: the end of a run (a failure).
+void prepare_to_step_back(Cursor& t);
 
 }  // namespace pw::replay

@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "front.h"
+#include "motion.h"
 #include "replay_support.h"
 #include "session.h"
 
@@ -22,6 +23,7 @@ int run_debug(const Options& o) {
     const auto at = parse_step(o.at, t, "--at");
     if (!at) return kExitBadInput;
     t.seek(*at);
+    pw::replay::prepare_to_step_back(t);
     const auto& r = t.trace();
     std::string outcome = "stopped";
     if (r.outcome()) {

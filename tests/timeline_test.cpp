@@ -354,7 +354,9 @@ INSTANTIATE_TEST_SUITE_P(
                           MotionCase{"tail_loop.pwa", {"acc"}, "i == 3", "sum_to", 20000},
                           // One snapshot: backward moves scan a short window before the
                           // position first, then the rest of the long interval.
-                          MotionCase{"lists.pwa", {"$depth"}, "", "reverse", 40000, 1'000'000}),
+                          // (fibonacci: deep recursion and no allocation, so that it
+                          // stays quick under GC stress too)
+                          MotionCase{"fibonacci.pwa", {"$depth"}, "n == 1", "fib_rec", 40000, 1'000'000}),
         ::testing::Values(BackEnd::Recorded, BackEnd::Live)),
     [](const auto& info) {
       std::string n = std::get<0>(info.param).example;

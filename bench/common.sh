@@ -27,3 +27,11 @@ median() {
 ratio() {
   awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f\n", a / b; else print "n/a" }'
 }
+
+# long_runs DIR: the two runs of more than 100 million steps the replay and debugger
+# benchmarks use, as DIR/fib34.pwa (bench/fib.pwa computing fib(34): 148 M steps, calls
+# only) and DIR/bintrees.pwa (265 M steps, a heap of up to ~180,000 live objects)
+long_runs() {
+  sed 's/push 32/push 34/' "$here/fib.pwa" > "$1/fib34.pwa"
+  cp "$here/bintrees.pwa" "$1/bintrees.pwa"
+}

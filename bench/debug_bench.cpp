@@ -24,21 +24,13 @@
 #include "live_run.h"
 #include "motion.h"
 #include "timeline.h"
+#include "timing.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-nlohmann::json summary(std::vector<double> ms) {
-  std::sort(ms.begin(), ms.end());
-  const double median = ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
-  const double p90 = ms[std::min(ms.size() - 1, ms.size() * 9 / 10)];
-  return {{"count", ms.size()}, {"median_ms", median}, {"p90_ms", p90}, {"worst_ms", ms.back()}};
-}
+using pwbench::Clock;
+using pwbench::ms_since;
+using pwbench::summary;
 
 // Times the backward moves from [positions] random positions of [c].
 nlohmann::json time_moves(pw::replay::Cursor& c, int positions, std::mt19937_64& rng) {

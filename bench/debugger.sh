@@ -17,6 +17,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+# shellcheck source=bench/common.sh
+source "$here/common.sh"
 BUILD="${BUILD:-$root/build}"
 POSITIONS="${POSITIONS:-100}"
 PWVM="$BUILD/tools/pwvm"
@@ -28,8 +30,7 @@ command -v jq >/dev/null 2>&1 || { echo "debugger.sh: jq not found (apt-get inst
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-sed 's/push 32/push 34/' "$here/fib.pwa" > "$work/fib34.pwa"
-cp "$here/bintrees.pwa" "$work/bintrees.pwa"
+long_runs "$work"
 
 echo "| run | back end | steps | reverse-step median / p90 / worst | reverse-next median / p90 / worst | reverse-stepi median / p90 / worst |"
 echo "|---|---|---:|---:|---:|---:|"

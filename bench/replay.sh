@@ -20,6 +20,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+# shellcheck source=bench/common.sh
+source "$here/common.sh"
 BUILD="${BUILD:-$root/build}"
 SEEKS="${SEEKS:-100}"
 PWVM="$BUILD/tools/pwvm"
@@ -32,8 +34,7 @@ command -v jq >/dev/null 2>&1 || { echo "replay.sh: jq not found (apt-get instal
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-sed 's/push 32/push 34/' "$here/fib.pwa" > "$work/fib34.pwa"
-cp "$here/bintrees.pwa" "$work/bintrees.pwa"
+long_runs "$work"
 
 echo "| run | steps | snapshots | trace size | seek median / worst | reverse step median / worst | watch (s per 100 M steps) | verify (s) |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"

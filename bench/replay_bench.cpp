@@ -15,20 +15,13 @@
 #include "motion.h"
 #include "queries.h"
 #include "timeline.h"
+#include "timing.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
-
-nlohmann::json summary(std::vector<double> ms) {
-  std::sort(ms.begin(), ms.end());
-  const double median = ms.size() % 2 ? ms[ms.size() / 2] : (ms[ms.size() / 2 - 1] + ms[ms.size() / 2]) / 2;
-  return {{"count", ms.size()}, {"median_ms", median}, {"worst_ms", ms.back()}, {"best_ms", ms.front()}};
-}
+using pwbench::Clock;
+using pwbench::ms_since;
+using pwbench::summary;
 
 }  // namespace
 

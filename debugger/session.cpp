@@ -5,10 +5,7 @@
 #include <cctype>
 
 #include "command_args.h"
-#include "event_checker.h"
-#include "expression.h"
-#include "trace_reader.h"
-#include "trace_writer.h"
+#include "event_log.h"
 
 namespace pw::debugger {
 
@@ -101,28 +98,9 @@ Session::Result Session::execute(std::string_view text) {
     if (!command) throw CommandError(fmt::format("undefined command \"{}\"; try \"help\"", word));
     if (!command->run) return Result::Quit;
     (this->*(command->run))(args);
-  } catch (const CommandError& e) {
-    std::fprintf(err_, "%s\n", e.what());
-    result = Result::Error;
-  } catch (const replay::ExpressionError& e) {
-    std::fprintf(err_, "%s\n", e.what());
-    result = Result::Error;
-  } catch (const replay::LocationError& e) {
-    std::fprintf(err_, "%s\n", e.what());
-    result = Result::Error;
-  } catch (const replay::MotionError& e) {
-    std::fprintf(err_, "%s\n", e.what());
-    result = Result::Error;
-  } catch (const std::out_of_range& e) {
-    std::fprintf(err_, "%s\n", e.what());
-    result = Result::Error;
-  } catch (const replay::Divergence& e) {
-    std::fprintf(err_, "the replay diverged from the recording: %s\n", e.what());
-    result = Result::Error;
-  } catch (const trace::TraceReadError& e) {
-    std::fprintf(err_, "%s\n", e.what());
-    result = Result::Error;
-  } catch (const trace::TraceWriteError& e) {
+  } catch (const std::exception& e) {
+    // A bad command or expression, a move that makes no sense here, a step past the end, a
+    // damaged trace or a divergence: each says so in one line, and the session goes on.
     std::fprintf(err_, "%s\n", e.what());
     result = Result::Error;
   }

@@ -313,6 +313,40 @@ TEST_F(DebuggerCli, StepEntersAndLeavesFunctionsAndTheLogSaysSo) {
                                    "step 3          StepCompleted        step from step 2"});
 }
 
+TEST_F(DebuggerCli, BreakpointsByInstructionAndLineWithConditionsAddedLater) {
+  const std::string script = R"(break *risky+4
+tbreak subject.pwa:70
+watch calls
+info watchpoints
+disable 3
+condition 1 x > 100
+info breakpoints
+run
+continue
+condition 1
+continue
+reverse-continue
+help finish
+quit
+print total
+)";
+  const auto [live, replay] = both(subject_, script);
+  EXPECT_EQ(live.code, 0) << live.err;
+  EXPECT_EQ(without_back_end_lines(live.out), without_back_end_lines(replay.out));
+  EXPECT_EQ(live.err, replay.err);
+  expect_lines_in_order(local(replay.out),
+                        {"Breakpoint 1: risky+4", "Temporary breakpoint 2: subject.pwa:70", "Watchpoint 3: calls (now 0)",
+                         "3    watchpoint  keep  y    calls", "1    breakpoint  keep  y    risky+4 if x > 100",
+                         "2    breakpoint  del   y    subject.pwa:70",
+                         // the condition never holds: the temporary breakpoint, then the end
+                         "Temporary breakpoint 2, subject.pwa:70", "[step 62] main () at subject.pwa:70",
+                         "The run halted with 178", "Breakpoint 1 now unconditional",
+                         "The run halted with 178",  // at the end already: continue has nowhere to go
+                         "Breakpoint 1, risky+4", "[step 191] risky (x=-3) at subject.pwa:45",
+                         "finish (also fin)", "(pwdb) quit"});
+  EXPECT_EQ(replay.out.find("(pwdb) print total"), std::string::npos);  // quit ended the script
+}
+
 TEST_F(DebuggerCli, TheFailedRunWorkflowFindsTheCulprit) {
   // Live: run into the failure. Recorded: start at it. Then ask who wrote the nil.
   const std::string script = "backtrace\nprint qty\nup 2\nprint reorder_qty[item]\nlast reorder_qty[6]\nbacktrace\n"

@@ -139,6 +139,9 @@ struct MotionCase {
   std::uint64_t interval = 0;          // snapshot interval (0: a few per run)
 };
 
+// gtest names a case by its example in messages, not by its bytes.
+void PrintTo(const MotionCase& c, std::ostream* os) { *os << c.example; }
+
 // Positions the oracle says a predicate holds at, latest before / first after [p].
 template <class Pred>
 std::optional<std::uint64_t> first_after(const pwtest::Oracle& o, std::uint64_t p, Pred pred) {

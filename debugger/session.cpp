@@ -49,7 +49,7 @@ const std::vector<Session::Command>& Session::commands() {
       {"down", {}, &Session::cmd_down, true, "down [N]", "Select the frame N levels down."},
       {"print", {"p", "inspect"}, &Session::cmd_print, false, "print EXPR", "Show the value of EXPR in the selected frame (docs/EXPRESSIONS.md)."},
       {"info", {"i"}, &Session::cmd_info, false, "info WHAT",
-       "breakpoints, watchpoints, locals, args, globals, stack, heap, gc, frame, program."},
+       "breakpoints, watchpoints, locals, args, globals, stack, heap, gc, frame, program, output [N]."},
       {"list", {"l"}, &Session::cmd_list, true, "list [LINE|FUNCTION|FILE:LINE]", "Show source lines around the current line (again: the next ones)."},
       {"disassemble", {"disas"}, &Session::cmd_disassemble, false, "disassemble [FUNCTION]", "Show the instructions of the function (=> marks the next one)."},
       {"log", {}, &Session::cmd_log, false, "log [KIND]", "Show the debug event log, or only the events of one kind."},

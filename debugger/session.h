@@ -89,6 +89,7 @@ class Session {
   void info_gc();
   void info_program();
   void info_frame();
+  void info_output(std::string_view args);
 
   // A move: [move] runs it [count] times (stopping early at anything but a step) and the
   // stop is reported.

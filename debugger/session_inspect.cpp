@@ -110,7 +110,8 @@ void Session::cmd_info(std::string_view args) {
   const auto is = [&](std::string_view full, std::size_t shortest) {
     return what.size() >= shortest && full.substr(0, what.size()) == what;
   };
-  if (what.empty()) throw CommandError("\"info\" needs what: breakpoints, watchpoints, locals, args, globals, stack, heap, gc, frame, program");
+  if (what.empty()) throw CommandError("\"info\" needs what: breakpoints, watchpoints, locals, args, globals, stack, heap, gc, frame, program, "
+                             "output");
   if (is("breakpoints", 1)) return info_breakpoints(false);
   if (is("watchpoints", 3)) return info_breakpoints(true);
   if (is("locals", 2)) return info_locals(false);
@@ -121,6 +122,7 @@ void Session::cmd_info(std::string_view args) {
   if (is("gc", 2)) return info_gc();
   if (is("frame", 1)) return info_frame();
   if (is("program", 1)) return info_program();
+  if (is("output", 1)) return info_output(rest);
   throw CommandError(fmt::format("undefined info command \"{}\"; try \"help info\"", what));
 }
 
@@ -207,6 +209,32 @@ void Session::info_frame() {
   say("  {}\n", frame_text(selected_frame_));
   say("  next instruction: {}+{}\n", vm.function_of(f).name, vm.ip_index(f));
   if (f.closure) say("  running closure #{}\n", f.closure->id);
+}
+
+void Session::info_output(std::string_view args) {
+  // What the program had printed by this step (in a recorded session nothing is printed
+  // again as the replay passes it): the last N lines.
+  std::uint64_t want = 10;
+  if (!args.empty()) {
+    const auto n = parse_number(args);
+    if (!n || *n == 0) throw CommandError(fmt::format("\"{}\" is not a number of lines", args));
+    want = *n;
+  }
+  const std::string& out = cursor_.state().output;
+  if (out.empty()) {
+    say("Nothing printed by step {}.\n", cursor_.position());
+    return;
+  }
+  std::string_view text(out);
+  if (text.back() == '\n') text.remove_suffix(1);
+  std::size_t from = 0;
+  std::uint64_t seen = 0;
+  for (std::size_t i = text.size(); i-- > 0;)
+    if (text[i] == '\n' && ++seen == want) {
+      from = i + 1;
+      break;
+    }
+  say("{}\n", text.substr(from));
 }
 
 void Session::info_program() {

@@ -459,6 +459,13 @@ TEST_F(DebuggerCli, ALiveSessionRunsTheRealProgramAndKeepsItsRecording) {
                             "reverse-stepi", "-ex", "goto 0", "-ex", "continue"});
   EXPECT_EQ(r.code, 0) << r.err;
   const std::string printed = pwvm({"run", example("hello")}).out;
+  // Either back end shows what the program had printed by a step.
+  const CliResult o = pwreplay({"debug", trace, "--at", "end", "--batch", "-ex", "info output", "-ex", "goto 0", "-ex",
+                                "info output", "-ex", "info output 0"});
+  EXPECT_EQ(o.code, 1);  // "info output 0" is refused
+  expect_lines_in_order(o.out, {"(pwdb) info output", printed.substr(0, printed.size() - 1), "(pwdb) info output",
+                                "Nothing printed by step 0."});
+  EXPECT_EQ(o.err, "\"0\" is not a number of lines\n");
   ASSERT_FALSE(printed.empty());
   const std::size_t first = r.out.find(printed);
   EXPECT_NE(first, std::string::npos) << r.out;

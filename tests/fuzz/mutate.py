@@ -50,11 +50,16 @@ def mutate_trace(s):
 # mode: (inputs, suffix, mutator, the commands to run on a mutant, accepted exit codes, default binary)
 MODES = {
     'programs': ('examples/*.pwa', '.pwa', mutate_program,
-                 lambda p: [['run', p, '--max-steps', '200000', '--allow', 'all', '--seed', '1', '--max-heap', '64M']],
+                 lambda p: [['run', p, '--max-steps', '200000', '--allow', 'all', '--seed', '1', '--max-heap', '64M'],
+                            ['debug', p, '--max-steps', '200000', '--allow', 'all', '--seed', '1', '--max-heap', '64M',
+                             '--batch', '-ex', 'continue', '-ex', 'reverse-step', '-ex', 'backtrace', '-ex', 'info locals',
+                             '-ex', 'reverse-finish', '-ex', 'goto 0', '-ex', 'next']],
                  (0, 1, 2), 'build/tools/pwvm'),
     'traces': ('traces/*.pwtrace', '.pwtrace', mutate_trace,
                lambda p: [['info', p, '--json'], ['events', p], ['verify', p], ['state', p, '--at', 'end'],
-                          ['watch', p, '$depth'], ['calls', p, 'main']],
+                          ['watch', p, '$depth'], ['calls', p, 'main'],
+                          ['debug', p, '--at', 'end', '--batch', '-ex', 'backtrace', '-ex', 'reverse-step', '-ex',
+                           'reverse-finish', '-ex', 'info locals', '-ex', 'info heap', '-ex', 'goto 0', '-ex', 'continue']],
                (0, 1, 2), 'build/tools/pwreplay'),
 }
 

@@ -42,7 +42,7 @@ class InterruptHandler {
 const char* const kCommandNames[] = {
     "run", "continue", "step", "stepi", "next", "nexti", "finish", "reverse-step", "reverse-stepi", "reverse-next",
     "reverse-nexti", "reverse-finish", "reverse-continue", "goto", "last", "break", "tbreak", "watch", "catch", "delete",
-    "disable", "enable", "condition", "backtrace", "frame", "up", "down", "print", "info", "list", "disassemble",
+    "disable", "enable", "condition", "display", "undisplay", "backtrace", "frame", "up", "down", "print", "info", "list", "disassemble",
     "log", "help", "quit"};
 
 char* command_name_generator(const char* text, int state) {

@@ -15,6 +15,7 @@
 
 #include "cursor.h"
 #include "event_log.h"
+#include "expression.h"
 #include "motion.h"
 #include "stop_conditions.h"
 
@@ -79,6 +80,11 @@ class Session {
   void cmd_list(std::string_view args);
   void cmd_disassemble(std::string_view args);
   void cmd_log(std::string_view args);
+  void cmd_display(std::string_view args);
+  void cmd_undisplay(std::string_view args);
+  void show_displays();
+  struct Display;
+  void show_display(const Display& d);
   void cmd_help(std::string_view args);
 
   void info_breakpoints(bool watchpoints_only);
@@ -128,6 +134,12 @@ class Session {
   std::uint32_t selected_frame_ = 0;  // 0: innermost
   std::string last_line_;             // for the empty line
   std::uint32_t list_next_ = 0;       // where a bare `list` goes on (0: around the current line)
+  struct Display {
+    int id;
+    replay::Expression expression;
+  };
+  std::vector<Display> displays_;  // shown after every stop
+  int last_display_ = 0;
 };
 
 }  // namespace pw::debugger

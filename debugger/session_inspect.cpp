@@ -105,13 +105,41 @@ void Session::cmd_print(std::string_view args) {
   say("{} = {}\n", e.text(), replay::result_text(cursor_.state(), r, 2000));
 }
 
+void Session::cmd_display(std::string_view args) {
+  if (args.empty()) return show_displays();
+  displays_.push_back(Display{++last_display_, replay::Expression::compile(args, cursor_.program())});
+  show_display(displays_.back());
+}
+
+void Session::cmd_undisplay(std::string_view args) {
+  if (args.empty()) {
+    displays_.clear();
+    return;
+  }
+  for (std::string_view w : words(args)) {
+    const auto n = parse_number(w);
+    const auto before = displays_.size();
+    if (n) std::erase_if(displays_, [&](const Display& d) { return d.id == static_cast<int>(*n); });
+    if (!n || displays_.size() == before) throw CommandError(fmt::format("no display number {}", w));
+  }
+}
+
+void Session::show_displays() {
+  for (const Display& d : displays_) show_display(d);
+}
+
+void Session::show_display(const Display& d) {
+  const replay::EvalResult r = d.expression.evaluate_in(cursor_.state(), selected_depth());
+  say("{}: {} = {}\n", d.id, d.expression.text(), replay::result_text(cursor_.state(), r, 200));
+}
+
 void Session::cmd_info(std::string_view args) {
   const auto [what, rest] = split_word(args);
   const auto is = [&](std::string_view full, std::size_t shortest) {
     return what.size() >= shortest && full.substr(0, what.size()) == what;
   };
   if (what.empty()) throw CommandError("\"info\" needs what: breakpoints, watchpoints, locals, args, globals, stack, heap, gc, frame, program, "
-                             "output");
+                             "output, display");
   if (is("breakpoints", 1)) return info_breakpoints(false);
   if (is("watchpoints", 3)) return info_breakpoints(true);
   if (is("locals", 2)) return info_locals(false);
@@ -123,6 +151,11 @@ void Session::cmd_info(std::string_view args) {
   if (is("frame", 1)) return info_frame();
   if (is("program", 1)) return info_program();
   if (is("output", 1)) return info_output(rest);
+  if (is("display", 1)) {
+    if (displays_.empty()) say("No displays.\n");
+    for (const Display& d : displays_) say("{}: {}\n", d.id, d.expression.text());
+    return;
+  }
   throw CommandError(fmt::format("undefined info command \"{}\"; try \"help info\"", what));
 }
 

@@ -38,6 +38,7 @@ void Session::move(std::string_view args, bool backward, Move move_once, bool th
   selected_frame_ = 0;
   list_next_ = 0;
   report(stop, before, before_frame, backward, done);
+  show_displays();
   std::fflush(out_);
   // At the end of the run (a failure, often) the next move tends to be backwards.
   if (!backward && stop.reason == StopReason::End) replay::prepare_to_step_back(cursor_);
@@ -139,6 +140,7 @@ void Session::cmd_last(std::string_view args) {
   say("Last write to {} before step {}: {} (the next instruction writes it)\n", e.text(), from, change);
   log_.add(DebugEventKind::StepCompleted, cursor_.position(), fmt::format("last write to {}: {}", e.text(), change));
   print_where();
+  show_displays();
 }
 
 void Session::report(const replay::Stop& stop, const replay::Location& before, std::uint64_t before_frame,

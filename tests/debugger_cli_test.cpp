@@ -303,14 +303,19 @@ log ExceptionCaught
 }
 
 TEST_F(DebuggerCli, StepEntersAndLeavesFunctionsAndTheLogSaysSo) {
-  const std::string script = "break 65\nrun\nstep\nstep\nfinish\nlog FunctionEntry\nlog exit\nlog step\n";
+  const std::string script =
+      "display calls\nbreak 65\nrun\nstep\nstep\nfinish\nlog FunctionEntry\nlog exit\nlog step\nundisplay 1\n"
+      "info display\nstepi\n";
   const auto [live, replay] = both(subject_, script);
   EXPECT_EQ(without_back_end_lines(live.out), without_back_end_lines(replay.out));
-  expect_lines_in_order(local(live.out), {"Breakpoint 1, subject.pwa:65", "Entered fact", "[step 2] fact (n=5) at subject.pwa:6",
-                                   "Step done", "Left fact, returned 120", "[step 58] main () at subject.pwa:66",
+  expect_lines_in_order(local(live.out), {"1: calls = 0", "Breakpoint 1, subject.pwa:65", "Entered fact", "[step 2] fact (n=5) at subject.pwa:6",
+                                   "1: calls = 0", "Step done", "1: calls = 0", "Left fact, returned 120",
+                                   "[step 58] main () at subject.pwa:66", "1: calls = 5",
                                    "step 2          FunctionEntry        fact called",
                                    "step 58         FunctionExit         fact returned 120",
-                                   "step 3          StepCompleted        step from step 2"});
+                                   "step 3          StepCompleted        step from step 2", "No displays.",
+                                   "[step 59] main () at subject.pwa:67", "67\t  push 1"});
+  EXPECT_EQ(live.out.find("1: calls", live.out.find("No displays.")), std::string::npos) << live.out;
 }
 
 TEST_F(DebuggerCli, BreakpointsByInstructionAndLineWithConditionsAddedLater) {

@@ -489,6 +489,28 @@ TEST_F(DebuggerCli, ALiveSessionRunsTheRealProgramAndKeepsItsRecording) {
   EXPECT_EQ(info["outcome"]["steps"].get<std::uint64_t>(), 187u) << info.dump();
 }
 
+TEST_F(DebuggerCli, ALiveProgramReadsItsInputOnceAndReplaysAnswerFromTheRecording) {
+  const std::string echo = dir_.path("echo.pwa");
+  pwtest::write_text_file(echo, "func main()\n  host read_line\n  host print\n  pop\n  host read_line\n  host print\n"
+                                "  pop\n  push 0\n  halt\nend\n");
+  const CliResult r = pwvm({"debug", echo, "--allow", "io", "--batch", "-ex", "break 5", "-ex", "run", "-ex",
+                            "reverse-stepi 2", "-ex", "continue", "-ex", "goto 0", "-ex", "continue", "-ex", "continue",
+                            "-ex", "info output"},
+                           "abc\ndef\n");
+  EXPECT_EQ(r.code, 0) << r.err;
+  // Each line is read and printed by the live run once; the replays between do neither.
+  const auto count = [&](const std::string& line) {
+    std::size_t n = 0;
+    for (std::size_t at = r.out.find("\n" + line + "\n"); at != std::string::npos; at = r.out.find("\n" + line + "\n", at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("abc"), 2u) << r.out;  // printed by the live run, then shown by info output
+  EXPECT_EQ(count("def"), 2u) << r.out;
+  expect_lines_in_order(r.out, {"(pwdb) run", "abc", "Breakpoint 1, " + echo + ":5", "(pwdb) continue",
+                                "Breakpoint 1, " + echo + ":5", "(pwdb) continue", "Breakpoint 1, " + echo + ":5",
+                                "(pwdb) continue", "def", "The run halted with 0", "(pwdb) info output", "abc", "def"});
+}
+
 // Starts [argv] with [input] on stdin and the output in files; Ctrl-C after [delay].
 int run_and_interrupt(const std::vector<std::string>& argv, const std::string& input, const pwtest::ScratchDir& dir,
                       std::chrono::milliseconds delay, std::string& out) {

@@ -48,25 +48,6 @@ struct Timeline::CachedSnapshot {
   trace::SnapshotData data;
 };
 
-Location location_of(const VmState& vm, std::uint64_t position) {
-  Location l;
-  l.position = position;
-  l.status = vm.status;
-  l.depth = vm.depth;
-  if (vm.depth == 0) return l;  // the entry function has returned
-  const Frame& f = vm.top();
-  l.fn = f.fn;
-  l.ip = vm.ip_index(f);
-  const Function& fn = vm.function_of(f);
-  l.line = l.ip < fn.lines.size() ? fn.lines[l.ip] : fn.line;
-  return l;
-}
-
-std::atomic<bool>& interrupt_flag() {
-  static std::atomic<bool> flag{false};
-  return flag;
-}
-
 Timeline::Timeline(const std::string& path, TimelineOptions options)
     : Timeline(std::make_unique<trace::TraceReader>(path), options) {}
 

@@ -1,0 +1,25 @@
+// What every cursor shares: reading a location off a state, and the interrupt flag.
+#include "cursor.h"
+
+namespace pw::replay {
+
+Location location_of(const VmState& vm, std::uint64_t position) {
+  Location l;
+  l.position = position;
+  l.status = vm.status;
+  l.depth = vm.depth;
+  if (vm.depth == 0) return l;  // the entry function has returned
+  const Frame& f = vm.top();
+  l.fn = f.fn;
+  l.ip = vm.ip_index(f);
+  const Function& fn = vm.function_of(f);
+  l.line = l.ip < fn.lines.size() ? fn.lines[l.ip] : fn.line;
+  return l;
+}
+
+std::atomic<bool>& interrupt_flag() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+}  // namespace pw::replay

@@ -35,3 +35,17 @@ long_runs() {
   sed 's/push 32/push 34/' "$here/fib.pwa" > "$1/fib34.pwa"
   cp "$here/bintrees.pwa" "$1/bintrees.pwa"
 }
+
+# long_run_setup SCRIPT BINARY...: checks that each built BINARY and jq are there, then
+# makes the scratch directory $work (removed on exit) holding the long runs
+long_run_setup() {
+  local script="$1" b
+  shift
+  for b in "$@"; do
+    [[ -x "$b" ]] || { echo "$script: $b not found (build first)" >&2; exit 1; }
+  done
+  command -v jq >/dev/null 2>&1 || { echo "$script: jq not found (apt-get install -y jq)" >&2; exit 1; }
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  long_runs "$work"
+}

@@ -23,14 +23,7 @@ BUILD="${BUILD:-$root/build}"
 POSITIONS="${POSITIONS:-100}"
 PWVM="$BUILD/tools/pwvm"
 BENCH="$BUILD/bench/debug_bench"
-for b in "$PWVM" "$BENCH"; do
-  [[ -x "$b" ]] || { echo "debugger.sh: $b not found (build first)" >&2; exit 1; }
-done
-command -v jq >/dev/null 2>&1 || { echo "debugger.sh: jq not found (apt-get install -y jq)" >&2; exit 1; }
-
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-long_runs "$work"
+long_run_setup debugger.sh "$PWVM" "$BENCH"
 
 echo "| run | back end | steps | reverse-step median / p90 / worst | reverse-next median / p90 / worst | reverse-stepi median / p90 / worst |"
 echo "|---|---|---:|---:|---:|---:|"

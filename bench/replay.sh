@@ -27,14 +27,7 @@ SEEKS="${SEEKS:-100}"
 PWVM="$BUILD/tools/pwvm"
 PWREPLAY="$BUILD/tools/pwreplay"
 BENCH="$BUILD/bench/replay_bench"
-for b in "$PWVM" "$PWREPLAY" "$BENCH"; do
-  [[ -x "$b" ]] || { echo "replay.sh: $b not found (build first)" >&2; exit 1; }
-done
-command -v jq >/dev/null 2>&1 || { echo "replay.sh: jq not found (apt-get install -y jq)" >&2; exit 1; }
-
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-long_runs "$work"
+long_run_setup replay.sh "$PWVM" "$PWREPLAY" "$BENCH"
 
 echo "| run | steps | snapshots | trace size | seek median / worst | reverse step median / worst | watch (s per 100 M steps) | verify (s) |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"

@@ -8,6 +8,7 @@
 #include "cli_support.h"
 #include "commands.h"
 #include "interpreter.h"
+#include "performance_monitor.h"
 #include "recorder.h"
 #include "trace_writer.h"
 #include "vm_options.h"
@@ -20,6 +21,8 @@ namespace {
 struct RunOptions {
   VmOptions vm;
   bool stats = false;
+  bool profile = false;
+  std::uint64_t sample_interval = 1'000'000;
   std::optional<std::uint64_t> stop_at;
   std::string dump_state;
   std::string record;             // --record FILE
@@ -80,7 +83,12 @@ int run_program(const RunOptions& o) {
   const std::string trace_path = !o.record.empty() ? o.record : o.record_on_failure;
   pw::trace::RecordResult recorded;
   const auto start = std::chrono::steady_clock::now();
-  if (trace_path.empty()) {
+  std::unique_ptr<pw::PerformanceMonitor> monitor;
+  if (o.profile) {
+    // The monitor is an observer of its own: the plain path below never pays for it.
+    monitor = std::make_unique<pw::PerformanceMonitor>(*vm, o.sample_interval);
+    monitor->run(o.stop_at ? *o.stop_at : pw::kRunForever);
+  } else if (trace_path.empty()) {
     pw::run(*vm, o.stop_at ? *o.stop_at : pw::kRunForever);
   } else {
     pw::trace::RecordOptions ro;
@@ -123,6 +131,10 @@ int run_program(const RunOptions& o) {
                      .c_str(),
                  stderr);
   }
+  if (monitor) {
+    const std::string report = pw::format_analysis(monitor->analyze(), monitor->timers(), o.sample_interval);
+    std::fputs(report.c_str(), stderr);
+  }
   if (!o.dump_state.empty() && !write_dump(o.dump_state, pw::dump_state(*vm))) return kExitBadInput;
   return code;
 }
@@ -134,6 +146,13 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("run", "Run a program");
   add_vm_options(cmd, o->vm);
   cmd->add_flag("--stats", o->stats, "Print the result, steps, run time and GC statistics on stderr");
+  auto* profile = cmd->add_flag("--profile", o->profile,
+                                "Monitor the run and print its analysis on stderr: instructions/s, heap growth, GC "
+                                "efficiency, counters and their trends, instructions by kind");
+  cmd->add_option("--sample-interval", o->sample_interval, "With --profile: take a sample every N steps")
+      ->capture_default_str()
+      ->check(positive_integer())
+      ->needs(profile);
   cmd->add_option("--stop-at", o->stop_at, "Stop after this many steps (or at the end, if sooner)")
       ->check(CLI::Validator(
           [](std::string& text) -> std::string {
@@ -147,6 +166,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto* on_failure = cmd->add_option("--record-on-failure", o->record_on_failure,
                                      "Record the run, but keep the trace only if it ends in a runtime error");
   record->excludes(on_failure);
+  profile->excludes(record)->excludes(on_failure);
   cmd->add_option("--snapshot-interval", o->snapshot_interval,
                   "Take a snapshot exactly every N steps (default: every 5000000 steps, further apart for big heaps)")
       ->check(positive_integer());

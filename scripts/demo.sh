@@ -42,7 +42,7 @@ show "build/tools/pwreplay verify $trace"
 build/tools/pwreplay verify "$trace"
 
 say "The debugger, from the end of the run, scripted (interactively: drop --batch and the -ex options):"
-show "build/tools/pwreplay debug $trace --at end --batch -ex backtrace -ex 'reverse-stepi 3' -ex 'info locals'"
-build/tools/pwreplay debug "$trace" --at end --batch -ex backtrace -ex 'reverse-stepi 3' -ex 'info locals'
+show "build/tools/pwreplay debug $trace --at end --batch -ex backtrace -ex 'reverse-stepi 3' -ex 'info args'"
+build/tools/pwreplay debug "$trace" --at end --batch -ex backtrace -ex 'reverse-stepi 3' -ex 'info args'
 
 say "More: pwreplay watch, last-write, calls and verify (docs/REPLAY.md), the debugger (docs/DEBUGGER.md; pwvm debug runs it live), events --help, and docs/TRACE_FORMAT.md."

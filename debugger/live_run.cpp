@@ -15,14 +15,6 @@
 namespace pw::debugger {
 namespace {
 
-// The position of a live state: a failed instruction counts as executed, as the timeline
-// counts it.
-std::uint64_t position_after(const VmState& vm) {
-  const bool failed_in_instruction =
-      vm.status == RunStatus::Failed && vm.error && vm.error->kind != ErrorKind::StepLimitExceeded;
-  return vm.step + (failed_in_instruction ? 1 : 0);
-}
-
 // Asks the visitor before every live instruction, and stops on an interrupt.
 class VisitHook : public trace::StepHook {
  public:
@@ -136,7 +128,7 @@ bool LiveRun::run_live(std::uint64_t limit, replay::StepVisitor* visitor, bool s
   }
   VisitHook hook(visitor, skip_first);
   const RunStatus status = recorder_->run(limit - frontier_, &hook);
-  frontier_ = position_after(*vm_);
+  frontier_ = executed_steps(*vm_);
   position_ = frontier_;
   if (const std::string error = recorder_->write_error(); !error.empty())
     throw trace::TraceWriteError(fmt::format("the recording stopped: {}", error));

@@ -182,8 +182,7 @@ RecordResult Recorder::finish() {
   const RunStatus status = vm_.status;
   // The last chunk also holds the events of a failing instruction, whose step is vm.step
   // (a run stopped by the step limit has no such instruction).
-  const bool failing_instruction =
-      status == RunStatus::Failed && vm_.error && vm_.error->kind != ErrorKind::StepLimitExceeded;
+  const bool failing_instruction = failed_in_instruction(vm_);
   if (status == RunStatus::Failed) obs.stopped_inside_block(vm_, failing_instruction);  // pauses were corrected in run()
   obs.log_pending_collections(vm_.step);
   std::uint64_t last_to = vm_.step + (failing_instruction ? 1 : 0);

@@ -34,13 +34,6 @@ struct ReplayObserver : ObserverBase {
   void on_host(VmState& vm, HostFn fn, const Value&) { checker.host(vm, fn); }
 };
 
-// The position of a state: a failed instruction counts as executed (the recorder's last
-// chunk and `pwvm run --stop-at` agree), a stop at the step limit does not.
-std::uint64_t position_after(const VmState& vm) {
-  const bool failed_in_instruction =
-      vm.status == RunStatus::Failed && vm.error && vm.error->kind != ErrorKind::StepLimitExceeded;
-  return vm.step + (failed_in_instruction ? 1 : 0);
-}
 
 }  // namespace
 
@@ -158,7 +151,7 @@ void Timeline::restore(std::size_t index) {
   // `pwvm run --stop-at 0` shows it.
   if (vm_->status == RunStatus::Ready) vm_->status = RunStatus::Paused;
   position_ = snapshot_positions_[index];
-  if (position_ != position_after(*vm_))
+  if (position_ != executed_steps(*vm_))
     throw Divergence(position_, fmt::format("snapshot {} holds the state of another step", index));
   restored_snapshot_ = index;
   ++stats_.restores;
@@ -237,7 +230,7 @@ bool Timeline::execute(std::uint64_t limit, StepVisitor* visitor) {
         ReplayObserver<false> obs(*checker_, nullptr);
         status = run_with(*vm_, obs, slice_end - from);
       }
-      position_ = position_after(*vm_);
+      position_ = executed_steps(*vm_);
       stats_.steps_replayed += position_ - from;
       checker_->end_slice(*vm_, position_);
       checker_->check();

@@ -78,12 +78,7 @@ PerformanceMonitor::~PerformanceMonitor() = default;
 std::uint64_t PerformanceMonitor::counter(Counter c) const {
   const GcStats& g = vm_.heap.stats();
   switch (c) {
-    case Counter::Instructions: {
-      // A failed instruction ran (it counts in the profile too); a stop at the step limit did not.
-      const bool failed_in_instruction =
-          vm_.status == RunStatus::Failed && vm_.error && vm_.error->kind != ErrorKind::StepLimitExceeded;
-      return vm_.step + (failed_in_instruction ? 1 : 0);
-    }
+    case Counter::Instructions: return executed_steps(vm_);  // as the profile counts them
     case Counter::Allocations: return g.objects_allocated;
     case Counter::AllocatedBytes: return g.bytes_allocated;
     case Counter::Collections: return g.collections;
@@ -133,8 +128,7 @@ RunStatus PerformanceMonitor::run(std::uint64_t max_steps) {
     if (vm_.step == from) break;  // nothing ran: the budget is spent
   }
   if (status == RunStatus::Failed) {
-    const bool failing_instruction = vm_.error && vm_.error->kind != ErrorKind::StepLimitExceeded;
-    obs_->blocks.stopped_inside_block(vm_, failing_instruction);
+    obs_->blocks.stopped_inside_block(vm_, failed_in_instruction(vm_));
   }
   timers_.stop("run");
   fold_profile();

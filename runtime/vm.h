@@ -130,4 +130,13 @@ class VmState {
 // Canonical text of a value as print shows it: 42, 1.5, "hi" prints hi, (1 . 2), [1, 2].
 std::string display(const VmState& vm, const Value& v);
 
+// Whether the run ended inside an instruction that failed: that instruction began, so it
+// counts as executed (a stop at the step limit comes before one, and does not).
+inline bool failed_in_instruction(const VmState& vm) {
+  return vm.status == RunStatus::Failed && vm.error && vm.error->kind != ErrorKind::StepLimitExceeded;
+}
+// The instructions executed, a failed one included: the position the run is at, as traces,
+// the timeline and the debugger number positions.
+inline std::uint64_t executed_steps(const VmState& vm) { return vm.step + (failed_in_instruction(vm) ? 1 : 0); }
+
 }  // namespace pw

@@ -16,11 +16,7 @@
 namespace pwtest {
 
 // The position a live state is at (a failed instruction counts as executed).
-inline std::uint64_t live_position(const pw::VmState& vm) {
-  const bool failed_in_instruction =
-      vm.status == pw::RunStatus::Failed && vm.error && vm.error->kind != pw::ErrorKind::StepLimitExceeded;
-  return vm.step + (failed_in_instruction ? 1 : 0);
-}
+inline std::uint64_t live_position(const pw::VmState& vm) { return pw::executed_steps(vm); }
 
 // A live machine for [s], fed as the recordings are.
 struct LiveRun {

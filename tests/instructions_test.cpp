@@ -7,6 +7,7 @@
 namespace {
 
 using pwtest::eval;
+using pwtest::kRecursiveFib15;
 using pwtest::eval_main;
 using pwtest::Machine;
 using pwtest::main_program;
@@ -889,30 +890,7 @@ end
 }
 
 TEST(Calls, RecursionComputesFibonacci) {
-  const char* src = R"PWA(
-func fib(n)
-  get_local n
-  lt_imm 2
-  jump_if_false rec
-  get_local n
-  return
-rec:
-  get_local n
-  sub_imm 1
-  call_fn fib
-  get_local n
-  sub_imm 2
-  call_fn fib
-  add
-  return
-end
-func main()
-  push 15
-  call_fn fib
-  halt
-end
-)PWA";
-  EXPECT_EQ(eval(src), "610");
+  EXPECT_EQ(eval(kRecursiveFib15), "610");
 }
 
 TEST(Calls, DynamicCallOfFunctionsAndClosures) {

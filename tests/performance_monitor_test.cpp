@@ -63,31 +63,8 @@ TEST(PerformanceMonitor, CountsEveryInstructionByKindExactlyOnEverySubject) {
   }
 }
 
-constexpr const char* kFib = R"(func fib(n)
-  get_local n
-  lt_imm 2
-  jump_if_false rec
-  get_local n
-  return
-rec:
-  get_local n
-  sub_imm 1
-  call_fn fib
-  get_local n
-  sub_imm 2
-  call_fn fib
-  add
-  return
-end
-func main()
-  push 15
-  call_fn fib
-  halt
-end
-)";
-
 TEST(PerformanceMonitor, CallsOfRecursiveFibAreExactlyTwiceFibPlusOneMinusOne) {
-  pwtest::Machine machine(kFib);
+  pwtest::Machine machine(pwtest::kRecursiveFib15);
   pw::PerformanceMonitor m(machine.vm, 1000);
   EXPECT_EQ(m.run(pw::kRunForever), pw::RunStatus::Halted);
   EXPECT_EQ(machine.result(), "610");
@@ -96,7 +73,7 @@ TEST(PerformanceMonitor, CallsOfRecursiveFibAreExactlyTwiceFibPlusOneMinusOne) {
 }
 
 TEST(PerformanceMonitor, SamplesFallEveryIntervalHoweverTheRunIsCut) {
-  pwtest::Machine whole(kFib), pieces(kFib);
+  pwtest::Machine whole(pwtest::kRecursiveFib15), pieces(pwtest::kRecursiveFib15);
   pw::PerformanceMonitor a(whole.vm, 500), b(pieces.vm, 500);
   a.run(pw::kRunForever);
   b.run(123);

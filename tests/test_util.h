@@ -110,6 +110,30 @@ inline std::string status_name(pw::RunStatus s) {
   return os.str();
 }
 
+// Recursive fib(15) = 610: fib makes 2 fib(16) - 1 = 1973 calls.
+inline constexpr const char* kRecursiveFib15 = R"PWA(func fib(n)
+  get_local n
+  lt_imm 2
+  jump_if_false rec
+  get_local n
+  return
+rec:
+  get_local n
+  sub_imm 1
+  call_fn fib
+  get_local n
+  sub_imm 2
+  call_fn fib
+  add
+  return
+end
+func main()
+  push 15
+  call_fn fib
+  halt
+end
+)PWA";
+
 // A program, its scripted host and a VM over them, kept together so a test can run, pause and
 // inspect. The host is declared before the VM: the VM holds a pointer to it.
 class Machine {

@@ -12,27 +12,58 @@ namespace pw::replay {
 namespace {
 
 // Drives the re-execution: every event goes to the checker; with kVisits, every position
-// also goes to the visitor, which may stop the run there.
-template <bool kVisits>
+// also goes to the visitor, which may stop the run there; with kListens, the listener is
+// told the events too and its block counter counts the instructions.
+template <bool kVisits, bool kListens>
 struct ReplayObserver : ObserverBase {
   static constexpr bool kStepHook = kVisits;
+  static constexpr bool kCountsBlocks = kListens;
 
-  ReplayObserver(EventChecker& c, StepVisitor* v) : checker(c), visitor(v) {}
+  ReplayObserver(EventChecker& c, StepVisitor* v, ReplayListener* l) : checker(c), visitor(v), listener(l) {}
   EventChecker& checker;
   StepVisitor* visitor;
+  ReplayListener* listener;
 
   bool on_step(VmState& vm) {
     if constexpr (kVisits) return visitor->visit(vm, vm.step) || checker.diverged() || interrupted();
     return false;
   }
-  void on_call(VmState&, std::uint64_t step, std::uint32_t fn) { checker.call(step, fn); }
-  void on_tail_call(VmState&, std::uint64_t step, std::uint32_t fn) { checker.tail_call(step, fn); }
-  void on_return(VmState&, std::uint64_t step, const Value&) { checker.ret(step); }
-  void on_alloc(VmState& vm, const Object* o) { checker.alloc(vm, o); }
-  void on_throw(VmState& vm, const Value& v) { checker.thrown(vm, v); }
-  void on_catch(VmState& vm, const Value&) { checker.caught(vm); }
+  void count_block(const Instr* ip) {
+    if constexpr (kListens) listener->blocks->count_block(ip);
+  }
+  void on_call(VmState& vm, std::uint64_t step, std::uint32_t fn) {
+    checker.call(step, fn);
+    if constexpr (kListens) listener->on_call(vm, step, fn);
+  }
+  void on_tail_call(VmState& vm, std::uint64_t step, std::uint32_t fn) {
+    checker.tail_call(step, fn);
+    if constexpr (kListens) listener->on_tail_call(vm, step, fn);
+  }
+  void on_return(VmState& vm, std::uint64_t step, const Value&) {
+    checker.ret(step);
+    if constexpr (kListens) listener->on_return(vm, step);
+  }
+  void on_alloc(VmState& vm, const Object* o) {
+    checker.alloc(vm, o);
+    if constexpr (kListens) listener->on_alloc(vm, o);
+  }
+  void on_throw(VmState& vm, const Value& v) {
+    checker.thrown(vm, v);
+    if constexpr (kListens) listener->on_throw(vm);
+  }
+  void on_catch(VmState& vm, const Value&) {
+    checker.caught(vm);
+    if constexpr (kListens) listener->on_catch(vm);
+  }
   void on_host(VmState& vm, HostFn fn, const Value&) { checker.host(vm, fn); }
 };
+
+template <bool kVisits, bool kListens>
+RunStatus replay_slice(VmState& vm, EventChecker& checker, StepVisitor* visitor, ReplayListener* listener,
+                       std::uint64_t steps) {
+  ReplayObserver<kVisits, kListens> obs(checker, visitor, listener);
+  return run_with(vm, obs, steps);
+}
 
 
 }  // namespace
@@ -212,7 +243,12 @@ bool Timeline::run_forward(std::uint64_t limit, StepVisitor* visitor) {
   return execute(std::min(limit, end_), visitor);
 }
 
-bool Timeline::execute(std::uint64_t limit, StepVisitor* visitor) {
+bool Timeline::run_forward(std::uint64_t limit, StepVisitor* visitor, ReplayListener& listener) {
+  if (restored_snapshot_ == kNowhere) seek(position_);
+  return execute(std::min(limit, end_), visitor, &listener);
+}
+
+bool Timeline::execute(std::uint64_t limit, StepVisitor* visitor, ReplayListener* listener) {
   try {
     bool stopped = false;
     bool visited_here = false;
@@ -222,13 +258,17 @@ bool Timeline::execute(std::uint64_t limit, StepVisitor* visitor) {
       if (position_ >= checker_->cursor().chunk->info.to_step) checker_->begin_chunk(chunk_at(position_));
       const std::uint64_t slice_end = std::min(limit, checker_->cursor().chunk->info.to_step);
       const std::uint64_t from = position_;
+      const std::uint64_t steps = slice_end - from;
       RunStatus status;
-      if (visitor) {
-        ReplayObserver<true> obs(*checker_, visitor);
-        status = run_with(*vm_, obs, slice_end - from);
+      if (listener && listener->blocks) {
+        status = visitor ? replay_slice<true, true>(*vm_, *checker_, visitor, listener, steps)
+                         : replay_slice<false, true>(*vm_, *checker_, visitor, listener, steps);
+        // Runs counted whole but cut by the slice's end, a stop or a failure.
+        if (status == RunStatus::Paused || status == RunStatus::Failed)
+          listener->blocks->stopped_inside_block(*vm_, failed_in_instruction(*vm_));
       } else {
-        ReplayObserver<false> obs(*checker_, nullptr);
-        status = run_with(*vm_, obs, slice_end - from);
+        status = visitor ? replay_slice<true, false>(*vm_, *checker_, visitor, nullptr, steps)
+                         : replay_slice<false, false>(*vm_, *checker_, visitor, nullptr, steps);
       }
       position_ = executed_steps(*vm_);
       stats_.steps_replayed += position_ - from;

@@ -19,6 +19,7 @@
 
 #include "cursor.h"
 #include "event_checker.h"
+#include "replay_listener.h"
 #include "state_image.h"
 #include "trace_reader.h"
 #include "vm.h"
@@ -57,6 +58,9 @@ class Timeline : public Cursor {
   // the re-execution does not match the recording, trace::TraceReadError on damage.
   void seek(std::uint64_t target) override;
   bool run_forward(std::uint64_t limit, StepVisitor* visitor) override;
+  // The same, telling [listener] what the re-execution does. Its block counter (required)
+  // counts every instruction from position() on.
+  bool run_forward(std::uint64_t limit, StepVisitor* visitor, ReplayListener& listener);
   // The snapshots' positions.
   const std::vector<std::uint64_t>& restart_positions() override { return snapshot_positions_; }
 
@@ -91,7 +95,7 @@ class Timeline : public Cursor {
   void take_checkpoint();
   // Executes forward to [limit] (or the visitor's stop): slices that end at chunk
   // boundaries, events checked, snapshot hashes checked where a slice ends on one.
-  bool execute(std::uint64_t limit, StepVisitor* visitor);
+  bool execute(std::uint64_t limit, StepVisitor* visitor, ReplayListener* listener = nullptr);
   void check_snapshot_at(std::uint64_t position);
   // end_ and snapshot_positions_ from what the reader has indexed.
   void index_positions();

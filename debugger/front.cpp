@@ -38,20 +38,15 @@ class InterruptHandler {
   struct sigaction previous_;
 };
 
-// Tab completion of command names at the start of a line.
-const char* const kCommandNames[] = {
-    "run", "continue", "step", "stepi", "next", "nexti", "finish", "reverse-step", "reverse-stepi", "reverse-next",
-    "reverse-nexti", "reverse-finish", "reverse-continue", "goto", "last", "break", "tbreak", "watch", "catch", "delete",
-    "disable", "enable", "condition", "display", "undisplay", "backtrace", "frame", "up", "down", "print", "info", "list", "disassemble",
-    "log", "help", "quit"};
-
+// Tab completion of command names at the start of a line, from the session's own table.
 char* command_name_generator(const char* text, int state) {
   static std::size_t next;
   if (state == 0) next = 0;
-  const std::size_t n = std::strlen(text);
-  while (next < std::size(kCommandNames)) {
-    const char* name = kCommandNames[next++];
-    if (std::strncmp(name, text, n) == 0) return strdup(name);
+  const std::string_view prefix(text);
+  const auto& names = Session::command_names();
+  while (next < names.size()) {
+    const std::string_view name = names[next++];
+    if (name.substr(0, prefix.size()) == prefix) return strndup(name.data(), name.size());
   }
   return nullptr;
 }

@@ -35,8 +35,6 @@ class LiveRun : public replay::Cursor {
   bool run_forward(std::uint64_t limit, replay::StepVisitor* visitor) override;
   const std::vector<std::uint64_t>& restart_positions() override;
 
-  // Where the recording goes ("" when in memory).
-  const std::string& record_path() const { return record_path_; }
   // Ends the recording where the run is (the run stops there). Returns what was written.
   trace::RecordResult finish_recording();
 

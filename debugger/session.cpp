@@ -61,6 +61,15 @@ const std::vector<Session::Command>& Session::commands() {
   return table;
 }
 
+const std::vector<std::string_view>& Session::command_names() {
+  static const std::vector<std::string_view> names = [] {
+    std::vector<std::string_view> out;
+    for (const Command& c : commands()) out.push_back(c.name);
+    return out;
+  }();
+  return names;
+}
+
 const Session::Command* Session::find_command(std::string_view word) {
   const auto& table = commands();
   for (const Command& c : table) {

@@ -38,7 +38,8 @@ class Session {
   Result execute(std::string_view line);
   // Says where the session starts (the step, the function, the source line).
   void announce();
-  const EventLog& log() const { return log_; }
+  // Every command's full name, in the order help lists them.
+  static const std::vector<std::string_view>& command_names();
 
  private:
   struct Command;

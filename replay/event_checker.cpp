@@ -124,6 +124,8 @@ void EventChecker::match_collections(const VmState& vm, std::uint64_t before_id)
               e->bytes_after != c.live_bytes_after))
       diverge(vm.step, fmt::format("a collection left {} objects ({} bytes) but the recorded one left {} ({} bytes)",
                                    c.live_objects_after, c.live_bytes_after, e->objects_after, e->bytes_after));
+    else if (e && listener_)
+      listener_->on_collection(vm, c, *e);
   }
   if (cycles_matched_ == cycles_.size()) {
     cycles_.clear();

@@ -13,6 +13,7 @@
 #include "event_codec.h"
 #include "gc.h"
 #include "host.h"
+#include "replay_listener.h"
 #include "trace_reader.h"
 #include "vm.h"
 
@@ -51,6 +52,8 @@ class EventChecker {
   // The failure the recording ended with, so a host call that failed then fails again.
   void set_recorded_failure(std::optional<VmError> error) { recorded_failure_ = std::move(error); }
   const std::optional<VmError>& recorded_failure() const { return recorded_failure_; }
+  // Told of every collection matched from now on (nullptr: nobody).
+  void set_listener(ReplayListener* listener) { listener_ = listener; }
 
   // After a slice of execution that stopped at [position]: every recorded event before it
   // must have been matched, and at the chunk's end every event at all.
@@ -93,6 +96,7 @@ class EventChecker {
   std::uint64_t next_id_ = 0;  // the id the next allocation gets: host calls' objects are the newer ones
   std::optional<VmError> recorded_failure_;
   std::optional<Divergence> divergence_;
+  ReplayListener* listener_ = nullptr;
 };
 
 // The host of a replay: every answer comes from the recording; output goes nowhere (the

@@ -249,6 +249,11 @@ bool Timeline::run_forward(std::uint64_t limit, StepVisitor* visitor, ReplayList
 }
 
 bool Timeline::execute(std::uint64_t limit, StepVisitor* visitor, ReplayListener* listener) {
+  checker_->set_listener(listener);
+  struct Detach {
+    EventChecker& checker;
+    ~Detach() { checker.set_listener(nullptr); }
+  } detach{*checker_};
   try {
     bool stopped = false;
     bool visited_here = false;

@@ -1,0 +1,232 @@
+#include "perf_collector.h"
+
+#include <algorithm>
+
+namespace pw::replay {
+
+PerfCollector::PerfCollector(const VmState& vm, std::vector<std::pair<std::uint64_t, std::uint32_t>> live_sites,
+                             std::uint64_t min_span_steps)
+    : counter_(vm),
+      old_sites_(std::move(live_sites)),
+      code_base_(vm.code.data()),
+      code_size_(static_cast<std::uint32_t>(vm.code.size())),
+      min_span_steps_(min_span_steps) {
+  blocks = &counter_;
+  const std::size_t fns = vm.program().functions.size();
+  p_.from = executed_steps(vm);
+  p_.nodes.emplace_back();  // the root
+  p_.fn_calls.assign(fns, 0);
+  p_.fn_total_steps.assign(fns, 0);
+  p_.fn_allocations.assign(fns, 0);
+  p_.fn_allocated_bytes.assign(fns, 0);
+  fn_depth_.assign(fns, 0);
+  fn_since_.assign(fns, 0);
+  site_totals_.resize(code_size_ + 2);
+  site_count_.assign(code_size_ + 2, 0);
+  attributed_to_ = p_.from;
+  for (std::uint32_t i = 0; i < vm.depth; ++i) {
+    push(vm.frames[i].fn, p_.from, p_.from == 0 && i == 0);
+    stack_.back().open_at_start = p_.from != 0 || i != 0;
+  }
+  mark_heap(vm, HeapPoint::At::Start);
+}
+
+std::uint32_t PerfCollector::child(std::uint32_t parent, std::uint32_t fn) {
+  for (const auto& [f, node] : p_.nodes[parent].children)
+    if (f == fn) return node;
+  const auto node = static_cast<std::uint32_t>(p_.nodes.size());
+  CallNode n;
+  n.fn = fn;
+  n.parent = parent;
+  if (parent != kRootNode) {
+    const std::uint32_t caller = p_.nodes[parent].fn;
+    const std::uint64_t key = static_cast<std::uint64_t>(caller) << 32 | fn;
+    auto [it, added] = edge_index_.try_emplace(key, static_cast<std::uint32_t>(p_.edges.size()));
+    if (added) {
+      p_.edges.push_back(CallEdge{caller, fn, 0, 0});
+      edge_depth_.push_back(0);
+      edge_since_.push_back(0);
+    }
+    n.edge = it->second;
+  }
+  p_.nodes.push_back(std::move(n));
+  p_.nodes[parent].children.emplace_back(fn, node);
+  return node;
+}
+
+void PerfCollector::push(std::uint32_t fn, std::uint64_t step, bool counts_as_call) {
+  const std::uint32_t node = child(top_node_, fn);
+  stack_.push_back({node, fn, step, false});
+  top_node_ = node;
+  if (fn_depth_[fn]++ == 0) fn_since_[fn] = step;
+  const std::uint32_t edge = p_.nodes[node].edge;
+  if (edge != UINT32_MAX && edge_depth_[edge]++ == 0) edge_since_[edge] = step;
+  if (!counts_as_call) return;
+  ++p_.nodes[node].calls;
+  ++p_.fn_calls[fn];
+  if (edge != UINT32_MAX) ++p_.edges[edge].calls;
+}
+
+void PerfCollector::pop(std::uint64_t step, bool open_at_end) {
+  if (stack_.empty()) return;
+  const Activation a = stack_.back();
+  stack_.pop_back();
+  if (min_span_steps_ > 0 && (step - a.start >= min_span_steps_ || a.open_at_start || open_at_end))
+    p_.spans.push_back(Span{a.fn, static_cast<std::uint32_t>(stack_.size()), a.start, step, a.open_at_start, open_at_end});
+  if (--fn_depth_[a.fn] == 0) p_.fn_total_steps[a.fn] += step - fn_since_[a.fn];
+  const std::uint32_t edge = p_.nodes[a.node].edge;
+  if (edge != UINT32_MAX && --edge_depth_[edge] == 0) p_.edges[edge].total_steps += step - edge_since_[edge];
+  top_node_ = stack_.empty() ? kRootNode : stack_.back().node;
+}
+
+// The instruction that causes a call, return or tail call (at [step], counted from 0)
+// belongs to the activation on top before it: it is attributed there first.
+void PerfCollector::on_call(const VmState&, std::uint64_t step, std::uint32_t fn) {
+  ++p_.counts.calls;
+  attribute(step + 1);
+  push(fn, step + 1, true);
+}
+
+void PerfCollector::on_tail_call(const VmState&, std::uint64_t step, std::uint32_t fn) {
+  ++p_.counts.tail_calls;
+  attribute(step + 1);
+  pop(step + 1);
+  push(fn, step + 1, true);
+}
+
+void PerfCollector::on_return(const VmState&, std::uint64_t step) {
+  ++p_.counts.returns;
+  attribute(step + 1);
+  pop(step + 1);
+}
+
+void PerfCollector::on_throw(const VmState&) { ++p_.counts.throws; }
+
+void PerfCollector::on_catch(const VmState& vm) {
+  ++p_.counts.catches;
+  // The throwing instruction ran in the activation on top; the handler's frame is now the
+  // top, and the frames above it ended there.
+  attribute(vm.step + 1);
+  while (stack_.size() > vm.depth) pop(vm.step + 1);
+}
+
+void PerfCollector::on_alloc(const VmState& vm, const Object* o) {
+  const Frame& f = vm.top();
+  const auto site = static_cast<std::uint32_t>(f.ip - code_base_);
+  const std::uint64_t bytes = Heap::object_bytes(o);
+  ++p_.counts.allocations;
+  p_.counts.allocated_bytes += bytes;
+  ++p_.fn_allocations[f.fn];
+  p_.fn_allocated_bytes[f.fn] += bytes;
+  SiteTotals& t = site_totals_[site < code_size_ ? site : code_size_ + 1];
+  ++t.objects;
+  t.bytes += bytes;
+  young_sites_.emplace_back(o->id, site);
+}
+
+void PerfCollector::on_collection(const VmState& vm, const GcCycle& replayed, const trace::Event& recorded) {
+  ++p_.counts.collections;
+  p_.collections.push_back(GcRecord{recorded.step, recorded.type, recorded.objects_before, recorded.bytes_before,
+                                    recorded.objects_after, recorded.bytes_after, recorded.pause_ns});
+  SiteCensus census;
+  census.step = recorded.step;
+  take_census(vm, replayed.next_id, &census.live, false);
+  p_.census.push_back(std::move(census));
+  p_.heap.push_back(HeapPoint{recorded.step, HeapPoint::At::Gc, recorded.objects_after, recorded.bytes_after});
+}
+
+void PerfCollector::take_census(const VmState& vm, std::uint64_t before_id,
+                                std::vector<std::pair<std::uint32_t, std::uint64_t>>* live, bool at_end) {
+  scratch_sites_.clear();
+  touched_.clear();
+  auto old_it = old_sites_.begin();
+  auto young_it = young_sites_.begin();
+  // Objects, old_sites_ and young_sites_ are all in id order: one merge walk.
+  for (const Object* o : vm.heap.objects()) {
+    if (o->id >= before_id) break;
+    while (old_it != old_sites_.end() && old_it->first < o->id) ++old_it;
+    std::uint32_t site = kHostSite;
+    if (old_it != old_sites_.end() && old_it->first == o->id) {
+      site = old_it->second;
+    } else {
+      while (young_it != young_sites_.end() && young_it->first < o->id) ++young_it;
+      if (young_it != young_sites_.end() && young_it->first == o->id) site = young_it->second;
+    }
+    scratch_sites_.emplace_back(o->id, site);
+    const std::uint32_t slot = site < code_size_ ? site : (site == kConstantSite ? code_size_ : code_size_ + 1);
+    if (site_count_[slot]++ == 0) touched_.push_back(slot);
+    if (at_end) {
+      SiteTotals& t = site_totals_[slot];
+      ++t.live_at_end;
+      t.live_bytes_at_end += Heap::object_bytes(o);
+      t.newest_live_id = o->id;
+    }
+  }
+  // Objects allocated after the collection are not part of it: keep their sites.
+  while (young_it != young_sites_.end() && young_it->first < before_id) ++young_it;
+  scratch_sites_.insert(scratch_sites_.end(), young_it, young_sites_.end());
+  young_sites_.clear();
+  old_sites_.swap(scratch_sites_);
+  std::sort(touched_.begin(), touched_.end());
+  for (const std::uint32_t slot : touched_) {
+    const std::uint32_t site = slot < code_size_ ? slot : (slot == code_size_ ? kConstantSite : kHostSite);
+    if (live) live->emplace_back(site, site_count_[slot]);
+    site_count_[slot] = 0;
+  }
+}
+
+void PerfCollector::mark_heap(const VmState& vm, HeapPoint::At at) {
+  const GcStats& s = vm.heap.stats();
+  p_.heap.push_back(HeapPoint{executed_steps(vm), at, s.live_objects, s.live_bytes});
+}
+
+WindowProfile PerfCollector::finish(const VmState& vm) {
+  const std::uint64_t end = executed_steps(vm);
+  p_.to = end;
+  attribute(end);
+  // What is still running ran until the end of the window.
+  while (!stack_.empty()) pop(end, true);
+  p_.instruction_counts.assign(code_size_, 0);
+  for (const auto& [index, count] : counter_.take_profile())
+    if (index < code_size_) p_.instruction_counts[index] += count;
+  take_census(vm, UINT64_MAX, nullptr, true);
+  mark_heap(vm, HeapPoint::At::End);
+  for (std::uint32_t slot = 0; slot < site_totals_.size(); ++slot) {
+    const SiteTotals& t = site_totals_[slot];
+    if (t.objects == 0 && t.live_at_end == 0) continue;
+    const std::uint32_t site = slot < code_size_ ? slot : (slot == code_size_ ? kConstantSite : kHostSite);
+    p_.sites[site] = t;
+  }
+  return std::move(p_);
+}
+
+std::vector<std::pair<std::uint64_t, std::uint32_t>> sites_of_live_objects(const trace::TraceReader& reader,
+                                                                           const VmState& vm) {
+  const std::uint64_t first_dynamic = reader.header().first_dynamic_id;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> sites;
+  for (const Object* o : vm.heap.objects())
+    sites.emplace_back(o->id, o->id < first_dynamic ? kConstantSite : kHostSite);
+  auto next = std::find_if(sites.begin(), sites.end(), [&](const auto& s) { return s.first >= first_dynamic; });
+  const std::uint64_t position = executed_steps(vm);
+  // Allocation ids count up through the chunks, as do the live objects': one forward walk.
+  for (std::size_t i = 0; i < reader.chunks().size() && next != sites.end(); ++i) {
+    if (reader.chunks()[i].from_step >= position) break;
+    const trace::ChunkData chunk = reader.read_chunk(i, trace::ChunkParts::EncodedEvents);
+    trace::EventReader events(chunk.event_bytes, chunk.info.from_step, chunk.info.to_step, chunk.start_depth,
+                              chunk.first_alloc_id);
+    trace::Event e;
+    while (next != sites.end() && events.next(e)) {
+      if (e.kind != trace::EventKind::Alloc) continue;
+      while (next != sites.end() && next->first < e.id) ++next;
+      if (next == sites.end() || next->first != e.id) continue;
+      if (e.fn < vm.fn_runtime.size()) {
+        const auto site = static_cast<std::uint64_t>(vm.fn_runtime[e.fn].code - vm.code.data()) + e.ip;
+        if (site < vm.code.size()) next->second = static_cast<std::uint32_t>(site);
+      }
+      ++next;
+    }
+  }
+  return sites;
+}
+
+}  // namespace pw::replay

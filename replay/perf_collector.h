@@ -1,0 +1,175 @@
+// The performance report's collector: a ReplayListener that counts, exactly, what one
+// window of a recorded run did while the timeline re-executes it. Costs are executed
+// instructions ("steps"). The window's calling-context tree gives self steps per call path
+// (hence per function, the folded stacks and the flame graph); per-function and per-edge
+// "on the stack" counters give inclusive steps with recursion counted once, as profilers
+// count it; a census of the heap by allocation site after every collection feeds the leak
+// analysis. Segments of one run collected separately merge into the same figures as one
+// pass (perf_profile.h).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "block_counter.h"
+#include "replay_listener.h"
+#include "trace_reader.h"
+#include "vm.h"
+
+namespace pw::replay {
+
+// Allocation sites are flat instruction indices (VmState::code); these two are not.
+inline constexpr std::uint32_t kConstantSite = UINT32_MAX - 1;  // the program's string constants
+inline constexpr std::uint32_t kHostSite = UINT32_MAX;          // made by a host call for the program
+
+// One node of the calling-context tree: a function reached by one path of calls.
+struct CallNode {
+  std::uint32_t fn = 0;
+  std::uint32_t parent = 0;
+  std::uint32_t edge = UINT32_MAX;  // caller -> fn, or none for a root
+  std::uint64_t calls = 0;          // activations started in the window
+  std::uint64_t self_steps = 0;     // instructions executed with this path on top
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> children;  // (fn, node)
+};
+inline constexpr std::uint32_t kRootNode = 0;  // above every entry function (fn unused)
+
+struct CallEdge {
+  std::uint32_t caller = 0;
+  std::uint32_t callee = 0;
+  std::uint64_t calls = 0;
+  std::uint64_t total_steps = 0;  // steps while some call of caller -> callee was active
+};
+
+struct GcRecord {
+  std::uint64_t step = 0;
+  std::uint8_t trigger = 0;  // GcTrigger
+  std::uint64_t objects_before = 0, bytes_before = 0, objects_after = 0, bytes_after = 0;
+  std::uint64_t pause_ns = 0;  // measured on the recording machine
+};
+
+// Live objects after a collection, by allocation site.
+struct SiteCensus {
+  std::uint64_t step = 0;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> live;  // (site, objects), ascending sites
+};
+
+// One activation on the window's clock, for timelines (Trace Event Format).
+struct Span {
+  std::uint32_t fn = 0;
+  std::uint32_t depth = 0;  // 0: the entry function
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;
+  bool open_at_start = false;  // already running when the window began
+  bool open_at_end = false;    // still running when it ended
+};
+
+struct HeapPoint {
+  enum class At : std::uint8_t { Start, Gc, Snapshot, End };
+  std::uint64_t step = 0;
+  At at = At::Start;
+  std::uint64_t live_objects = 0;
+  std::uint64_t live_bytes = 0;
+};
+
+struct SiteTotals {
+  std::uint64_t objects = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t live_at_end = 0;
+  std::uint64_t live_bytes_at_end = 0;
+  std::uint64_t newest_live_id = 0;  // a sample object for the leak report (0: none)
+};
+
+// Counts of the same events as the live performance monitor's counters.
+struct EventCounts {
+  std::uint64_t calls = 0, tail_calls = 0, returns = 0, allocations = 0, allocated_bytes = 0, collections = 0,
+                throws = 0, catches = 0;
+};
+
+// What one window of the run did.
+struct WindowProfile {
+  std::uint64_t from = 0;
+  std::uint64_t to = 0;
+  std::vector<CallNode> nodes;  // nodes[0] is kRootNode
+  std::vector<CallEdge> edges;
+  std::vector<std::uint64_t> fn_calls, fn_total_steps, fn_allocations, fn_allocated_bytes;  // by function
+  std::vector<std::uint64_t> instruction_counts;  // by flat instruction index
+  std::unordered_map<std::uint32_t, SiteTotals> sites;
+  EventCounts counts;
+  std::vector<GcRecord> collections;
+  std::vector<SiteCensus> census;  // one per collection, in order
+  std::vector<HeapPoint> heap;
+  std::vector<Span> spans;  // in the order they ended
+};
+
+class PerfCollector final : public ReplayListener {
+ public:
+  // [vm] is the state at the window's start. [live_sites]: the allocation sites of the
+  // objects live there, ascending by id (sites_of_live_objects). A window that starts the
+  // run counts the entry function's activation as a call.
+  // Activations of [min_span_steps] or more are kept as spans (0: none), and those cut by
+  // the window's ends whatever their length.
+  PerfCollector(const VmState& vm, std::vector<std::pair<std::uint64_t, std::uint32_t>> live_sites,
+                std::uint64_t min_span_steps = 0);
+  PerfCollector(const PerfCollector&) = delete;
+  PerfCollector& operator=(const PerfCollector&) = delete;
+
+  // The replay passed a snapshot (or another point worth a heap figure) at vm's position.
+  void mark_heap(const VmState& vm, HeapPoint::At at);
+  // Closes the window at vm's position (executed_steps) and hands its profile over.
+  WindowProfile finish(const VmState& vm);
+
+  void on_call(const VmState&, std::uint64_t step, std::uint32_t fn) override;
+  void on_tail_call(const VmState&, std::uint64_t step, std::uint32_t fn) override;
+  void on_return(const VmState&, std::uint64_t step) override;
+  void on_alloc(const VmState&, const Object*) override;
+  void on_throw(const VmState&) override;
+  void on_catch(const VmState&) override;
+  void on_collection(const VmState&, const GcCycle& replayed, const trace::Event& recorded) override;
+
+ private:
+  struct Activation {
+    std::uint32_t node;
+    std::uint32_t fn;
+    std::uint64_t start;
+    bool open_at_start;
+  };
+  // Steps up to [step] ran in the current top activation.
+  void attribute(std::uint64_t step) {
+    p_.nodes[top_node_].self_steps += step - attributed_to_;
+    attributed_to_ = step;
+  }
+  void push(std::uint32_t fn, std::uint64_t step, bool counts_as_call);
+  void pop(std::uint64_t step, bool open_at_end = false);
+  std::uint32_t child(std::uint32_t parent, std::uint32_t fn);
+  // Counts live objects (ids below [before_id]) by site, and forgets the dead ones.
+  void take_census(const VmState& vm, std::uint64_t before_id, std::vector<std::pair<std::uint32_t, std::uint64_t>>* live,
+                   bool at_end);
+
+  WindowProfile p_;
+  BlockCounter counter_;
+  std::vector<Activation> stack_;
+  std::uint32_t top_node_ = kRootNode;
+  std::uint64_t attributed_to_ = 0;
+  std::vector<std::uint32_t> fn_depth_, edge_depth_;
+  std::vector<std::uint64_t> fn_since_, edge_since_;
+  std::unordered_map<std::uint64_t, std::uint32_t> edge_index_;  // caller << 32 | callee
+  // Allocation sites of the live objects (as of the last census) and of the newer ones,
+  // both ascending by id.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> old_sites_, young_sites_, scratch_sites_;
+  std::vector<SiteTotals> site_totals_;  // by site slot
+  std::vector<std::uint64_t> site_count_;  // census scratch, by site slot
+  std::vector<std::uint32_t> touched_;     // slots counted in the census being taken
+  const Instr* code_base_;
+  std::uint32_t code_size_;
+  std::uint64_t min_span_steps_;
+};
+
+// The allocation sites of the objects live in [vm] (ascending ids), from the alloc events
+// of [reader]'s chunks before the vm's position: what a collector starting there needs.
+std::vector<std::pair<std::uint64_t, std::uint32_t>> sites_of_live_objects(const trace::TraceReader& reader,
+                                                                           const VmState& vm);
+
+}  // namespace pw::replay

@@ -1,0 +1,314 @@
+#include "perf_profile.h"
+
+#include <algorithm>
+#include <deque>
+#include <exception>
+#include <map>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "timeline.h"
+
+namespace pw::replay {
+namespace {
+
+// Replays [from, to] of [timeline] with a collector, marking the heap at every snapshot.
+WindowProfile collect_window(Timeline& timeline, std::uint64_t from, std::uint64_t to, std::uint64_t min_span_steps) {
+  timeline.seek(from);
+  PerfCollector collector(timeline.state(), sites_of_live_objects(timeline.trace(), timeline.state()), min_span_steps);
+  for (const std::uint64_t snapshot : timeline.snapshot_positions()) {
+    if (snapshot <= from || snapshot >= to) continue;
+    timeline.run_forward(snapshot, nullptr, collector);
+    collector.mark_heap(timeline.state(), HeapPoint::At::Snapshot);
+  }
+  timeline.run_forward(to, nullptr, collector);
+  return collector.finish(timeline.state());
+}
+
+// Segment boundaries: [from, to] cut at the snapshots nearest to equal shares.
+std::vector<std::uint64_t> segment_bounds(const std::vector<std::uint64_t>& snapshots, std::uint64_t from,
+                                          std::uint64_t to, unsigned parts) {
+  std::vector<std::uint64_t> bounds{from};
+  for (unsigned k = 1; k < parts; ++k) {
+    const std::uint64_t target = from + (to - from) / parts * k;
+    std::uint64_t best = 0;
+    bool found = false;
+    for (const std::uint64_t s : snapshots) {
+      if (s <= bounds.back() || s >= to) continue;
+      const auto distance = [&](std::uint64_t p) { return p > target ? p - target : target - p; };
+      if (!found || distance(s) < distance(best)) best = s;
+      found = true;
+    }
+    if (found) bounds.push_back(best);
+  }
+  bounds.push_back(to);
+  return bounds;
+}
+
+// Activations cut at the seam [at] between two parts continue in the second: one span each.
+void join_spans(std::vector<Span>& spans, const std::vector<Span>& next, std::uint64_t at) {
+  std::map<std::uint32_t, std::size_t> open;  // depth -> index in spans of one cut at the seam
+  for (std::size_t i = 0; i < spans.size(); ++i)
+    if (spans[i].open_at_end && spans[i].end == at) open[spans[i].depth] = i;
+  for (const Span& s : next) {
+    const auto it = s.open_at_start && s.start == at ? open.find(s.depth) : open.end();
+    if (it != open.end() && spans[it->second].fn == s.fn) {
+      spans[it->second].end = s.end;
+      spans[it->second].open_at_end = s.open_at_end;
+      open.erase(it);
+    } else {
+      spans.push_back(s);
+    }
+  }
+}
+
+std::string object_label(const Object* o) { return fmt::format("{} #{}", type_name(o->kind), o->id); }
+
+}  // namespace
+
+WindowProfile merge_windows(std::vector<WindowProfile> parts) {
+  WindowProfile out = std::move(parts.front());
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> edge_of;
+  for (std::uint32_t e = 0; e < out.edges.size(); ++e) edge_of[{out.edges[e].caller, out.edges[e].callee}] = e;
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    WindowProfile& p = parts[i];
+    out.to = p.to;
+    // The calling-context trees: a node is its path, and a parent comes before its children.
+    std::vector<std::uint32_t> global(p.nodes.size(), kRootNode);
+    for (std::uint32_t n = 1; n < p.nodes.size(); ++n) {
+      const CallNode& node = p.nodes[n];
+      const std::uint32_t parent = global[node.parent];
+      std::uint32_t g = UINT32_MAX;
+      for (const auto& [fn, c] : out.nodes[parent].children)
+        if (fn == node.fn) g = c;
+      if (g == UINT32_MAX) {
+        g = static_cast<std::uint32_t>(out.nodes.size());
+        CallNode fresh;
+        fresh.fn = node.fn;
+        fresh.parent = parent;
+        out.nodes.push_back(std::move(fresh));
+        out.nodes[parent].children.emplace_back(node.fn, g);
+      }
+      out.nodes[g].calls += node.calls;
+      out.nodes[g].self_steps += node.self_steps;
+      global[n] = g;
+    }
+    out.nodes[kRootNode].self_steps += p.nodes[kRootNode].self_steps;
+    for (const CallEdge& e : p.edges) {
+      auto [it, added] = edge_of.try_emplace({e.caller, e.callee}, static_cast<std::uint32_t>(out.edges.size()));
+      if (added) out.edges.push_back(CallEdge{e.caller, e.callee, 0, 0});
+      out.edges[it->second].calls += e.calls;
+      out.edges[it->second].total_steps += e.total_steps;
+    }
+    const auto add = [](std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+      for (std::size_t k = 0; k < a.size() && k < b.size(); ++k) a[k] += b[k];
+    };
+    add(out.fn_calls, p.fn_calls);
+    add(out.fn_total_steps, p.fn_total_steps);
+    add(out.fn_allocations, p.fn_allocations);
+    add(out.fn_allocated_bytes, p.fn_allocated_bytes);
+    add(out.instruction_counts, p.instruction_counts);
+    // What was live at the end is the last part's to say.
+    for (auto& [site, t] : out.sites) t.live_at_end = t.live_bytes_at_end = t.newest_live_id = 0;
+    for (const auto& [site, t] : p.sites) {
+      SiteTotals& o = out.sites[site];
+      o.objects += t.objects;
+      o.bytes += t.bytes;
+      o.live_at_end = t.live_at_end;
+      o.live_bytes_at_end = t.live_bytes_at_end;
+      o.newest_live_id = t.newest_live_id;
+    }
+    EventCounts& c = out.counts;
+    c.calls += p.counts.calls;
+    c.tail_calls += p.counts.tail_calls;
+    c.returns += p.counts.returns;
+    c.allocations += p.counts.allocations;
+    c.allocated_bytes += p.counts.allocated_bytes;
+    c.collections += p.counts.collections;
+    c.throws += p.counts.throws;
+    c.catches += p.counts.catches;
+    out.collections.insert(out.collections.end(), p.collections.begin(), p.collections.end());
+    std::move(p.census.begin(), p.census.end(), std::back_inserter(out.census));
+    // The seam is a snapshot: one point, not an end and a start.
+    if (!out.heap.empty() && out.heap.back().at == HeapPoint::At::End) out.heap.back().at = HeapPoint::At::Snapshot;
+    for (const HeapPoint& h : p.heap)
+      if (h.at != HeapPoint::At::Start) out.heap.push_back(h);
+    join_spans(out.spans, p.spans, p.from);
+  }
+  // Edges of the merged tree's nodes, for those who walk it.
+  for (CallNode& n : out.nodes) {
+    if (&n == &out.nodes[kRootNode] || n.parent == kRootNode) continue;
+    const auto it = edge_of.find({out.nodes[n.parent].fn, n.fn});
+    if (it != edge_of.end()) n.edge = it->second;
+  }
+  return out;
+}
+
+std::vector<LeakSuspect> find_leak_suspects(const WindowProfile& w) {
+  std::vector<LeakSuspect> suspects;
+  const std::size_t n = w.census.size();
+  if (n < 5) return suspects;
+  std::map<std::uint32_t, std::vector<std::uint64_t>> series;
+  for (std::size_t j = 0; j < n; ++j)
+    for (const auto& [site, live] : w.census[j].live) {
+      if (site == kConstantSite) continue;
+      auto& s = series[site];
+      s.resize(n, 0);
+      s[j] = live;
+    }
+  for (const auto& [site, s] : series) {
+    bool rising = true;
+    for (int q = 1; q <= 4; ++q) rising = rising && s[(n - 1) * q / 4] > s[(n - 1) * (q - 1) / 4];
+    const std::uint64_t peak = *std::max_element(s.begin(), s.end());
+    if (!rising || s.back() * 10 < peak * 9) continue;
+    // Least squares of live objects against the collections' steps.
+    double mx = 0, my = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      mx += static_cast<double>(w.census[j].step);
+      my += static_cast<double>(s[j]);
+    }
+    mx /= static_cast<double>(n);
+    my /= static_cast<double>(n);
+    double sxy = 0, sxx = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const double dx = static_cast<double>(w.census[j].step) - mx;
+      sxy += dx * (static_cast<double>(s[j]) - my);
+      sxx += dx * dx;
+    }
+    LeakSuspect l;
+    l.site = site;
+    l.cycles = n;
+    l.live_first = s.front();
+    l.live_last = s.back();
+    l.growth_objects_per_mstep = sxx > 0 ? sxy / sxx * 1e6 : 0;
+    if (const auto t = w.sites.find(site); t != w.sites.end()) {
+      l.live_bytes_last = t->second.live_bytes_at_end;
+      l.sample_id = t->second.newest_live_id;
+    }
+    suspects.push_back(std::move(l));
+  }
+  std::sort(suspects.begin(), suspects.end(),
+            [](const LeakSuspect& a, const LeakSuspect& b) { return a.live_last - a.live_first > b.live_last - b.live_first; });
+  return suspects;
+}
+
+std::vector<std::string> root_path(const VmState& vm, std::uint64_t id) {
+  const auto& objects = vm.heap.objects();
+  const auto found = std::lower_bound(objects.begin(), objects.end(), id,
+                                      [](const Object* o, std::uint64_t i) { return o->id < i; });
+  if (found == objects.end() || (*found)->id != id) return {};
+  const Object* target = *found;
+  // Breadth first from the roots, so the path found is a shortest one.
+  struct Via {
+    const Object* from;  // nullptr: reached from a root
+    std::string how;     // the root's name, or the field of [from]
+  };
+  std::unordered_map<const Object*, Via> via;
+  std::deque<const Object*> queue;
+  const auto reach_object = [&](const Object* o, const Object* from, const std::string& how) {
+    if (!o || via.contains(o)) return;
+    via.emplace(o, Via{from, how});
+    queue.push_back(o);
+  };
+  const auto reach = [&](const Value& v, const Object* from, const std::string& how) {
+    if (v.is_ref()) reach_object(v.obj, from, how);
+  };
+  const Program& program = vm.program();
+  for (std::size_t g = 0; g < vm.globals.size(); ++g)
+    reach(vm.globals[g], nullptr, fmt::format("global {}", g < program.globals.size() ? program.globals[g] : "?"));
+  for (std::uint32_t f = vm.depth; f-- > 0;) {
+    const Frame& frame = vm.frames[f];
+    const Function& fn = program.functions[frame.fn];
+    for (std::uint32_t l = 0; l < vm.fn_runtime[frame.fn].local_count && frame.base + l < vm.sp; ++l)
+      reach(frame.base[l], nullptr,
+            fmt::format("local {} of {} (frame {})", l < fn.locals.size() ? fn.locals[l] : std::to_string(l), fn.name, f));
+    reach_object(frame.closure, nullptr, fmt::format("the closure running {} (frame {})", fn.name, f));
+  }
+  for (const Value* v = vm.stack; v < vm.sp; ++v) reach(*v, nullptr, fmt::format("stack slot {}", v - vm.stack));
+  for (const Value& v : vm.constants) reach(v, nullptr, "a constant");
+  reach(vm.result, nullptr, "the run's result");
+  while (!queue.empty() && !via.contains(target)) {
+    const Object* o = queue.front();
+    queue.pop_front();
+    switch (o->kind) {
+      case ValueType::Pair: {
+        const auto* p = static_cast<const PairObj*>(o);
+        reach(p->car, o, ".car");
+        reach(p->cdr, o, ".cdr");
+        break;
+      }
+      case ValueType::Array: {
+        const auto* a = static_cast<const ArrayObj*>(o);
+        for (std::uint32_t i = 0; i < o->length; ++i) reach(a->items()[i], o, fmt::format("[{}]", i));
+        break;
+      }
+      case ValueType::Closure: {
+        const auto* c = static_cast<const ClosureObj*>(o);
+        const Function* fn = c->fn < program.functions.size() ? &program.functions[c->fn] : nullptr;
+        for (std::uint32_t i = 0; i < o->length; ++i)
+          reach(c->captures()[i], o,
+                fmt::format("capture {}", fn && i < fn->captures.size() ? fn->captures[i] : std::to_string(i)));
+        break;
+      }
+      default: break;
+    }
+  }
+  const auto it = via.find(target);
+  if (it == via.end()) return {};
+  // Walk back from the target, then read the path forwards.
+  std::vector<std::string> path{object_label(target)};
+  for (const Object* o = target;;) {
+    const Via& v = via.at(o);
+    if (!v.from) {
+      path.push_back(v.how);
+      break;
+    }
+    path.push_back(object_label(v.from) + " " + v.how);
+    o = v.from;
+  }
+  std::reverse(path.begin(), path.end());
+  return path;
+}
+
+PerfProfile profile_trace(const std::string& path, const PerfOptions& options) {
+  auto first = std::make_unique<Timeline>(path);
+  const std::uint64_t to = std::min(options.to, first->end());
+  const std::uint64_t from = std::min(options.from, to);
+  const std::vector<std::uint64_t> bounds =
+      segment_bounds(first->snapshot_positions(), from, to, std::max(1u, options.threads));
+  const std::size_t segments = bounds.size() - 1;
+  std::vector<std::unique_ptr<Timeline>> timelines(segments);
+  timelines[0] = std::move(first);
+  std::vector<WindowProfile> parts(segments);
+  std::vector<std::exception_ptr> errors(segments);
+  const auto run = [&](std::size_t i) {
+    try {
+      if (!timelines[i]) timelines[i] = std::make_unique<Timeline>(path);
+      parts[i] = collect_window(*timelines[i], bounds[i], bounds[i + 1], options.min_span_steps);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < segments; ++i) threads.emplace_back(run, i);
+  run(0);
+  for (std::thread& t : threads) t.join();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  PerfProfile profile;
+  profile.segments = segments;
+  profile.window = merge_windows(std::move(parts));
+  profile.leaks = find_leak_suspects(profile.window);
+  const VmState& end_state = timelines.back()->state();
+  for (LeakSuspect& l : profile.leaks) {
+    if (l.sample_id == 0) continue;
+    l.root_path = root_path(end_state, l.sample_id);
+    if (!l.root_path.empty()) l.sample = l.root_path.back();
+  }
+  return profile;
+}
+
+}  // namespace pw::replay

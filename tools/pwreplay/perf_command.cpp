@@ -1,0 +1,83 @@
+// pwreplay perf: a performance report of a recorded run (or a window of it), computed by
+// re-executing the trace: per function, call graph, hot lines and instructions, allocation
+// sites, collections, heap over time and leak suspects; as text, JSON, folded stacks, a
+// Trace Event Format timeline, or one HTML page.
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "perf_html.h"
+#include "perf_report.h"
+#include "replay_support.h"
+#include "trace_text.h"
+
+namespace pwreplay {
+namespace {
+
+struct Options {
+  std::string trace;
+  std::string from = "0";
+  std::string to = "end";
+  bool json = false;
+  std::string folded;
+  std::string chrome_trace;
+  std::string html;
+  std::size_t top = 20;
+  unsigned threads = 0;  // 0: one per core
+};
+
+// Writes [text] to [path]; false (after saying why) when it cannot.
+bool write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  out.close();
+  if (out) return true;
+  report(fmt::format("cannot write {}", path));
+  return false;
+}
+
+int run_perf(const Options& o) {
+  return with_timeline(o.trace, [&](pw::replay::Timeline& t) {
+    const auto range = parse_range(o.from, o.to, t);
+    if (!range) return kExitBadInput;
+    pw::replay::PerfOptions options;
+    options.from = range->first;
+    options.to = range->second;
+    options.threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+    // A timeline keeps about 20,000 spans of the window: what a viewer draws at full width.
+    if (!o.chrome_trace.empty()) options.min_span_steps = std::max<std::uint64_t>(1, (options.to - options.from) / 20000);
+    const pw::replay::PerfProfile profile = pw::replay::profile_trace(t.trace().path(), options);
+    const nlohmann::json report = perf_report_json(t, profile);
+    if (!o.folded.empty() && !write_file(o.folded, perf_folded(t.program(), profile.window))) return kExitBadInput;
+    if (!o.chrome_trace.empty() &&
+        !write_file(o.chrome_trace, perf_chrome_trace(t, profile, options.min_span_steps).dump()))
+      return kExitBadInput;
+    if (!o.html.empty() && !write_file(o.html, perf_html_page(report))) return kExitBadInput;
+    const std::string out = o.json ? report.dump() + "\n" : perf_report_text(report, o.top);
+    std::fputs(out.c_str(), stdout);
+    return kExitOk;
+  });
+}
+
+}  // namespace
+
+void add_perf_command(CLI::App& app, int& exit_code) {
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("perf", "Performance report of the run, counted in executed instructions");
+  cmd->add_option("trace", o->trace, "Trace file (.pwtrace)")->required();
+  cmd->add_option("--from", o->from, "First step of the window (default 0)");
+  cmd->add_option("--to", o->to, "Last step of the window, or 'end' (the default)");
+  cmd->add_flag("--json", o->json, "The report as one JSON object instead of text");
+  cmd->add_option("--folded", o->folded, "Also write folded stacks (flamegraph.pl, inferno, speedscope) to FILE");
+  cmd->add_option("--chrome-trace", o->chrome_trace, "Also write a Trace Event Format timeline (Perfetto) to FILE");
+  cmd->add_option("--html", o->html, "Also write a self-contained HTML report to FILE");
+  cmd->add_option("--top", o->top, "Rows per text table (0: all; default 20)");
+  cmd->add_option("--threads", o->threads, "Segments replayed at once (default: one per core)")
+      ->check(CLI::Range(1u, 256u));
+  cmd->callback([o, &exit_code] { exit_code = run_perf(*o); });
+}
+
+}  // namespace pwreplay

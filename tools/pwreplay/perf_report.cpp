@@ -1,0 +1,314 @@
+#include "perf_report.h"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "disassembler.h"
+
+namespace pwreplay {
+namespace {
+
+using pw::replay::kConstantSite;
+using pw::replay::kHostSite;
+using pw::replay::kRootNode;
+
+const char* trigger_name(std::uint8_t t) {
+  switch (t) {
+    case 0: return "threshold";
+    case 1: return "stress";
+    case 2: return "heap limit";
+    default: return "explicit";
+  }
+}
+
+const char* heap_point_name(pw::replay::HeapPoint::At at) {
+  switch (at) {
+    case pw::replay::HeapPoint::At::Start: return "start";
+    case pw::replay::HeapPoint::At::Gc: return "gc";
+    case pw::replay::HeapPoint::At::Snapshot: return "snapshot";
+    case pw::replay::HeapPoint::At::End: break;
+  }
+  return "end";
+}
+
+// Flat instruction indices back to (function, ip): the functions' code laid end to end.
+class CodeMap {
+ public:
+  explicit CodeMap(const pw::Program& p) : program_(p) {
+    std::uint32_t at = 0;
+    for (const auto& f : p.functions) {
+      starts_.push_back(at);
+      at += static_cast<std::uint32_t>(f.code.size());
+    }
+  }
+  // {"function", "ip", "line", "instruction"} of a site or an instruction.
+  nlohmann::json describe(std::uint32_t flat) const {
+    if (flat == kConstantSite) return {{"function", "(constants)"}, {"ip", nullptr}, {"line", nullptr}, {"instruction", ""}};
+    const auto it = std::upper_bound(starts_.begin(), starts_.end(), flat);
+    if (flat == kHostSite || it == starts_.begin())
+      return {{"function", "(host calls)"}, {"ip", nullptr}, {"line", nullptr}, {"instruction", ""}};
+    const auto fn = static_cast<std::size_t>(it - starts_.begin() - 1);
+    const pw::Function& f = program_.functions[fn];
+    const std::uint32_t ip = flat - starts_[fn];
+    if (ip >= f.code.size()) return {{"function", "(host calls)"}, {"ip", nullptr}, {"line", nullptr}, {"instruction", ""}};
+    return {{"function", f.name},
+            {"ip", ip},
+            {"line", ip < f.lines.size() ? f.lines[ip] : 0},
+            {"instruction", pw::disassemble_instruction(program_, f, ip)}};
+  }
+  // For an instruction of the program (flat < the code's size).
+  std::pair<std::uint32_t, std::uint32_t> fn_ip(std::uint32_t flat) const {
+    const auto fn = static_cast<std::uint32_t>(std::upper_bound(starts_.begin(), starts_.end(), flat) - starts_.begin() - 1);
+    return {fn, flat - starts_[fn]};
+  }
+
+ private:
+  const pw::Program& program_;
+  std::vector<std::uint32_t> starts_;
+};
+
+// Inclusive steps of every call-path node: its own and its descendants' (children come
+// after their parents, so one backward pass adds them up).
+std::vector<std::uint64_t> node_totals(const pw::replay::WindowProfile& w) {
+  std::vector<std::uint64_t> total(w.nodes.size());
+  for (std::size_t n = w.nodes.size(); n-- > 0;) {
+    total[n] += w.nodes[n].self_steps;
+    if (n != kRootNode) total[w.nodes[n].parent] += total[n];
+  }
+  return total;
+}
+
+// The flame tree, at most [max_depth] levels (deeper paths fold into their ancestor there).
+nlohmann::json flame_node(const pw::Program& p, const pw::replay::WindowProfile& w,
+                          const std::vector<std::uint64_t>& total, std::uint32_t n, int max_depth) {
+  const pw::replay::CallNode& node = w.nodes[n];
+  nlohmann::json j{{"name", n == kRootNode ? std::string("(all)") : p.functions[node.fn].name},
+                   {"self_steps", max_depth > 0 ? node.self_steps : total[n]},
+                   {"total_steps", total[n]}};
+  nlohmann::json children = nlohmann::json::array();
+  if (max_depth > 0) {
+    std::vector<std::uint32_t> kids;
+    for (const auto& [fn, c] : node.children)
+      if (total[c] > 0) kids.push_back(c);
+    std::sort(kids.begin(), kids.end(), [&](std::uint32_t a, std::uint32_t b) { return total[a] > total[b]; });
+    for (const std::uint32_t c : kids) children.push_back(flame_node(p, w, total, c, max_depth - 1));
+  }
+  j["children"] = std::move(children);
+  return j;
+}
+
+std::string recorded_on(const pw::trace::TraceHeader& h) {
+  if (h.host_name.empty()) return h.host_system.empty() ? "an unknown machine" : h.host_system;
+  return h.host_system.empty() ? h.host_name : fmt::format("{} ({})", h.host_name, h.host_system);
+}
+
+}  // namespace
+
+nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::replay::PerfProfile& profile) {
+  const pw::Program& program = timeline.program();
+  const pw::replay::WindowProfile& w = profile.window;
+  const CodeMap code(program);
+  nlohmann::json j;
+  j["trace"] = timeline.trace().path();
+  j["program"] = program.source_name;
+  j["recorded_on"] = recorded_on(timeline.trace().header());
+  j["from"] = w.from;
+  j["to"] = w.to;
+  j["steps"] = w.to - w.from;
+  j["counters"] = {{"calls", w.counts.calls},         {"tail_calls", w.counts.tail_calls},
+                   {"returns", w.counts.returns},     {"allocations", w.counts.allocations},
+                   {"allocated_bytes", w.counts.allocated_bytes}, {"collections", w.counts.collections},
+                   {"throws", w.counts.throws},       {"catches", w.counts.catches}};
+
+  std::vector<std::uint64_t> self(program.functions.size(), 0);
+  for (std::size_t n = 1; n < w.nodes.size(); ++n) self[w.nodes[n].fn] += w.nodes[n].self_steps;
+  std::vector<std::size_t> fns;
+  for (std::size_t f = 0; f < program.functions.size(); ++f)
+    if (self[f] || w.fn_calls[f] || w.fn_total_steps[f]) fns.push_back(f);
+  std::stable_sort(fns.begin(), fns.end(), [&](std::size_t a, std::size_t b) { return self[a] > self[b]; });
+  nlohmann::json functions = nlohmann::json::array();
+  for (const std::size_t f : fns)
+    functions.push_back({{"name", program.functions[f].name},
+                         {"calls", w.fn_calls[f]},
+                         {"self_steps", self[f]},
+                         {"total_steps", w.fn_total_steps[f]},
+                         {"allocations", w.fn_allocations[f]},
+                         {"allocated_bytes", w.fn_allocated_bytes[f]}});
+  // Steps run above the entry function (none in a well-formed run) still add up.
+  if (w.nodes[kRootNode].self_steps > 0)
+    functions.push_back({{"name", "(outside any function)"}, {"calls", 0}, {"self_steps", w.nodes[kRootNode].self_steps},
+                         {"total_steps", w.nodes[kRootNode].self_steps}, {"allocations", 0}, {"allocated_bytes", 0}});
+  j["functions"] = std::move(functions);
+
+  std::vector<pw::replay::CallEdge> edges = w.edges;
+  std::stable_sort(edges.begin(), edges.end(), [](const auto& a, const auto& b) { return a.total_steps > b.total_steps; });
+  nlohmann::json graph = nlohmann::json::array();
+  for (const auto& e : edges)
+    graph.push_back({{"caller", program.functions[e.caller].name},
+                     {"callee", program.functions[e.callee].name},
+                     {"calls", e.calls},
+                     {"total_steps", e.total_steps}});
+  j["call_graph"] = std::move(graph);
+
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> lines;  // (fn, line)
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> hot;
+  std::map<std::string, std::uint64_t> mix;
+  for (std::uint32_t i = 0; i < w.instruction_counts.size(); ++i) {
+    const std::uint64_t count = w.instruction_counts[i];
+    if (count == 0) continue;
+    hot.emplace_back(i, count);
+    const auto [fn, ip] = code.fn_ip(i);
+    const auto& f = program.functions[fn];
+    lines[{fn, ip < f.lines.size() ? f.lines[ip] : 0}] += count;
+    mix[std::string(pw::op_info(f.code[ip].op).mnemonic)] += count;
+  }
+  std::vector<std::pair<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t>> by_line(lines.begin(), lines.end());
+  std::stable_sort(by_line.begin(), by_line.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  nlohmann::json hot_lines = nlohmann::json::array();
+  for (const auto& [where, count] : by_line)
+    hot_lines.push_back({{"file", program.source_name},
+                         {"line", where.second},
+                         {"function", program.functions[where.first].name},
+                         {"steps", count}});
+  j["hot_lines"] = std::move(hot_lines);
+  std::stable_sort(hot.begin(), hot.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  nlohmann::json hot_instructions = nlohmann::json::array();
+  for (const auto& [flat, count] : hot) {
+    nlohmann::json h = code.describe(flat);
+    h["steps"] = count;
+    hot_instructions.push_back(std::move(h));
+  }
+  j["hot_instructions"] = std::move(hot_instructions);
+  std::vector<std::pair<std::string, std::uint64_t>> by_op(mix.begin(), mix.end());
+  std::stable_sort(by_op.begin(), by_op.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  nlohmann::json instruction_mix = nlohmann::json::array();
+  for (const auto& [op, count] : by_op) instruction_mix.push_back({{"op", op}, {"steps", count}});
+  j["instruction_mix"] = std::move(instruction_mix);
+
+  std::vector<std::pair<std::uint32_t, pw::replay::SiteTotals>> sites(w.sites.begin(), w.sites.end());
+  std::stable_sort(sites.begin(), sites.end(), [](const auto& a, const auto& b) {
+    return a.second.bytes != b.second.bytes ? a.second.bytes > b.second.bytes : a.first < b.first;
+  });
+  nlohmann::json alloc_sites = nlohmann::json::array();
+  for (const auto& [site, t] : sites) {
+    nlohmann::json s = code.describe(site);
+    s["objects"] = t.objects;
+    s["bytes"] = t.bytes;
+    s["live_at_end"] = t.live_at_end;
+    s["live_bytes_at_end"] = t.live_bytes_at_end;
+    alloc_sites.push_back(std::move(s));
+  }
+  j["allocation_sites"] = std::move(alloc_sites);
+
+  nlohmann::json cycles = nlohmann::json::array();
+  std::uint64_t freed_objects = 0, freed_bytes = 0, pause = 0, max_pause = 0;
+  for (const auto& c : w.collections) {
+    const std::uint64_t fo = c.objects_before - std::min(c.objects_before, c.objects_after);
+    const std::uint64_t fb = c.bytes_before - std::min(c.bytes_before, c.bytes_after);
+    freed_objects += fo;
+    freed_bytes += fb;
+    pause += c.pause_ns;
+    max_pause = std::max(max_pause, c.pause_ns);
+    cycles.push_back({{"step", c.step},
+                      {"trigger", trigger_name(c.trigger)},
+                      {"objects_before", c.objects_before},
+                      {"bytes_before", c.bytes_before},
+                      {"objects_after", c.objects_after},
+                      {"bytes_after", c.bytes_after},
+                      {"freed_objects", fo},
+                      {"freed_bytes", fb},
+                      {"pause_ns", c.pause_ns}});
+  }
+  j["gc"] = {{"pauses_measured_on", j["recorded_on"]},
+             {"cycles", std::move(cycles)},
+             {"total",
+              {{"cycles", w.collections.size()},
+               {"freed_objects", freed_objects},
+               {"freed_bytes", freed_bytes},
+               {"pause_ns", pause},
+               {"max_pause_ns", max_pause}}}};
+
+  nlohmann::json heap = nlohmann::json::array();
+  for (const auto& h : w.heap)
+    heap.push_back({{"step", h.step}, {"at", heap_point_name(h.at)}, {"live_objects", h.live_objects}, {"live_bytes", h.live_bytes}});
+  j["heap"] = std::move(heap);
+
+  nlohmann::json leaks = nlohmann::json::array();
+  for (const auto& l : profile.leaks) {
+    nlohmann::json s = code.describe(l.site);
+    s["cycles"] = l.cycles;
+    s["live_first"] = l.live_first;
+    s["live_last"] = l.live_last;
+    s["live_bytes_last"] = l.live_bytes_last;
+    s["growth_objects_per_mstep"] = l.growth_objects_per_mstep;
+    s["sample_id"] = l.sample_id;
+    s["sample"] = l.sample;
+    s["root_path"] = l.root_path;
+    leaks.push_back(std::move(s));
+  }
+  j["leak_suspects"] = std::move(leaks);
+
+  const std::vector<std::uint64_t> total = node_totals(w);
+  const auto& roots = w.nodes[kRootNode].children;
+  constexpr int kFlameDepth = 256;
+  j["flame"] = roots.size() == 1 && w.nodes[kRootNode].self_steps == 0
+                   ? flame_node(program, w, total, roots.front().second, kFlameDepth)
+                   : flame_node(program, w, total, kRootNode, kFlameDepth);
+  return j;
+}
+
+std::string perf_folded(const pw::Program& program, const pw::replay::WindowProfile& w) {
+  std::string out;
+  for (std::uint32_t n = 1; n < w.nodes.size(); ++n) {
+    if (w.nodes[n].self_steps == 0) continue;
+    std::vector<std::uint32_t> path;
+    for (std::uint32_t m = n; m != kRootNode; m = w.nodes[m].parent) path.push_back(w.nodes[m].fn);
+    std::string line;
+    for (auto it = path.rbegin(); it != path.rend(); ++it) {
+      if (!line.empty()) line += ';';
+      line += program.functions[*it].name;
+    }
+    out += fmt::format("{} {}\n", line, w.nodes[n].self_steps);
+  }
+  return out;
+}
+
+nlohmann::json perf_chrome_trace(const pw::replay::Timeline& timeline, const pw::replay::PerfProfile& profile,
+                                 std::uint64_t min_span_steps) {
+  const pw::Program& program = timeline.program();
+  const pw::replay::WindowProfile& w = profile.window;
+  nlohmann::json events = nlohmann::json::array();
+  events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", "pwvm " + program.source_name}}}});
+  events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", 1},
+                    {"args", {{"name", "interpreter (1 us = 1 instruction)"}}}});
+  std::vector<pw::replay::Span> spans = w.spans;
+  // Outer spans first at equal starts, so viewers nest them right.
+  std::sort(spans.begin(), spans.end(), [](const auto& a, const auto& b) {
+    return a.start != b.start ? a.start < b.start : a.depth < b.depth;
+  });
+  for (const auto& s : spans)
+    events.push_back({{"name", program.functions[s.fn].name}, {"cat", "function"}, {"ph", "X"}, {"pid", 1}, {"tid", 1},
+                      {"ts", s.start}, {"dur", s.end - s.start}});
+  for (const auto& c : w.collections)
+    events.push_back({{"name", "gc"}, {"cat", "gc"}, {"ph", "i"}, {"s", "p"}, {"pid", 1}, {"tid", 1}, {"ts", c.step},
+                      {"args",
+                       {{"trigger", trigger_name(c.trigger)},
+                        {"bytes_before", c.bytes_before},
+                        {"bytes_after", c.bytes_after},
+                        {"pause_ns (recording machine)", c.pause_ns}}}});
+  for (const auto& h : w.heap)
+    events.push_back({{"name", "heap"}, {"ph", "C"}, {"pid", 1}, {"ts", h.step},
+                      {"args", {{"live_bytes", h.live_bytes}, {"live_objects", h.live_objects}}}});
+  return {{"traceEvents", std::move(events)},
+          {"displayTimeUnit", "ns"},
+          {"otherData",
+           {{"trace", timeline.trace().path()},
+            {"clock", "1 us = 1 executed instruction"},
+            {"from", w.from},
+            {"to", w.to},
+            {"spans_shorter_than_steps_left_out", min_span_steps}}}};
+}
+
+}  // namespace pwreplay

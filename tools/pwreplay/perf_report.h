@@ -1,0 +1,22 @@
+// pwreplay perf's outputs: the report as JSON (which the text tables and the HTML page are
+// made from), folded stacks, and a Trace Event Format timeline.
+#pragma once
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "perf_profile.h"
+#include "timeline.h"
+
+namespace pwreplay {
+
+nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::replay::PerfProfile& profile);
+// The report as text tables, [top] rows each (0: all).
+std::string perf_report_text(const nlohmann::json& report, std::size_t top);
+// One "a;b;c COUNT" line per call path, weighted by its self instructions.
+std::string perf_folded(const pw::Program& program, const pw::replay::WindowProfile& window);
+// Function spans, collections and the heap on a clock of 1 µs per instruction.
+nlohmann::json perf_chrome_trace(const pw::replay::Timeline& timeline, const pw::replay::PerfProfile& profile,
+                                 std::uint64_t min_span_steps);
+
+}  // namespace pwreplay

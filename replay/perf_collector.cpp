@@ -4,10 +4,10 @@
 
 namespace pw::replay {
 
-PerfCollector::PerfCollector(const VmState& vm, std::vector<std::pair<std::uint64_t, std::uint32_t>> live_sites,
+PerfCollector::PerfCollector(const VmState& vm,
+                             std::optional<std::vector<std::pair<std::uint64_t, std::uint32_t>>> live_sites,
                              std::uint64_t min_span_steps)
     : counter_(vm),
-      old_sites_(std::move(live_sites)),
       code_base_(vm.code.data()),
       code_size_(static_cast<std::uint32_t>(vm.code.size())),
       min_span_steps_(min_span_steps) {
@@ -24,6 +24,18 @@ PerfCollector::PerfCollector(const VmState& vm, std::vector<std::pair<std::uint6
   site_totals_.resize(code_size_ + 2);
   site_count_.assign(code_size_ + 2, 0);
   attributed_to_ = p_.from;
+  heap_at_start_ = vm.heap.stats();
+  if (live_sites) {
+    old_sites_ = std::move(*live_sites);
+  } else {
+    for (const Object* o : vm.heap.objects()) {
+      old_sites_.emplace_back(o->id, kDeferredSite + static_cast<std::uint32_t>(p_.deferred_ids.size()));
+      p_.deferred_ids.push_back(o->id);
+      p_.deferred_bytes.push_back(Heap::object_bytes(o));
+    }
+    p_.deferred_last_census.assign(p_.deferred_ids.size(), -1);
+    p_.deferred_live_at_end.assign(p_.deferred_ids.size(), false);
+  }
   for (std::uint32_t i = 0; i < vm.depth; ++i) {
     push(vm.frames[i].fn, p_.from, p_.from == 0 && i == 0);
     stack_.back().open_at_start = p_.from != 0 || i != 0;
@@ -114,8 +126,6 @@ void PerfCollector::on_alloc(const VmState& vm, const Object* o) {
   const Frame& f = vm.top();
   const auto site = static_cast<std::uint32_t>(f.ip - code_base_);
   const std::uint64_t bytes = Heap::object_bytes(o);
-  ++p_.counts.allocations;
-  p_.counts.allocated_bytes += bytes;
   ++p_.fn_allocations[f.fn];
   p_.fn_allocated_bytes[f.fn] += bytes;
   SiteTotals& t = site_totals_[site < code_size_ ? site : code_size_ + 1];
@@ -130,6 +140,7 @@ void PerfCollector::on_collection(const VmState& vm, const GcCycle& replayed, co
                                     recorded.objects_after, recorded.bytes_after, recorded.pause_ns});
   SiteCensus census;
   census.step = recorded.step;
+  census.next_id = replayed.next_id;
   take_census(vm, replayed.next_id, &census.live, false);
   p_.census.push_back(std::move(census));
   p_.heap.push_back(HeapPoint{recorded.step, HeapPoint::At::Gc, recorded.objects_after, recorded.bytes_after});
@@ -153,6 +164,12 @@ void PerfCollector::take_census(const VmState& vm, std::uint64_t before_id,
       if (young_it != young_sites_.end() && young_it->first == o->id) site = young_it->second;
     }
     scratch_sites_.emplace_back(o->id, site);
+    if (is_deferred(site)) {
+      const std::uint32_t index = site - kDeferredSite;
+      if (at_end) p_.deferred_live_at_end[index] = true;
+      else p_.deferred_last_census[index] = static_cast<std::int64_t>(p_.census.size());
+      continue;
+    }
     const std::uint32_t slot = site < code_size_ ? site : (site == kConstantSite ? code_size_ : code_size_ + 1);
     if (site_count_[slot]++ == 0) touched_.push_back(slot);
     if (at_end) {
@@ -183,6 +200,9 @@ void PerfCollector::mark_heap(const VmState& vm, HeapPoint::At at) {
 WindowProfile PerfCollector::finish(const VmState& vm) {
   const std::uint64_t end = executed_steps(vm);
   p_.to = end;
+  // Host calls allocate too, without an allocation hook: the heap's own counts have them.
+  p_.counts.allocations = vm.heap.stats().objects_allocated - heap_at_start_.objects_allocated;
+  p_.counts.allocated_bytes = vm.heap.stats().bytes_allocated - heap_at_start_.bytes_allocated;
   attribute(end);
   // What is still running ran until the end of the window.
   while (!stack_.empty()) pop(end, true);
@@ -190,6 +210,7 @@ WindowProfile PerfCollector::finish(const VmState& vm) {
   for (const auto& [index, count] : counter_.take_profile())
     if (index < code_size_) p_.instruction_counts[index] += count;
   take_census(vm, UINT64_MAX, nullptr, true);
+  p_.end_sites = std::move(old_sites_);
   mark_heap(vm, HeapPoint::At::End);
   for (std::uint32_t slot = 0; slot < site_totals_.size(); ++slot) {
     const SiteTotals& t = site_totals_[slot];

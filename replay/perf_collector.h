@@ -9,6 +9,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -24,6 +25,10 @@ namespace pw::replay {
 // Allocation sites are flat instruction indices (VmState::code); these two are not.
 inline constexpr std::uint32_t kConstantSite = UINT32_MAX - 1;  // the program's string constants
 inline constexpr std::uint32_t kHostSite = UINT32_MAX;          // made by a host call for the program
+// Not known yet: an object live when a segment started, whose site the segment before
+// knows. Such sites are kDeferredSite + the object's index among those (below the two above).
+inline constexpr std::uint32_t kDeferredSite = 0x80000000u;
+inline bool is_deferred(std::uint32_t site) { return site >= kDeferredSite && site < kConstantSite; }
 
 // One node of the calling-context tree: a function reached by one path of calls.
 struct CallNode {
@@ -53,6 +58,7 @@ struct GcRecord {
 // Live objects after a collection, by allocation site.
 struct SiteCensus {
   std::uint64_t step = 0;
+  std::uint64_t next_id = 0;  // objects with ids from here on came after the collection
   std::vector<std::pair<std::uint32_t, std::uint64_t>> live;  // (site, objects), ascending sites
 };
 
@@ -79,7 +85,7 @@ struct SiteTotals {
   std::uint64_t bytes = 0;
   std::uint64_t live_at_end = 0;
   std::uint64_t live_bytes_at_end = 0;
-  std::uint64_t newest_live_id = 0;  // a sample object for the leak report (0: none)
+  std::uint64_t newest_live_id = 0;  // at the end (0: none)
 };
 
 // Counts of the same events as the live performance monitor's counters.
@@ -102,16 +108,26 @@ struct WindowProfile {
   std::vector<SiteCensus> census;  // one per collection, in order
   std::vector<HeapPoint> heap;
   std::vector<Span> spans;  // in the order they ended
+  // The objects live at the start whose sites were deferred (ascending ids), with their
+  // sizes, the last census each was live in (-1: none) and whether it was live at the end;
+  // merge_windows counts them once the sites are known.
+  std::vector<std::uint64_t> deferred_ids;
+  std::vector<std::uint64_t> deferred_bytes;
+  std::vector<std::int64_t> deferred_last_census;
+  std::vector<bool> deferred_live_at_end;
+  // Sites of the objects live at the end, ascending ids (deferred ones still coded so).
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> end_sites;
 };
 
 class PerfCollector final : public ReplayListener {
  public:
   // [vm] is the state at the window's start. [live_sites]: the allocation sites of the
-  // objects live there, ascending by id (sites_of_live_objects). A window that starts the
+  // objects live there, ascending by id (sites_of_live_objects); nullopt defers them all
+  // to merge_windows, which learns them from the window before. A window that starts the
   // run counts the entry function's activation as a call.
   // Activations of [min_span_steps] or more are kept as spans (0: none), and those cut by
   // the window's ends whatever their length.
-  PerfCollector(const VmState& vm, std::vector<std::pair<std::uint64_t, std::uint32_t>> live_sites,
+  PerfCollector(const VmState& vm, std::optional<std::vector<std::pair<std::uint64_t, std::uint32_t>>> live_sites,
                 std::uint64_t min_span_steps = 0);
   PerfCollector(const PerfCollector&) = delete;
   PerfCollector& operator=(const PerfCollector&) = delete;
@@ -165,6 +181,7 @@ class PerfCollector final : public ReplayListener {
   const Instr* code_base_;
   std::uint32_t code_size_;
   std::uint64_t min_span_steps_;
+  GcStats heap_at_start_;
 };
 
 // The allocation sites of the objects live in [vm] (ascending ids), from the alloc events

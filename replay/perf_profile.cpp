@@ -4,6 +4,7 @@
 #include <deque>
 #include <exception>
 #include <map>
+#include <optional>
 #include <memory>
 #include <thread>
 #include <unordered_map>
@@ -16,9 +17,14 @@ namespace pw::replay {
 namespace {
 
 // Replays [from, to] of [timeline] with a collector, marking the heap at every snapshot.
-WindowProfile collect_window(Timeline& timeline, std::uint64_t from, std::uint64_t to, std::uint64_t min_span_steps) {
+// [first]: the first segment, which finds the sites of the objects live at its start in the
+// trace; the others defer them to the merge.
+WindowProfile collect_window(Timeline& timeline, std::uint64_t from, std::uint64_t to, std::uint64_t min_span_steps,
+                             bool first) {
   timeline.seek(from);
-  PerfCollector collector(timeline.state(), sites_of_live_objects(timeline.trace(), timeline.state()), min_span_steps);
+  std::optional<std::vector<std::pair<std::uint64_t, std::uint32_t>>> sites;
+  if (first) sites = sites_of_live_objects(timeline.trace(), timeline.state());
+  PerfCollector collector(timeline.state(), std::move(sites), min_span_steps);
   for (const std::uint64_t snapshot : timeline.snapshot_positions()) {
     if (snapshot <= from || snapshot >= to) continue;
     timeline.run_forward(snapshot, nullptr, collector);
@@ -65,6 +71,48 @@ void join_spans(std::vector<Span>& spans, const std::vector<Span>& next, std::ui
   }
 }
 
+// Counts [part]'s deferred objects under their sites, now that [before] (the windows
+// before it, merged) knows them: in the censuses they were live in and at the end.
+void settle_deferred(WindowProfile& part, const std::vector<std::pair<std::uint64_t, std::uint32_t>>& before) {
+  const std::size_t n = part.deferred_ids.size();
+  std::vector<std::uint32_t> site(n, kHostSite);
+  auto it = before.begin();
+  for (std::size_t i = 0; i < n; ++i) {
+    while (it != before.end() && it->first < part.deferred_ids[i]) ++it;
+    if (it != before.end() && it->first == part.deferred_ids[i]) site[i] = it->second;
+  }
+  // live[s][j]: deferred objects of site s whose last census was j; summed from the end,
+  // the number live in census j.
+  std::map<std::uint32_t, std::vector<std::uint64_t>> last;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (part.deferred_last_census[i] >= 0) {
+      auto& v = last[site[i]];
+      v.resize(part.census.size(), 0);
+      ++v[static_cast<std::size_t>(part.deferred_last_census[i])];
+    }
+    if (part.deferred_live_at_end[i]) {
+      SiteTotals& t = part.sites[site[i]];
+      ++t.live_at_end;
+      t.live_bytes_at_end += part.deferred_bytes[i];
+      t.newest_live_id = std::max(t.newest_live_id, part.deferred_ids[i]);
+    }
+  }
+  for (const auto& [s, by_last] : last) {
+    std::uint64_t live = 0;
+    for (std::size_t j = by_last.size(); j-- > 0;) {
+      live += by_last[j];
+      if (live == 0) continue;
+      auto& list = part.census[j].live;
+      auto at = std::lower_bound(list.begin(), list.end(), std::make_pair(s, std::uint64_t{0}));
+      if (at != list.end() && at->first == s) at->second += live;
+      else list.insert(at, {s, live});
+    }
+  }
+  for (auto& [id, s] : part.end_sites)
+    if (is_deferred(s)) s = site[s - kDeferredSite];
+  part.deferred_ids.clear();
+}
+
 std::string object_label(const Object* o) { return fmt::format("{} #{}", type_name(o->kind), o->id); }
 
 }  // namespace
@@ -75,6 +123,8 @@ WindowProfile merge_windows(std::vector<WindowProfile> parts) {
   for (std::uint32_t e = 0; e < out.edges.size(); ++e) edge_of[{out.edges[e].caller, out.edges[e].callee}] = e;
   for (std::size_t i = 1; i < parts.size(); ++i) {
     WindowProfile& p = parts[i];
+    settle_deferred(p, out.end_sites);
+    out.end_sites = std::move(p.end_sites);
     out.to = p.to;
     // The calling-context trees: a node is its path, and a parent comes before its children.
     std::vector<std::uint32_t> global(p.nodes.size(), kRootNode);
@@ -147,7 +197,7 @@ WindowProfile merge_windows(std::vector<WindowProfile> parts) {
   return out;
 }
 
-std::vector<LeakSuspect> find_leak_suspects(const WindowProfile& w) {
+std::vector<LeakSuspect> find_leak_suspects(const WindowProfile& w, std::uint64_t min_bytes) {
   std::vector<LeakSuspect> suspects;
   const std::size_t n = w.census.size();
   if (n < 5) return suspects;
@@ -164,6 +214,11 @@ std::vector<LeakSuspect> find_leak_suspects(const WindowProfile& w) {
     for (int q = 1; q <= 4; ++q) rising = rising && s[(n - 1) * q / 4] > s[(n - 1) * (q - 1) / 4];
     const std::uint64_t peak = *std::max_element(s.begin(), s.end());
     if (!rising || s.back() * 10 < peak * 9) continue;
+    const auto totals = w.sites.find(site);
+    if (totals == w.sites.end() || totals->second.live_at_end == 0) continue;
+    const std::uint64_t growth_bytes =
+        (s.back() - s.front()) * (totals->second.live_bytes_at_end / totals->second.live_at_end);
+    if (growth_bytes < min_bytes) continue;
     // Least squares of live objects against the collections' steps.
     double mx = 0, my = 0;
     for (std::size_t j = 0; j < n; ++j) {
@@ -184,10 +239,13 @@ std::vector<LeakSuspect> find_leak_suspects(const WindowProfile& w) {
     l.live_first = s.front();
     l.live_last = s.back();
     l.growth_objects_per_mstep = sxx > 0 ? sxy / sxx * 1e6 : 0;
-    if (const auto t = w.sites.find(site); t != w.sites.end()) {
-      l.live_bytes_last = t->second.live_bytes_at_end;
-      l.sample_id = t->second.newest_live_id;
-    }
+    l.growth_bytes = growth_bytes;
+    l.live_bytes_last = totals->second.live_bytes_at_end;
+    // A sample that the last collection found live: retained, not just made. The newest
+    // such, as the one nearest to a root of a growing list.
+    for (const auto& [id, where] : w.end_sites)
+      if (where == site && id < w.census.back().next_id) l.sample_id = id;
+    if (l.sample_id == 0) l.sample_id = totals->second.newest_live_id;
     suspects.push_back(std::move(l));
   }
   std::sort(suspects.begin(), suspects.end(),
@@ -259,17 +317,26 @@ std::vector<std::string> root_path(const VmState& vm, std::uint64_t id) {
   const auto it = via.find(target);
   if (it == via.end()) return {};
   // Walk back from the target, then read the path forwards.
-  std::vector<std::string> path{object_label(target)};
-  for (const Object* o = target;;) {
-    const Via& v = via.at(o);
-    if (!v.from) {
-      path.push_back(v.how);
-      break;
+  std::vector<const Object*> chain;  // the objects on the way, target first
+  for (const Object* o = target; o; o = via.at(o).from) chain.push_back(o);
+  std::reverse(chain.begin(), chain.end());
+  std::vector<std::string> path{via.at(chain.front()).how};
+  // A long list or chain (many hops of the same kind by the same field) reads as its
+  // first and last hops with the count in between.
+  for (std::size_t i = 0; i + 1 < chain.size();) {
+    const std::string& field = via.at(chain[i + 1]).how;
+    std::size_t j = i;
+    while (j + 2 < chain.size() && chain[j + 1]->kind == chain[i]->kind && via.at(chain[j + 2]).how == field) ++j;
+    path.push_back(object_label(chain[i]) + " " + field);
+    if (j - i >= 3) {
+      path.push_back(fmt::format("... {} more {} {} ...", j - i - 1, type_name(chain[i]->kind), field));
+      path.push_back(object_label(chain[j]) + " " + field);
+      i = j + 1;
+    } else {
+      ++i;
     }
-    path.push_back(object_label(v.from) + " " + v.how);
-    o = v.from;
   }
-  std::reverse(path.begin(), path.end());
+  path.push_back(object_label(target));
   return path;
 }
 
@@ -287,7 +354,7 @@ PerfProfile profile_trace(const std::string& path, const PerfOptions& options) {
   const auto run = [&](std::size_t i) {
     try {
       if (!timelines[i]) timelines[i] = std::make_unique<Timeline>(path);
-      parts[i] = collect_window(*timelines[i], bounds[i], bounds[i + 1], options.min_span_steps);
+      parts[i] = collect_window(*timelines[i], bounds[i], bounds[i + 1], options.min_span_steps, i == 0);
     } catch (...) {
       errors[i] = std::current_exception();
     }
@@ -301,10 +368,9 @@ PerfProfile profile_trace(const std::string& path, const PerfOptions& options) {
   PerfProfile profile;
   profile.segments = segments;
   profile.window = merge_windows(std::move(parts));
-  profile.leaks = find_leak_suspects(profile.window);
+  profile.leaks = find_leak_suspects(profile.window, options.leak_min_bytes);
   const VmState& end_state = timelines.back()->state();
   for (LeakSuspect& l : profile.leaks) {
-    if (l.sample_id == 0) continue;
     l.root_path = root_path(end_state, l.sample_id);
     if (!l.root_path.empty()) l.sample = l.root_path.back();
   }

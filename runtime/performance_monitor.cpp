@@ -71,7 +71,8 @@ struct PerformanceMonitor::Observer : ObserverBase {
 };
 
 PerformanceMonitor::PerformanceMonitor(VmState& vm, std::uint64_t sample_interval)
-    : vm_(vm), interval_(sample_interval ? sample_interval : 1), obs_(std::make_unique<Observer>(vm)) {}
+    : vm_(vm), interval_(sample_interval ? sample_interval : 1), obs_(std::make_unique<Observer>(vm)),
+      heap_at_start_(vm.heap.stats()) {}
 
 PerformanceMonitor::~PerformanceMonitor() = default;
 
@@ -79,9 +80,10 @@ std::uint64_t PerformanceMonitor::counter(Counter c) const {
   const GcStats& g = vm_.heap.stats();
   switch (c) {
     case Counter::Instructions: return executed_steps(vm_);  // as the profile counts them
-    case Counter::Allocations: return g.objects_allocated;
-    case Counter::AllocatedBytes: return g.bytes_allocated;
-    case Counter::Collections: return g.collections;
+    // What the heap did while monitored (the program's constants were allocated before).
+    case Counter::Allocations: return g.objects_allocated - heap_at_start_.objects_allocated;
+    case Counter::AllocatedBytes: return g.bytes_allocated - heap_at_start_.bytes_allocated;
+    case Counter::Collections: return g.collections - heap_at_start_.collections;
     default: return obs_->counts[index(c)];
   }
 }

@@ -114,6 +114,7 @@ class PerformanceMonitor {
   std::vector<MonitorSample> samples_;
   std::array<std::uint64_t, kOpCount> by_kind_{};
   Timers::Clock::time_point started_;
+  GcStats heap_at_start_;
 };
 
 // The analysis as text for people (what `pwvm run --profile` prints).

@@ -27,6 +27,7 @@ struct Options {
   std::string html;
   std::size_t top = 20;
   unsigned threads = 0;  // 0: one per core
+  std::uint64_t leak_min_bytes = pw::replay::kLeakMinBytes;
 };
 
 // Writes [text] to [path]; false (after saying why) when it cannot.
@@ -46,11 +47,13 @@ int run_perf(const Options& o) {
     pw::replay::PerfOptions options;
     options.from = range->first;
     options.to = range->second;
+    options.leak_min_bytes = o.leak_min_bytes;
     options.threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
     // A timeline keeps about 20,000 spans of the window: what a viewer draws at full width.
     if (!o.chrome_trace.empty()) options.min_span_steps = std::max<std::uint64_t>(1, (options.to - options.from) / 20000);
     const pw::replay::PerfProfile profile = pw::replay::profile_trace(t.trace().path(), options);
-    const nlohmann::json report = perf_report_json(t, profile);
+    nlohmann::json report = perf_report_json(t, profile);
+    report["leak_min_bytes"] = o.leak_min_bytes;
     if (!o.folded.empty() && !write_file(o.folded, perf_folded(t.program(), profile.window))) return kExitBadInput;
     if (!o.chrome_trace.empty() &&
         !write_file(o.chrome_trace, perf_chrome_trace(t, profile, options.min_span_steps).dump()))
@@ -75,6 +78,9 @@ void add_perf_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--chrome-trace", o->chrome_trace, "Also write a Trace Event Format timeline (Perfetto) to FILE");
   cmd->add_option("--html", o->html, "Also write a self-contained HTML report to FILE");
   cmd->add_option("--top", o->top, "Rows per text table (0: all; default 20)");
+  cmd->add_option("--leak-min-bytes", o->leak_min_bytes,
+                  fmt::format("Report a growing allocation site as a leak from this growth on (default {})",
+                              pw::replay::kLeakMinBytes));
   cmd->add_option("--threads", o->threads, "Segments replayed at once (default: one per core)")
       ->check(CLI::Range(1u, 256u));
   cmd->callback([o, &exit_code] { exit_code = run_perf(*o); });

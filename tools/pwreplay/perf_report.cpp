@@ -242,6 +242,7 @@ nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::
     s["live_first"] = l.live_first;
     s["live_last"] = l.live_last;
     s["live_bytes_last"] = l.live_bytes_last;
+    s["growth_bytes"] = l.growth_bytes;
     s["growth_objects_per_mstep"] = l.growth_objects_per_mstep;
     s["sample_id"] = l.sample_id;
     s["sample"] = l.sample;

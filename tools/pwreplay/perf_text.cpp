@@ -126,13 +126,14 @@ std::string perf_report_text(const json& r, std::size_t top) {
 
   out += "\nLeak suspects (sites whose live objects keep growing across collections)\n";
   if (r.at("leak_suspects").empty())
-    out += u(t, "cycles") < 5 ? "  none (too few collections to judge: 5 are needed)\n" : "  none\n";
+    out += u(t, "cycles") < 5 ? "  none (too few collections to judge: 5 are needed)\n"
+                              : fmt::format("  none (growth under {} bytes is not reported)\n", grouped(u(r, "leak_min_bytes")));
   for (const json& l : r.at("leak_suspects")) {
-    out += fmt::format("  {} {}: {} -> {} live objects over {} collections (+{:.1f} per million steps), {} bytes live at "
-                       "the end\n",
+    out += fmt::format("  {} {}: {} -> {} live objects over {} collections (+{:.1f} per million steps, +{} bytes), {} "
+                       "bytes live at the end\n",
                        where(l), l.at("instruction").get<std::string>(), grouped(u(l, "live_first")),
                        grouped(u(l, "live_last")), u(l, "cycles"), l.at("growth_objects_per_mstep").get<double>(),
-                       grouped(u(l, "live_bytes_last")));
+                       grouped(u(l, "growth_bytes")), grouped(u(l, "live_bytes_last")));
     std::string path;
     for (const json& p : l.at("root_path")) path += (path.empty() ? "" : " -> ") + p.get<std::string>();
     if (!path.empty()) out += fmt::format("    kept alive by: {}\n", path);

@@ -1,6 +1,7 @@
 #include "perf_profile.h"
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <exception>
 #include <map>
@@ -341,27 +342,34 @@ std::vector<std::string> root_path(const VmState& vm, std::uint64_t id) {
 }
 
 PerfProfile profile_trace(const std::string& path, const PerfOptions& options) {
-  auto first = std::make_unique<Timeline>(path);
-  const std::uint64_t to = std::min(options.to, first->end());
+  const unsigned workers = std::max(1u, options.threads);
+  std::vector<std::unique_ptr<Timeline>> timelines(workers);  // one per worker
+  timelines[0] = std::make_unique<Timeline>(path);
+  const std::uint64_t to = std::min(options.to, timelines[0]->end());
   const std::uint64_t from = std::min(options.from, to);
+  // Segments cost differently (the heap grows, calls thin out): twice as many as workers,
+  // taken in order as workers come free, keeps them all busy to the end.
   const std::vector<std::uint64_t> bounds =
-      segment_bounds(first->snapshot_positions(), from, to, std::max(1u, options.threads));
+      segment_bounds(timelines[0]->snapshot_positions(), from, to, workers == 1 ? 1 : 2 * workers);
   const std::size_t segments = bounds.size() - 1;
-  std::vector<std::unique_ptr<Timeline>> timelines(segments);
-  timelines[0] = std::move(first);
   std::vector<WindowProfile> parts(segments);
   std::vector<std::exception_ptr> errors(segments);
-  const auto run = [&](std::size_t i) {
-    try {
-      if (!timelines[i]) timelines[i] = std::make_unique<Timeline>(path);
-      parts[i] = collect_window(*timelines[i], bounds[i], bounds[i + 1], options.min_span_steps, i == 0);
-    } catch (...) {
-      errors[i] = std::current_exception();
+  std::atomic<std::size_t> next{0};
+  std::size_t last_worker = 0;  // whose timeline ends where the window does
+  const auto work = [&](unsigned w) {
+    for (std::size_t i; (i = next.fetch_add(1)) < segments;) {
+      try {
+        if (!timelines[w]) timelines[w] = std::make_unique<Timeline>(path);
+        parts[i] = collect_window(*timelines[w], bounds[i], bounds[i + 1], options.min_span_steps, i == 0);
+        if (i + 1 == segments) last_worker = w;
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
     }
   };
   std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < segments; ++i) threads.emplace_back(run, i);
-  run(0);
+  for (unsigned w = 1; w < workers && w < segments; ++w) threads.emplace_back(work, w);
+  work(0);
   for (std::thread& t : threads) t.join();
   for (const auto& e : errors)
     if (e) std::rethrow_exception(e);
@@ -369,7 +377,7 @@ PerfProfile profile_trace(const std::string& path, const PerfOptions& options) {
   profile.segments = segments;
   profile.window = merge_windows(std::move(parts));
   profile.leaks = find_leak_suspects(profile.window, options.leak_min_bytes);
-  const VmState& end_state = timelines.back()->state();
+  const VmState& end_state = timelines[last_worker]->state();
   for (LeakSuspect& l : profile.leaks) {
     l.root_path = root_path(end_state, l.sample_id);
     if (!l.root_path.empty()) l.sample = l.root_path.back();

@@ -1,6 +1,7 @@
 #include "perf_collector.h"
 
 #include <algorithm>
+#include <map>
 
 namespace pw::replay {
 
@@ -15,12 +16,8 @@ PerfCollector::PerfCollector(const VmState& vm,
   const std::size_t fns = vm.program().functions.size();
   p_.from = executed_steps(vm);
   p_.nodes.emplace_back();  // the root
-  p_.fn_calls.assign(fns, 0);
-  p_.fn_total_steps.assign(fns, 0);
   p_.fn_allocations.assign(fns, 0);
   p_.fn_allocated_bytes.assign(fns, 0);
-  fn_depth_.assign(fns, 0);
-  fn_since_.assign(fns, 0);
   site_totals_.resize(code_size_ + 2);
   site_count_.assign(code_size_ + 2, 0);
   attributed_to_ = p_.from;
@@ -50,17 +47,6 @@ std::uint32_t PerfCollector::child(std::uint32_t parent, std::uint32_t fn) {
   CallNode n;
   n.fn = fn;
   n.parent = parent;
-  if (parent != kRootNode) {
-    const std::uint32_t caller = p_.nodes[parent].fn;
-    const std::uint64_t key = static_cast<std::uint64_t>(caller) << 32 | fn;
-    auto [it, added] = edge_index_.try_emplace(key, static_cast<std::uint32_t>(p_.edges.size()));
-    if (added) {
-      p_.edges.push_back(CallEdge{caller, fn, 0, 0});
-      edge_depth_.push_back(0);
-      edge_since_.push_back(0);
-    }
-    n.edge = it->second;
-  }
   p_.nodes.push_back(std::move(n));
   p_.nodes[parent].children.emplace_back(fn, node);
   return node;
@@ -68,15 +54,9 @@ std::uint32_t PerfCollector::child(std::uint32_t parent, std::uint32_t fn) {
 
 void PerfCollector::push(std::uint32_t fn, std::uint64_t step, bool counts_as_call) {
   const std::uint32_t node = child(top_node_, fn);
-  stack_.push_back({node, fn, step, false});
+  stack_.push_back({node, step, false});
   top_node_ = node;
-  if (fn_depth_[fn]++ == 0) fn_since_[fn] = step;
-  const std::uint32_t edge = p_.nodes[node].edge;
-  if (edge != UINT32_MAX && edge_depth_[edge]++ == 0) edge_since_[edge] = step;
-  if (!counts_as_call) return;
-  ++p_.nodes[node].calls;
-  ++p_.fn_calls[fn];
-  if (edge != UINT32_MAX) ++p_.edges[edge].calls;
+  if (counts_as_call) ++p_.nodes[node].calls;
 }
 
 void PerfCollector::pop(std::uint64_t step, bool open_at_end) {
@@ -84,10 +64,8 @@ void PerfCollector::pop(std::uint64_t step, bool open_at_end) {
   const Activation a = stack_.back();
   stack_.pop_back();
   if (min_span_steps_ > 0 && (step - a.start >= min_span_steps_ || a.open_at_start || open_at_end))
-    p_.spans.push_back(Span{a.fn, static_cast<std::uint32_t>(stack_.size()), a.start, step, a.open_at_start, open_at_end});
-  if (--fn_depth_[a.fn] == 0) p_.fn_total_steps[a.fn] += step - fn_since_[a.fn];
-  const std::uint32_t edge = p_.nodes[a.node].edge;
-  if (edge != UINT32_MAX && --edge_depth_[edge] == 0) p_.edges[edge].total_steps += step - edge_since_[edge];
+    p_.spans.push_back(Span{p_.nodes[a.node].fn, static_cast<std::uint32_t>(stack_.size()), a.start, step,
+                            a.open_at_start, open_at_end});
   top_node_ = stack_.empty() ? kRootNode : stack_.back().node;
 }
 
@@ -206,6 +184,7 @@ WindowProfile PerfCollector::finish(const VmState& vm) {
   attribute(end);
   // What is still running ran until the end of the window.
   while (!stack_.empty()) pop(end, true);
+  summarize(p_, p_.fn_allocations.size());
   p_.instruction_counts.assign(code_size_, 0);
   for (const auto& [index, count] : counter_.take_profile())
     if (index < code_size_) p_.instruction_counts[index] += count;
@@ -219,6 +198,51 @@ WindowProfile PerfCollector::finish(const VmState& vm) {
     p_.sites[site] = t;
   }
   return std::move(p_);
+}
+
+void summarize(WindowProfile& w, std::size_t functions) {
+  const std::size_t n = w.nodes.size();
+  std::vector<std::uint64_t> inclusive(n, 0);
+  for (std::size_t i = n; i-- > 0;) {
+    inclusive[i] += w.nodes[i].self_steps;
+    if (i != kRootNode) inclusive[w.nodes[i].parent] += inclusive[i];
+  }
+  w.fn_self_steps.assign(functions, 0);
+  w.fn_calls.assign(functions, 0);
+  w.fn_total_steps.assign(functions, 0);
+  std::map<std::pair<std::uint32_t, std::uint32_t>, CallEdge> edges;
+  // Depth first, counting each function and edge on the current path: a node is an
+  // outermost activation where its count was 0.
+  std::vector<std::uint32_t> on_path(functions, 0);
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> edge_on_path;
+  std::vector<std::pair<std::uint32_t, std::size_t>> dfs{{kRootNode, 0}};  // node, next child
+  while (!dfs.empty()) {
+    auto& [node, next] = dfs.back();
+    const CallNode& c = w.nodes[node];
+    if (node != kRootNode && next == 0) {  // entering
+      w.fn_self_steps[c.fn] += c.self_steps;
+      w.fn_calls[c.fn] += c.calls;
+      if (on_path[c.fn]++ == 0) w.fn_total_steps[c.fn] += inclusive[node];
+      if (c.parent != kRootNode) {
+        const std::pair<std::uint32_t, std::uint32_t> key{w.nodes[c.parent].fn, c.fn};
+        CallEdge& e = edges.try_emplace(key, CallEdge{key.first, key.second, 0, 0}).first->second;
+        e.calls += c.calls;
+        if (edge_on_path[key]++ == 0) e.total_steps += inclusive[node];
+      }
+    }
+    if (next < c.children.size()) {
+      const std::uint32_t child = c.children[next++].second;
+      dfs.emplace_back(child, 0);
+      continue;
+    }
+    if (node != kRootNode) {  // leaving
+      --on_path[c.fn];
+      if (c.parent != kRootNode) --edge_on_path[{w.nodes[c.parent].fn, c.fn}];
+    }
+    dfs.pop_back();
+  }
+  w.edges.clear();
+  for (const auto& [key, e] : edges) w.edges.push_back(e);
 }
 
 std::vector<std::pair<std::uint64_t, std::uint32_t>> sites_of_live_objects(const trace::TraceReader& reader,

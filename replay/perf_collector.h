@@ -1,11 +1,11 @@
 // The performance report's collector: a ReplayListener that counts, exactly, what one
 // window of a recorded run did while the timeline re-executes it. Costs are executed
-// instructions ("steps"). The window's calling-context tree gives self steps per call path
-// (hence per function, the folded stacks and the flame graph); per-function and per-edge
-// "on the stack" counters give inclusive steps with recursion counted once, as profilers
-// count it; a census of the heap by allocation site after every collection feeds the leak
-// analysis. Segments of one run collected separately merge into the same figures as one
-// pass (perf_profile.h).
+// instructions ("steps"). A call or return only moves along the window's calling-context
+// tree, whose nodes (call paths) gather self steps and calls; per-function and per-edge
+// figures, inclusive steps with recursion counted once included, are derived from the tree
+// afterwards (summarize). A census of the heap by allocation site after every collection
+// feeds the leak analysis. Segments of one run collected separately merge into the same
+// figures as one pass (perf_profile.h).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -34,7 +34,6 @@ inline bool is_deferred(std::uint32_t site) { return site >= kDeferredSite && si
 struct CallNode {
   std::uint32_t fn = 0;
   std::uint32_t parent = 0;
-  std::uint32_t edge = UINT32_MAX;  // caller -> fn, or none for a root
   std::uint64_t calls = 0;          // activations started in the window
   std::uint64_t self_steps = 0;     // instructions executed with this path on top
   std::vector<std::pair<std::uint32_t, std::uint32_t>> children;  // (fn, node)
@@ -46,6 +45,7 @@ struct CallEdge {
   std::uint32_t callee = 0;
   std::uint64_t calls = 0;
   std::uint64_t total_steps = 0;  // steps while some call of caller -> callee was active
+  friend bool operator==(const CallEdge&, const CallEdge&) = default;
 };
 
 struct GcRecord {
@@ -98,9 +98,11 @@ struct EventCounts {
 struct WindowProfile {
   std::uint64_t from = 0;
   std::uint64_t to = 0;
-  std::vector<CallNode> nodes;  // nodes[0] is kRootNode
+  std::vector<CallNode> nodes;  // nodes[0] is kRootNode; a parent comes before its children
+  // Derived from the nodes by summarize(): by function, and by caller -> callee (sorted).
+  std::vector<std::uint64_t> fn_self_steps, fn_calls, fn_total_steps;
   std::vector<CallEdge> edges;
-  std::vector<std::uint64_t> fn_calls, fn_total_steps, fn_allocations, fn_allocated_bytes;  // by function
+  std::vector<std::uint64_t> fn_allocations, fn_allocated_bytes;  // by function
   std::vector<std::uint64_t> instruction_counts;  // by flat instruction index
   std::unordered_map<std::uint32_t, SiteTotals> sites;
   EventCounts counts;
@@ -148,7 +150,6 @@ class PerfCollector final : public ReplayListener {
  private:
   struct Activation {
     std::uint32_t node;
-    std::uint32_t fn;
     std::uint64_t start;
     bool open_at_start;
   };
@@ -169,9 +170,6 @@ class PerfCollector final : public ReplayListener {
   std::vector<Activation> stack_;
   std::uint32_t top_node_ = kRootNode;
   std::uint64_t attributed_to_ = 0;
-  std::vector<std::uint32_t> fn_depth_, edge_depth_;
-  std::vector<std::uint64_t> fn_since_, edge_since_;
-  std::unordered_map<std::uint64_t, std::uint32_t> edge_index_;  // caller << 32 | callee
   // Allocation sites of the live objects (as of the last census) and of the newer ones,
   // both ascending by id.
   std::vector<std::pair<std::uint64_t, std::uint32_t>> old_sites_, young_sites_, scratch_sites_;
@@ -183,6 +181,11 @@ class PerfCollector final : public ReplayListener {
   std::uint64_t min_span_steps_;
   GcStats heap_at_start_;
 };
+
+// Fills [w]'s per-function and per-edge figures from its calling-context tree. A function's
+// inclusive steps are those spent below its outermost activations on each path: every step
+// counted once however deep the recursion, as profilers count it; an edge's likewise.
+void summarize(WindowProfile& w, std::size_t functions);
 
 // The allocation sites of the objects live in [vm] (ascending ids), from the alloc events
 // of [reader]'s chunks before the vm's position: what a collector starting there needs.

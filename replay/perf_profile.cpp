@@ -120,8 +120,6 @@ std::string object_label(const Object* o) { return fmt::format("{} #{}", type_na
 
 WindowProfile merge_windows(std::vector<WindowProfile> parts) {
   WindowProfile out = std::move(parts.front());
-  std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint32_t> edge_of;
-  for (std::uint32_t e = 0; e < out.edges.size(); ++e) edge_of[{out.edges[e].caller, out.edges[e].callee}] = e;
   for (std::size_t i = 1; i < parts.size(); ++i) {
     WindowProfile& p = parts[i];
     settle_deferred(p, out.end_sites);
@@ -148,17 +146,9 @@ WindowProfile merge_windows(std::vector<WindowProfile> parts) {
       global[n] = g;
     }
     out.nodes[kRootNode].self_steps += p.nodes[kRootNode].self_steps;
-    for (const CallEdge& e : p.edges) {
-      auto [it, added] = edge_of.try_emplace({e.caller, e.callee}, static_cast<std::uint32_t>(out.edges.size()));
-      if (added) out.edges.push_back(CallEdge{e.caller, e.callee, 0, 0});
-      out.edges[it->second].calls += e.calls;
-      out.edges[it->second].total_steps += e.total_steps;
-    }
     const auto add = [](std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
       for (std::size_t k = 0; k < a.size() && k < b.size(); ++k) a[k] += b[k];
     };
-    add(out.fn_calls, p.fn_calls);
-    add(out.fn_total_steps, p.fn_total_steps);
     add(out.fn_allocations, p.fn_allocations);
     add(out.fn_allocated_bytes, p.fn_allocated_bytes);
     add(out.instruction_counts, p.instruction_counts);
@@ -189,12 +179,7 @@ WindowProfile merge_windows(std::vector<WindowProfile> parts) {
       if (h.at != HeapPoint::At::Start) out.heap.push_back(h);
     join_spans(out.spans, p.spans, p.from);
   }
-  // Edges of the merged tree's nodes, for those who walk it.
-  for (CallNode& n : out.nodes) {
-    if (&n == &out.nodes[kRootNode] || n.parent == kRootNode) continue;
-    const auto it = edge_of.find({out.nodes[n.parent].fn, n.fn});
-    if (it != edge_of.end()) n.edge = it->second;
-  }
+  summarize(out, out.fn_allocations.size());
   return out;
 }
 

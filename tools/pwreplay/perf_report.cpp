@@ -122,8 +122,7 @@ nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::
                    {"allocated_bytes", w.counts.allocated_bytes}, {"collections", w.counts.collections},
                    {"throws", w.counts.throws},       {"catches", w.counts.catches}};
 
-  std::vector<std::uint64_t> self(program.functions.size(), 0);
-  for (std::size_t n = 1; n < w.nodes.size(); ++n) self[w.nodes[n].fn] += w.nodes[n].self_steps;
+  const std::vector<std::uint64_t>& self = w.fn_self_steps;
   std::vector<std::size_t> fns;
   for (std::size_t f = 0; f < program.functions.size(); ++f)
     if (self[f] || w.fn_calls[f] || w.fn_total_steps[f]) fns.push_back(f);

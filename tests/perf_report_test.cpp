@@ -101,13 +101,9 @@ TEST(PerfReport, CountsWhatTheLiveMonitorCountsOnEverySubjectInOneOrThreeSegment
     SCOPED_TRACE(s.name);
     pwtest::ScratchDir dir("perf");
     const std::string path = dir.path("t.pwtrace");
-    const std::uint64_t steps = pwtest::steps_of(s);
-    pwtest::record_subject(s, path, std::max<std::uint64_t>(3, steps / 5), std::max<std::uint64_t>(2, steps / 13));
-
-    pwtest::LiveRun live(s);
-    pw::PerformanceMonitor monitor(live.machine.vm, 1'000'000);
-    const auto cap = pwtest::step_cap();
-    monitor.run(cap ? *cap : pw::kRunForever);
+    const std::uint64_t steps = pwtest::record_in_pieces(s, path);
+    const pwtest::MonitoredRun live(s);
+    const pw::PerformanceMonitor& monitor = live.monitor;
 
     const PerfProfile one = profile(path, 1);
     const PerfProfile three = profile(path, 3);
@@ -118,7 +114,7 @@ TEST(PerfReport, CountsWhatTheLiveMonitorCountsOnEverySubjectInOneOrThreeSegment
 
     std::array<std::uint64_t, pw::kOpCount> by_kind{};
     for (std::size_t i = 0; i < w.instruction_counts.size(); ++i)
-      by_kind[static_cast<std::size_t>(live.machine.vm.code[i].op)] += w.instruction_counts[i];
+      by_kind[static_cast<std::size_t>(live.live.machine.vm.code[i].op)] += w.instruction_counts[i];
     EXPECT_EQ(by_kind, monitor.by_kind());
     EXPECT_EQ(w.counts.calls, monitor.counter(pw::Counter::Calls));
     EXPECT_EQ(w.counts.tail_calls, monitor.counter(pw::Counter::TailCalls));

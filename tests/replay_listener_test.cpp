@@ -31,13 +31,9 @@ TEST(ReplayListener, SeesWhatTheLiveMonitorSawOnEverySubject) {
     SCOPED_TRACE(s.name);
     pwtest::ScratchDir dir("listener");
     const std::string path = dir.path("t.pwtrace");
-    const std::uint64_t steps = pwtest::steps_of(s);
-    pwtest::record_subject(s, path, std::max<std::uint64_t>(3, steps / 5), std::max<std::uint64_t>(2, steps / 13));
-
-    pwtest::LiveRun live(s);
-    pw::PerformanceMonitor monitor(live.machine.vm, 1'000'000);
-    const auto cap = pwtest::step_cap();
-    monitor.run(cap ? *cap : pw::kRunForever);
+    pwtest::record_in_pieces(s, path);
+    const pwtest::MonitoredRun live(s);
+    const pw::PerformanceMonitor& monitor = live.monitor;
 
     pw::replay::Timeline t(path);
     Tally tally(t.state());

@@ -8,6 +8,7 @@
 #include "expression.h"
 #include "interpreter.h"
 #include "interpreter_impl.h"
+#include "performance_monitor.h"
 #include "recorder.h"
 #include "state_dump.h"
 #include "test_util.h"
@@ -47,12 +48,32 @@ inline pw::trace::RecordResult record_subject(const Subject& s, const std::strin
   return pw::trace::record_run(live.machine.vm, o);
 }
 
+// Records [s] to [path] in small pieces (about five snapshots and thirteen chunks), so that
+// replays cross many boundaries; returns the run's steps.
+inline std::uint64_t record_in_pieces(const Subject& s, const std::string& path);
+
+// [s] run live to its end (capped as the recordings are) under a performance monitor.
+struct MonitoredRun {
+  explicit MonitoredRun(const Subject& s) : live(s), monitor(live.machine.vm, 1'000'000) {
+    const auto cap = step_cap();
+    monitor.run(cap ? *cap : pw::kRunForever);
+  }
+  LiveRun live;
+  pw::PerformanceMonitor monitor;
+};
+
 // Steps of [s]'s whole run (capped as the recordings are).
 inline std::uint64_t steps_of(const Subject& s) {
   LiveRun live(s);
   const auto cap = step_cap();
   pw::run(live.machine.vm, cap ? *cap : pw::kRunForever);
   return live_position(live.machine.vm);
+}
+
+inline std::uint64_t record_in_pieces(const Subject& s, const std::string& path) {
+  const std::uint64_t steps = steps_of(s);
+  record_subject(s, path, std::max<std::uint64_t>(3, steps / 5), std::max<std::uint64_t>(2, steps / 13));
+  return steps;
 }
 
 // What is true at each position of a live run: call depth, function and instruction, and

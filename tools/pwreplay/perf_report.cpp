@@ -104,56 +104,49 @@ std::string recorded_on(const pw::trace::TraceHeader& h) {
   return h.host_system.empty() ? h.host_name : fmt::format("{} ({})", h.host_name, h.host_system);
 }
 
-}  // namespace
+// Sorted by [key], largest first, ties in their first order.
+template <class T, class Key>
+std::vector<T> largest_first(std::vector<T> v, Key key) {
+  std::stable_sort(v.begin(), v.end(), [&](const T& a, const T& b) { return key(a) > key(b); });
+  return v;
+}
 
-nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::replay::PerfProfile& profile) {
-  const pw::Program& program = timeline.program();
-  const pw::replay::WindowProfile& w = profile.window;
-  const CodeMap code(program);
-  nlohmann::json j;
-  j["trace"] = timeline.trace().path();
-  j["program"] = program.source_name;
-  j["recorded_on"] = recorded_on(timeline.trace().header());
-  j["from"] = w.from;
-  j["to"] = w.to;
-  j["steps"] = w.to - w.from;
-  j["counters"] = {{"calls", w.counts.calls},         {"tail_calls", w.counts.tail_calls},
-                   {"returns", w.counts.returns},     {"allocations", w.counts.allocations},
-                   {"allocated_bytes", w.counts.allocated_bytes}, {"collections", w.counts.collections},
-                   {"throws", w.counts.throws},       {"catches", w.counts.catches}};
-
-  const std::vector<std::uint64_t>& self = w.fn_self_steps;
+nlohmann::json functions_json(const pw::Program& program, const pw::replay::WindowProfile& w) {
   std::vector<std::size_t> fns;
   for (std::size_t f = 0; f < program.functions.size(); ++f)
-    if (self[f] || w.fn_calls[f] || w.fn_total_steps[f]) fns.push_back(f);
-  std::stable_sort(fns.begin(), fns.end(), [&](std::size_t a, std::size_t b) { return self[a] > self[b]; });
+    if (w.fn_self_steps[f] || w.fn_calls[f] || w.fn_total_steps[f]) fns.push_back(f);
   nlohmann::json functions = nlohmann::json::array();
-  for (const std::size_t f : fns)
+  for (const std::size_t f : largest_first(fns, [&](std::size_t x) { return w.fn_self_steps[x]; }))
     functions.push_back({{"name", program.functions[f].name},
                          {"calls", w.fn_calls[f]},
-                         {"self_steps", self[f]},
+                         {"self_steps", w.fn_self_steps[f]},
                          {"total_steps", w.fn_total_steps[f]},
                          {"allocations", w.fn_allocations[f]},
                          {"allocated_bytes", w.fn_allocated_bytes[f]}});
   // Steps run above the entry function (none in a well-formed run) still add up.
-  if (w.nodes[kRootNode].self_steps > 0)
-    functions.push_back({{"name", "(outside any function)"}, {"calls", 0}, {"self_steps", w.nodes[kRootNode].self_steps},
-                         {"total_steps", w.nodes[kRootNode].self_steps}, {"allocations", 0}, {"allocated_bytes", 0}});
-  j["functions"] = std::move(functions);
+  if (const std::uint64_t outside = w.nodes[kRootNode].self_steps)
+    functions.push_back({{"name", "(outside any function)"}, {"calls", 0}, {"self_steps", outside},
+                         {"total_steps", outside}, {"allocations", 0}, {"allocated_bytes", 0}});
+  return functions;
+}
 
-  std::vector<pw::replay::CallEdge> edges = w.edges;
-  std::stable_sort(edges.begin(), edges.end(), [](const auto& a, const auto& b) { return a.total_steps > b.total_steps; });
+nlohmann::json call_graph_json(const pw::Program& program, const pw::replay::WindowProfile& w) {
   nlohmann::json graph = nlohmann::json::array();
-  for (const auto& e : edges)
+  for (const auto& e : largest_first(w.edges, [](const pw::replay::CallEdge& x) { return x.total_steps; }))
     graph.push_back({{"caller", program.functions[e.caller].name},
                      {"callee", program.functions[e.callee].name},
                      {"calls", e.calls},
                      {"total_steps", e.total_steps}});
-  j["call_graph"] = std::move(graph);
+  return graph;
+}
 
+// hot_lines, hot_instructions and instruction_mix into [j], from the instruction counts.
+void instructions_json(const pw::Program& program, const CodeMap& code, const pw::replay::WindowProfile& w,
+                       nlohmann::json& j) {
+  using Count = std::pair<std::uint32_t, std::uint64_t>;
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t> lines;  // (fn, line)
-  std::vector<std::pair<std::uint32_t, std::uint64_t>> hot;
   std::map<std::string, std::uint64_t> mix;
+  std::vector<Count> hot;
   for (std::uint32_t i = 0; i < w.instruction_counts.size(); ++i) {
     const std::uint64_t count = w.instruction_counts[i];
     if (count == 0) continue;
@@ -163,44 +156,43 @@ nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::
     lines[{fn, ip < f.lines.size() ? f.lines[ip] : 0}] += count;
     mix[std::string(pw::op_info(f.code[ip].op).mnemonic)] += count;
   }
-  std::vector<std::pair<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t>> by_line(lines.begin(), lines.end());
-  std::stable_sort(by_line.begin(), by_line.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-  nlohmann::json hot_lines = nlohmann::json::array();
-  for (const auto& [where, count] : by_line)
-    hot_lines.push_back({{"file", program.source_name},
-                         {"line", where.second},
-                         {"function", program.functions[where.first].name},
-                         {"steps", count}});
-  j["hot_lines"] = std::move(hot_lines);
-  std::stable_sort(hot.begin(), hot.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-  nlohmann::json hot_instructions = nlohmann::json::array();
-  for (const auto& [flat, count] : hot) {
+  const auto by_count = [](const auto& x) { return x.second; };
+  j["hot_lines"] = nlohmann::json::array();
+  using LineCount = std::pair<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t>;
+  for (const auto& [where, count] : largest_first(std::vector<LineCount>(lines.begin(), lines.end()), by_count))
+    j["hot_lines"].push_back({{"file", program.source_name},
+                              {"line", where.second},
+                              {"function", program.functions[where.first].name},
+                              {"steps", count}});
+  j["hot_instructions"] = nlohmann::json::array();
+  for (const auto& [flat, count] : largest_first(hot, by_count)) {
     nlohmann::json h = code.describe(flat);
     h["steps"] = count;
-    hot_instructions.push_back(std::move(h));
+    j["hot_instructions"].push_back(std::move(h));
   }
-  j["hot_instructions"] = std::move(hot_instructions);
-  std::vector<std::pair<std::string, std::uint64_t>> by_op(mix.begin(), mix.end());
-  std::stable_sort(by_op.begin(), by_op.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-  nlohmann::json instruction_mix = nlohmann::json::array();
-  for (const auto& [op, count] : by_op) instruction_mix.push_back({{"op", op}, {"steps", count}});
-  j["instruction_mix"] = std::move(instruction_mix);
+  j["instruction_mix"] = nlohmann::json::array();
+  using OpCount = std::pair<std::string, std::uint64_t>;
+  for (const auto& [op, count] : largest_first(std::vector<OpCount>(mix.begin(), mix.end()), by_count))
+    j["instruction_mix"].push_back({{"op", op}, {"steps", count}});
+}
 
+nlohmann::json allocation_sites_json(const CodeMap& code, const pw::replay::WindowProfile& w) {
+  // By site first (the map is unordered), then by bytes.
   std::vector<std::pair<std::uint32_t, pw::replay::SiteTotals>> sites(w.sites.begin(), w.sites.end());
-  std::stable_sort(sites.begin(), sites.end(), [](const auto& a, const auto& b) {
-    return a.second.bytes != b.second.bytes ? a.second.bytes > b.second.bytes : a.first < b.first;
-  });
-  nlohmann::json alloc_sites = nlohmann::json::array();
-  for (const auto& [site, t] : sites) {
+  std::sort(sites.begin(), sites.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& [site, t] : largest_first(sites, [](const auto& x) { return x.second.bytes; })) {
     nlohmann::json s = code.describe(site);
     s["objects"] = t.objects;
     s["bytes"] = t.bytes;
     s["live_at_end"] = t.live_at_end;
     s["live_bytes_at_end"] = t.live_bytes_at_end;
-    alloc_sites.push_back(std::move(s));
+    out.push_back(std::move(s));
   }
-  j["allocation_sites"] = std::move(alloc_sites);
+  return out;
+}
 
+nlohmann::json gc_json(const pw::replay::WindowProfile& w, const std::string& measured_on) {
   nlohmann::json cycles = nlohmann::json::array();
   std::uint64_t freed_objects = 0, freed_bytes = 0, pause = 0, max_pause = 0;
   for (const auto& c : w.collections) {
@@ -220,22 +212,19 @@ nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::
                       {"freed_bytes", fb},
                       {"pause_ns", c.pause_ns}});
   }
-  j["gc"] = {{"pauses_measured_on", j["recorded_on"]},
-             {"cycles", std::move(cycles)},
-             {"total",
-              {{"cycles", w.collections.size()},
-               {"freed_objects", freed_objects},
-               {"freed_bytes", freed_bytes},
-               {"pause_ns", pause},
-               {"max_pause_ns", max_pause}}}};
+  return {{"pauses_measured_on", measured_on},
+          {"cycles", std::move(cycles)},
+          {"total",
+           {{"cycles", w.collections.size()},
+            {"freed_objects", freed_objects},
+            {"freed_bytes", freed_bytes},
+            {"pause_ns", pause},
+            {"max_pause_ns", max_pause}}}};
+}
 
-  nlohmann::json heap = nlohmann::json::array();
-  for (const auto& h : w.heap)
-    heap.push_back({{"step", h.step}, {"at", heap_point_name(h.at)}, {"live_objects", h.live_objects}, {"live_bytes", h.live_bytes}});
-  j["heap"] = std::move(heap);
-
-  nlohmann::json leaks = nlohmann::json::array();
-  for (const auto& l : profile.leaks) {
+nlohmann::json leaks_json(const CodeMap& code, const std::vector<pw::replay::LeakSuspect>& leaks) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& l : leaks) {
     nlohmann::json s = code.describe(l.site);
     s["cycles"] = l.cycles;
     s["live_first"] = l.live_first;
@@ -246,10 +235,38 @@ nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::
     s["sample_id"] = l.sample_id;
     s["sample"] = l.sample;
     s["root_path"] = l.root_path;
-    leaks.push_back(std::move(s));
+    out.push_back(std::move(s));
   }
-  j["leak_suspects"] = std::move(leaks);
+  return out;
+}
 
+}  // namespace
+
+nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::replay::PerfProfile& profile) {
+  const pw::Program& program = timeline.program();
+  const pw::replay::WindowProfile& w = profile.window;
+  const CodeMap code(program);
+  nlohmann::json j;
+  j["trace"] = timeline.trace().path();
+  j["program"] = program.source_name;
+  j["recorded_on"] = recorded_on(timeline.trace().header());
+  j["from"] = w.from;
+  j["to"] = w.to;
+  j["steps"] = w.to - w.from;
+  j["counters"] = {{"calls", w.counts.calls},         {"tail_calls", w.counts.tail_calls},
+                   {"returns", w.counts.returns},     {"allocations", w.counts.allocations},
+                   {"allocated_bytes", w.counts.allocated_bytes}, {"collections", w.counts.collections},
+                   {"throws", w.counts.throws},       {"catches", w.counts.catches}};
+  j["functions"] = functions_json(program, w);
+  j["call_graph"] = call_graph_json(program, w);
+  instructions_json(program, code, w, j);
+  j["allocation_sites"] = allocation_sites_json(code, w);
+  j["gc"] = gc_json(w, j["recorded_on"]);
+  j["heap"] = nlohmann::json::array();
+  for (const auto& h : w.heap)
+    j["heap"].push_back(
+        {{"step", h.step}, {"at", heap_point_name(h.at)}, {"live_objects", h.live_objects}, {"live_bytes", h.live_bytes}});
+  j["leak_suspects"] = leaks_json(code, profile.leaks);
   const std::vector<std::uint64_t> total = node_totals(w);
   const auto& roots = w.nodes[kRootNode].children;
   constexpr int kFlameDepth = 256;

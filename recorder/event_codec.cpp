@@ -141,7 +141,7 @@ void EventEncoder::output(std::uint64_t step, std::string_view s) {
   put_text(s);
 }
 
-bool EventReader::next(Event& e) {
+bool EventReader::next_in_general(Event& e) {
   if (pos_ >= bytes_.size()) return false;
   Cursor c(bytes_, pos_);
   const std::uint64_t head = c.varint();
@@ -229,8 +229,7 @@ std::vector<Event> decode_events(std::string_view bytes, std::uint64_t from_step
                                  std::uint32_t start_depth, std::uint64_t first_alloc_id) {
   std::vector<Event> out;
   EventReader reader(bytes, from_step, to_step, start_depth, first_alloc_id);
-  Event e;
-  while (reader.next(e)) out.push_back(e);
+  for (Event e; reader.next(e); e = Event{}) out.push_back(std::move(e));
   return out;
 }
 

@@ -99,7 +99,7 @@ const Event* EventChecker::expect(EventKind kind, std::uint64_t step, What what)
   return &matched_;
 }
 
-void EventChecker::call(std::uint64_t step, std::uint32_t fn) {
+void EventChecker::call_mismatch(std::uint64_t step, std::uint32_t fn) {
   const Event* e = expect(EventKind::Call, step, [&] { return fmt::format("a call of {}", function_name(vm_, fn)); });
   if (e && e->fn != fn)
     diverge(step, fmt::format("the replay called {} but the recording called {}", function_name(vm_, fn),
@@ -113,7 +113,7 @@ void EventChecker::tail_call(std::uint64_t step, std::uint32_t fn) {
                               function_name(vm_, e->fn)));
 }
 
-void EventChecker::ret(std::uint64_t step) { expect(EventKind::Return, step, [] { return "a return"; }); }
+void EventChecker::ret_mismatch(std::uint64_t step) { expect(EventKind::Return, step, [] { return "a return"; }); }
 
 void EventChecker::match_collections(const VmState& vm, std::uint64_t before_id) {
   while (cycles_matched_ < cycles_.size() && cycles_[cycles_matched_].next_id <= before_id) {

@@ -64,9 +64,16 @@ class EventChecker {
   void check() const;
 
   // Observer hooks (see ReplayObserver).
-  void call(std::uint64_t step, std::uint32_t fn);
+  // Calls and returns are most events: matched inline, the rest out of line.
+  void call(std::uint64_t step, std::uint32_t fn) {
+    if (matches(trace::EventKind::Call, step) && cursor_.next.fn == fn) advance();
+    else call_mismatch(step, fn);
+  }
   void tail_call(std::uint64_t step, std::uint32_t fn);
-  void ret(std::uint64_t step);
+  void ret(std::uint64_t step) {
+    if (matches(trace::EventKind::Return, step)) advance();
+    else ret_mismatch(step);
+  }
   void alloc(const VmState& vm, const Object* o);
   void thrown(const VmState& vm, const Value& v);
   void caught(const VmState& vm);
@@ -77,6 +84,11 @@ class EventChecker {
   const trace::Event* recorded_host_result(const VmState& vm, HostFn fn);
 
  private:
+  bool matches(trace::EventKind kind, std::uint64_t step) const {
+    return !divergence_ && cursor_.has_next && cursor_.next.kind == kind && cursor_.next.step == step;
+  }
+  void call_mismatch(std::uint64_t step, std::uint32_t fn);
+  void ret_mismatch(std::uint64_t step);
   void advance();
   // The next recorded event must be of [kind] at [step]; returns it, or nullptr after
   // noting a divergence; [what]() describes what the replay did (built only then).

@@ -326,6 +326,13 @@ TEST_F(PerfCli, TextReportShowsTheLeakGcAndAWindow) {
   const auto w = nlohmann::json::parse(window.out);
   EXPECT_EQ(w["steps"], 4000);
   EXPECT_EQ(w["from"], 1000);
+
+  // A trace cut short, as by a killed run: reported up to where it ends, and said so.
+  const std::string bytes = read("leak.pwtrace");
+  pwtest::write_text_file(dir_.path("cut.pwtrace"), bytes.substr(0, bytes.size() / 2));
+  const pwtest::CliResult cut = run(PWREPLAY_BINARY, {"perf", dir_.path("cut.pwtrace")});
+  ASSERT_EQ(cut.code, 0) << cut.err;
+  EXPECT_NE(cut.out.find("The trace is incomplete ("), std::string::npos) << cut.out;
 }
 
 TEST_F(PerfCli, BadInputGetsOneLineAndExitCode2) {

@@ -58,6 +58,7 @@ MODES = {
     'traces': ('traces/*.pwtrace', '.pwtrace', mutate_trace,
                lambda p: [['info', p, '--json'], ['events', p], ['verify', p], ['state', p, '--at', 'end'],
                           ['watch', p, '$depth'], ['calls', p, 'main'],
+                          ['perf', p, '--json', '--threads', '2', '--leak-min-bytes', '0'],
                           ['debug', p, '--at', 'end', '--batch', '-ex', 'backtrace', '-ex', 'reverse-step', '-ex',
                            'reverse-finish', '-ex', 'info locals', '-ex', 'info heap', '-ex', 'goto 0', '-ex', 'continue']],
                (0, 1, 2), 'build/tools/pwreplay'),

@@ -248,6 +248,9 @@ nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::
   const CodeMap code(program);
   nlohmann::json j;
   j["trace"] = timeline.trace().path();
+  // A trace cut short (its writer was killed) still reports on what it holds, and says so.
+  j["trace_complete"] = timeline.trace().complete();
+  if (!timeline.trace().damage().empty()) j["trace_damage"] = timeline.trace().damage();
   j["program"] = program.source_name;
   j["recorded_on"] = recorded_on(timeline.trace().header());
   j["from"] = w.from;

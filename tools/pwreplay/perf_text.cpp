@@ -47,6 +47,9 @@ std::string perf_report_text(const json& r, std::size_t top) {
   std::string out = fmt::format("Performance of {}, steps {}..{}: {} instructions (replayed from {})\n",
                                 r.at("program").get<std::string>(), grouped(u(r, "from")), grouped(u(r, "to")),
                                 grouped(steps), r.at("trace").get<std::string>());
+  if (r.contains("trace_damage"))
+    out += fmt::format("The trace is incomplete ({}): this covers the run up to where it ends.\n",
+                       r.at("trace_damage").get<std::string>());
   out += "Costs are executed instructions, exact and the same on every machine.\n";
   const json& c = r.at("counters");
   out += fmt::format("Calls {}, tail calls {}, returns {}, allocations {} ({} bytes), collections {}, throws {}, catches {}\n",

@@ -735,6 +735,7 @@ tfoot td { color: var(--muted); font-style: italic; border-bottom: none; }
 .pct { display: inline-block; min-width: 76px; padding: 0 4px; border-radius: 3px;
        background: linear-gradient(90deg, #fdd9b5 var(--p), transparent var(--p)); }
 .path { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; word-break: break-word; }
+svg#flame, svg.chart { width: 100%; height: auto; }  /* the viewBox scales them to the card */
 .flame-box { max-height: 620px; overflow: auto; border: 1px solid var(--line); border-radius: 4px; }
 #flame { display: block; }
 #flame g.fr { cursor: pointer; }

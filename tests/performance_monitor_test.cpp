@@ -158,7 +158,9 @@ TEST(PerformanceMonitor, AnalysisSaysTheHeapGrowsTheCollectorFreesAndCallsRise) 
   EXPECT_GT(a.heap_growth_bytes_per_mstep, 0);
   EXPECT_GT(a.live_bytes_last, a.live_bytes_first + 20000 * 32);
   EXPECT_GT(a.gc_collections, 0u);
-  if (!pwtest::slow_mode()) EXPECT_GT(a.gc_bytes_freed_per_ms, 0);  // pauses are measured
+  if (!pwtest::slow_mode()) {
+    EXPECT_GT(a.gc_bytes_freed_per_ms, 0);  // pauses are measured
+  }
   EXPECT_GT(a.instructions_per_second, 0);
   for (const pw::CounterTrend& t : a.trends) {
     if (t.counter == Counter::Calls) {
@@ -166,7 +168,9 @@ TEST(PerformanceMonitor, AnalysisSaysTheHeapGrowsTheCollectorFreesAndCallsRise) 
       EXPECT_EQ(t.first_half_per_mstep, 0);
       EXPECT_EQ(t.total, 20000u);
     }
-    if (t.counter == Counter::Instructions) EXPECT_EQ(t.trend, "steady");
+    if (t.counter == Counter::Instructions) {
+      EXPECT_EQ(t.trend, "steady");
+    }
   }
   EXPECT_EQ(a.samples, m.samples().size());
   const std::string text = pw::format_analysis(a, m.timers(), 5000);

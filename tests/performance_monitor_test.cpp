@@ -86,7 +86,9 @@ TEST(PerformanceMonitor, SamplesFallEveryIntervalHoweverTheRunIsCut) {
   for (std::size_t i = 0; i < a.samples().size(); ++i) {
     EXPECT_EQ(a.samples()[i].step, b.samples()[i].step);
     EXPECT_EQ(a.samples()[i].counters, b.samples()[i].counters);
-    if (i + 1 < a.samples().size()) EXPECT_EQ(a.samples()[i].step, i * 500);
+    if (i + 1 < a.samples().size()) {
+      EXPECT_EQ(a.samples()[i].step, i * 500);
+    }
   }
   EXPECT_EQ(a.samples().back().step, steps);
   EXPECT_EQ(a.by_kind(), b.by_kind());

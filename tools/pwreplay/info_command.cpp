@@ -19,15 +19,6 @@ struct Options {
   bool json = false;
 };
 
-std::string utc_time(std::int64_t unix_ns) {
-  const std::time_t t = static_cast<std::time_t>(unix_ns / 1'000'000'000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
-
 int run_info(const Options& o) {
   try {
     pw::trace::TraceReader reader(o.trace);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "disassembler.h"
+#include "trace_text.h"
 
 namespace pwreplay {
 namespace {
@@ -253,6 +254,7 @@ nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::
   if (!timeline.trace().damage().empty()) j["trace_damage"] = timeline.trace().damage();
   j["program"] = program.source_name;
   j["recorded_on"] = recorded_on(timeline.trace().header());
+  j["recorded_at"] = utc_time(timeline.trace().header().start_time_unix_ns);
   j["from"] = w.from;
   j["to"] = w.to;
   j["steps"] = w.to - w.from;

@@ -50,7 +50,8 @@ std::string perf_report_text(const json& r, std::size_t top) {
   if (r.contains("trace_damage"))
     out += fmt::format("The trace is incomplete ({}): this covers the run up to where it ends.\n",
                        r.at("trace_damage").get<std::string>());
-  out += "Costs are executed instructions, exact and the same on every machine.\n";
+  out += fmt::format("Recorded {} on {}. Costs are executed instructions, exact and the same on every machine.\n",
+                     r.at("recorded_at").get<std::string>(), r.at("recorded_on").get<std::string>());
   const json& c = r.at("counters");
   out += fmt::format("Calls {}, tail calls {}, returns {}, allocations {} ({} bytes), collections {}, throws {}, catches {}\n",
                      grouped(u(c, "calls")), grouped(u(c, "tail_calls")), grouped(u(c, "returns")),

@@ -2,6 +2,7 @@
 #include "trace_text.h"
 
 #include <cstdio>
+#include <ctime>
 
 #include <fmt/format.h>
 
@@ -200,6 +201,15 @@ nlohmann::json outcome_json(const pw::trace::TraceOutcome& o) {
     case pw::trace::TraceOutcome::Status::Stopped: j["status"] = "stopped"; break;
   }
   return j;
+}
+
+std::string utc_time(std::int64_t unix_ns) {
+  const std::time_t t = static_cast<std::time_t>(unix_ns / 1'000'000'000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+  return buf;
 }
 
 }  // namespace pwreplay

@@ -14,6 +14,8 @@ std::string event_text(const pw::Program& program, const pw::trace::Event& e);
 nlohmann::json event_json(const pw::Program& program, const pw::trace::Event& e);
 nlohmann::json outcome_json(const pw::trace::TraceOutcome& outcome);
 std::string outcome_text(const pw::trace::TraceOutcome& outcome);
+// A wall-clock time as "2026-11-24 13:14:16 UTC".
+std::string utc_time(std::int64_t unix_ns);
 // Prints "pwreplay: error: MESSAGE" on stderr.
 void report(const std::string& message);
 

@@ -231,9 +231,10 @@ std::string header_html(const json& r) {
   return fmt::format(
       R"(<header><h1>Performance of <code>{}</code></h1><dl class="meta">)"
       R"(<dt>trace</dt><dd><code>{}</code></dd><dt>window</dt><dd>steps {} .. {}</dd>)"
-      R"(<dt>steps</dt><dd>{} executed instructions</dd><dt>recorded on</dt><dd>{}</dd></dl>{}</header>)",
+      R"(<dt>steps</dt><dd>{} executed instructions</dd><dt>recorded</dt><dd>{} on {}</dd></dl>{}</header>)",
       esc(program.empty() ? "(unknown program)" : program), esc(text(r, "trace")), num_field(r, "from"),
-      num_field(r, "to"), num(count(r, "steps")), esc(text(r, "recorded_on")), counters_html(field(r, "counters")));
+      num_field(r, "to"), num(count(r, "steps")), esc(text(r, "recorded_at")), esc(text(r, "recorded_on")),
+      counters_html(field(r, "counters")));
 }
 
 std::string nav_html() {

@@ -45,4 +45,8 @@ say "The debugger, from the end of the run, scripted (interactively: drop --batc
 show "build/tools/pwreplay debug $trace --at end --batch -ex backtrace -ex 'reverse-stepi 3' -ex 'info args'"
 build/tools/pwreplay debug "$trace" --at end --batch -ex backtrace -ex 'reverse-stepi 3' -ex 'info args'
 
-say "More: pwreplay watch, last-write, calls and verify (docs/REPLAY.md), the debugger (docs/DEBUGGER.md; pwvm debug runs it live), events --help, and docs/TRACE_FORMAT.md."
+say "A performance report of the same run, counted in executed instructions (also --json, --html, --folded, --chrome-trace):"
+show "build/tools/pwreplay perf $trace --top 5 | head -20"
+build/tools/pwreplay perf "$trace" --top 5 | head -20
+
+say "More: pwreplay watch, last-write, calls and verify (docs/REPLAY.md), the debugger (docs/DEBUGGER.md; pwvm debug runs it live), perf (docs/PERFORMANCE.md), events --help, and docs/TRACE_FORMAT.md."

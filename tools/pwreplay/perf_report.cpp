@@ -324,7 +324,6 @@ nlohmann::json perf_chrome_trace(const pw::replay::Timeline& timeline, const pw:
     events.push_back({{"name", "heap"}, {"ph", "C"}, {"pid", 1}, {"ts", h.step},
                       {"args", {{"live_bytes", h.live_bytes}, {"live_objects", h.live_objects}}}});
   return {{"traceEvents", std::move(events)},
-          {"displayTimeUnit", "ns"},
           {"otherData",
            {{"trace", timeline.trace().path()},
             {"clock", "1 us = 1 executed instruction"},

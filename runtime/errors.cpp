@@ -1,6 +1,8 @@
 // Names and the stack-trace rendering of VmError.
 #include "errors.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace pw {
@@ -37,11 +39,23 @@ std::string VmError::headline() const { return fmt::format("{}: {}", error_kind_
 
 std::string VmError::format() const {
   std::string out = headline() + "\n";
-  bool first = true;
-  for (const FrameInfo& f : context.call_stack) {
-    out += fmt::format("  at {} ({}:{}) [ip {}]\n", f.function, context.file, f.line, f.ip);
-    if (first && !context.source_line.empty()) out += fmt::format("      {}\n", context.source_line);
-    first = false;
+  // Runaway recursion leaves thousands of identical frames: after three, one line says how
+  // many more there were, as Python does.
+  constexpr std::size_t kRepeatsShown = 3;
+  const auto& stack = context.call_stack;
+  for (std::size_t i = 0; i < stack.size();) {
+    const FrameInfo& f = stack[i];
+    std::size_t same = 1;
+    while (i + same < stack.size() && stack[i + same].function == f.function && stack[i + same].line == f.line &&
+           stack[i + same].ip == f.ip)
+      ++same;
+    for (std::size_t k = 0; k < std::min(same, kRepeatsShown); ++k) {
+      out += fmt::format("  at {} ({}:{}) [ip {}]\n", f.function, context.file, f.line, f.ip);
+      if (i == 0 && k == 0 && !context.source_line.empty()) out += fmt::format("      {}\n", context.source_line);
+    }
+    if (same > kRepeatsShown)
+      out += fmt::format("  ... the frame above, repeated {} more times\n", same - kRepeatsShown);
+    i += same;
   }
   const StateSummary& s = context.state;
   out += fmt::format("  state: step {}, stack {} values, heap {} objects ({} bytes), call depth {}\n", s.step,

@@ -220,6 +220,13 @@ TEST(Errors, RecursionLimitExceeded) {
   EXPECT_EQ(cs.back().function, "main");
   EXPECT_EQ(cs.back().line, line_of(kEndlessRecursion, "@main"));
   EXPECT_EQ(e.context.state.call_depth, cs.size());
+  // The report shows three of the 49 identical frames and counts the rest.
+  const std::string text = e.format();
+  const std::string frame = "  at rec (" + e.context.file + ":" + std::to_string(cs[0].line) + ")";
+  std::size_t shown = 0;
+  for (std::size_t at = text.find(frame); at != std::string::npos; at = text.find(frame, at + 1)) ++shown;
+  EXPECT_EQ(shown, 3u) << text;
+  EXPECT_NE(text.find("  ... the frame above, repeated 46 more times\n  at main ("), std::string::npos) << text;
 }
 
 TEST(Errors, StackOverflow) {

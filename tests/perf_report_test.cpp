@@ -337,6 +337,30 @@ TEST_F(PerfCli, TextReportShowsTheLeakGcAndAWindow) {
   EXPECT_NE(cut.out.find("The trace is incomplete ("), std::string::npos) << cut.out;
 }
 
+TEST_F(PerfCli, FoldedStacksOfARunawayRecursionStopAtAThousandFrames) {
+  // Recursion 1,500 deep, then back: the folded lines would hold a million frames.
+  pwtest::write_text_file(dir_.path("deep.pwa"), "func down(n)\n  get_local n\n  lt_imm 1\n  jump_if_false more\n"
+                                                 "  push 0\n  return\nmore:\n  get_local n\n  sub_imm 1\n"
+                                                 "  call_fn down\n  return\nend\nfunc main()\n  push 1500\n"
+                                                 "  call_fn down\n  return\nend\n");
+  const std::string trace = record(dir_.path("deep.pwa"), "deep.pwtrace");
+  const pwtest::CliResult r = run(PWREPLAY_BINARY, {"perf", trace, "--json", "--folded", dir_.path("deep.folded")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto steps = nlohmann::json::parse(r.out)["steps"].get<std::uint64_t>();
+  std::istringstream folded(read("deep.folded"));
+  std::uint64_t total = 0;
+  std::size_t lines = 0, cut = 0;
+  for (std::string line; std::getline(folded, line); ++lines) {
+    total += std::stoull(line.substr(line.rfind(' ') + 1));
+    const auto frames = std::count(line.begin(), line.end(), ';') + 1;
+    EXPECT_LE(frames, 1001) << line.substr(0, 80);
+    cut += line.find(";... ") != std::string::npos;
+  }
+  EXPECT_EQ(total, steps);  // nothing lost: the deeper frames' steps are on the cut line
+  EXPECT_EQ(lines, 1000u);
+  EXPECT_EQ(cut, 1u);
+}
+
 TEST_F(PerfCli, BadInputGetsOneLineAndExitCode2) {
   const std::string trace = record(std::string(EXAMPLES_DIR) + "/closures.pwa", "c.pwtrace");
   pwtest::write_text_file(dir_.path("junk.pwtrace"), "not a trace at all");

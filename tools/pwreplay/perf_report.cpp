@@ -282,9 +282,19 @@ nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::
 }
 
 std::string perf_folded(const pw::Program& program, const pw::replay::WindowProfile& w) {
-  std::string out;
+  // A runaway recursion has paths a hundred thousand frames deep: beyond kMaxDepth frames a
+  // path ends in "..." and takes the self steps of everything below it.
+  constexpr std::uint32_t kMaxDepth = 1000;
+  std::vector<std::uint32_t> depth(w.nodes.size(), 0), line_of(w.nodes.size(), kRootNode);
+  std::map<std::uint32_t, std::uint64_t> steps;  // by the node whose path is the line
   for (std::uint32_t n = 1; n < w.nodes.size(); ++n) {
-    if (w.nodes[n].self_steps == 0) continue;
+    const std::uint32_t parent = w.nodes[n].parent;
+    depth[n] = depth[parent] + 1;
+    line_of[n] = depth[n] <= kMaxDepth ? n : line_of[parent];
+    if (w.nodes[n].self_steps) steps[line_of[n]] += w.nodes[n].self_steps;
+  }
+  std::string out;
+  for (const auto& [n, count] : steps) {
     std::vector<std::uint32_t> path;
     for (std::uint32_t m = n; m != kRootNode; m = w.nodes[m].parent) path.push_back(w.nodes[m].fn);
     std::string line;
@@ -292,7 +302,10 @@ std::string perf_folded(const pw::Program& program, const pw::replay::WindowProf
       if (!line.empty()) line += ';';
       line += program.functions[*it].name;
     }
-    out += fmt::format("{} {}\n", line, w.nodes[n].self_steps);
+    const bool deeper = depth[n] == kMaxDepth &&
+                        std::any_of(w.nodes[n].children.begin(), w.nodes[n].children.end(),
+                                    [&](const auto& c) { return line_of[c.second] == n; });
+    out += fmt::format("{}{} {}\n", line, deeper ? ";..." : "", count);
   }
   return out;
 }

@@ -314,6 +314,14 @@ TEST_F(PerfCli, TextReportShowsTheLeakGcAndAWindow) {
                            "Allocation sites", "Garbage collection: 9 cycles", "Heap over time", "Leak suspects",
                            "remember+1 (line 13) array_new", "kept alive by: global cache -> pair #"})
     EXPECT_NE(text.out.find(line), std::string::npos) << line << "\n" << text.out;
+  // With three rows a table: the text report holds only the start of the long series, and
+  // says how much more there is.
+  const pwtest::CliResult short_text = run(PWREPLAY_BINARY, {"perf", trace, "--top", "3"});
+  ASSERT_EQ(short_text.code, 0) << short_text.err;
+  const std::string gc_part = short_text.out.substr(short_text.out.find("Garbage collection"));
+  EXPECT_NE(gc_part.find("  ... 6 more (--top 0 shows all)\n\nHeap over time"), std::string::npos) << gc_part;
+  EXPECT_NE(gc_part.find("  (3 of 11 points, evenly spread; --top 0 shows all)"), std::string::npos) << gc_part;
+
   const auto chrome = nlohmann::json::parse(read("leak.json"));
   std::size_t gcs = 0, heap = 0;
   for (const auto& e : chrome["traceEvents"]) {

@@ -52,7 +52,9 @@ int run_perf(const Options& o) {
     // A timeline keeps about 20,000 spans of the window: what a viewer draws at full width.
     if (!o.chrome_trace.empty()) options.min_span_steps = std::max<std::uint64_t>(1, (options.to - options.from) / 20000);
     const pw::replay::PerfProfile profile = pw::replay::profile_trace(t.trace().path(), options);
-    nlohmann::json report = perf_report_json(t, profile);
+    // The text tables need only the start of the long series; JSON and HTML get them whole.
+    const bool text_only = !o.json && o.html.empty();
+    nlohmann::json report = perf_report_json(t, profile, text_only ? o.top : 0);
     report["leak_min_bytes"] = o.leak_min_bytes;
     if (!o.folded.empty() && !write_file(o.folded, perf_folded(t.program(), profile.window))) return kExitBadInput;
     if (!o.chrome_trace.empty() &&

@@ -193,7 +193,7 @@ nlohmann::json allocation_sites_json(const CodeMap& code, const pw::replay::Wind
   return out;
 }
 
-nlohmann::json gc_json(const pw::replay::WindowProfile& w, const std::string& measured_on) {
+nlohmann::json gc_json(const pw::replay::WindowProfile& w, const std::string& measured_on, std::size_t rows) {
   nlohmann::json cycles = nlohmann::json::array();
   std::uint64_t freed_objects = 0, freed_bytes = 0, pause = 0, max_pause = 0;
   for (const auto& c : w.collections) {
@@ -203,6 +203,7 @@ nlohmann::json gc_json(const pw::replay::WindowProfile& w, const std::string& me
     freed_bytes += fb;
     pause += c.pause_ns;
     max_pause = std::max(max_pause, c.pause_ns);
+    if (rows > 0 && cycles.size() >= rows) continue;
     cycles.push_back({{"step", c.step},
                       {"trigger", trigger_name(c.trigger)},
                       {"objects_before", c.objects_before},
@@ -243,7 +244,8 @@ nlohmann::json leaks_json(const CodeMap& code, const std::vector<pw::replay::Lea
 
 }  // namespace
 
-nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::replay::PerfProfile& profile) {
+nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::replay::PerfProfile& profile,
+                                std::size_t series_rows) {
   const pw::Program& program = timeline.program();
   const pw::replay::WindowProfile& w = profile.window;
   const CodeMap code(program);
@@ -266,11 +268,15 @@ nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::
   j["call_graph"] = call_graph_json(program, w);
   instructions_json(program, code, w, j);
   j["allocation_sites"] = allocation_sites_json(code, w);
-  j["gc"] = gc_json(w, j["recorded_on"]);
+  j["gc"] = gc_json(w, j["recorded_on"], series_rows);
   j["heap"] = nlohmann::json::array();
-  for (const auto& h : w.heap)
+  j["heap_points"] = w.heap.size();
+  const std::size_t points = series_rows == 0 ? w.heap.size() : std::min(series_rows, w.heap.size());
+  for (std::size_t i = 0; i < points; ++i) {
+    const auto& h = w.heap[points < 2 || points == w.heap.size() ? i : i * (w.heap.size() - 1) / (points - 1)];
     j["heap"].push_back(
         {{"step", h.step}, {"at", heap_point_name(h.at)}, {"live_objects", h.live_objects}, {"live_bytes", h.live_bytes}});
+  }
   j["leak_suspects"] = leaks_json(code, profile.leaks);
   const std::vector<std::uint64_t> total = node_totals(w);
   const auto& roots = w.nodes[kRootNode].children;

@@ -10,7 +10,11 @@
 
 namespace pwreplay {
 
-nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::replay::PerfProfile& profile);
+// [series_rows] > 0 keeps only the first that many GC cycles and that many heap points,
+// evenly spread (the totals stay whole): what a text report of that many rows needs, in
+// far less memory when a run collected a million times.
+nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::replay::PerfProfile& profile,
+                                std::size_t series_rows = 0);
 // The report as text tables, [top] rows each (0: all).
 std::string perf_report_text(const nlohmann::json& report, std::size_t top);
 // One "a;b;c COUNT" line per call path, weighted by its self instructions.

@@ -32,12 +32,14 @@ std::string where(const json& s) {
   return fmt::format("{}+{} (line {})", s.at("function").get<std::string>(), u(s, "ip"), u(s, "line"));
 }
 
-// Appends at most [top] rows (0: all) of [rows] and says how many were left out.
+// Appends at most [top] rows (0: all) of [list] and says how many of [total] (the whole
+// list's length, when the report holds only its start) were left out.
 template <class Row>
-void rows(std::string& out, const json& list, std::size_t top, Row row) {
+void rows(std::string& out, const json& list, std::size_t top, Row row, std::size_t total = 0) {
   const std::size_t n = top == 0 ? list.size() : std::min(top, list.size());
   for (std::size_t i = 0; i < n; ++i) out += row(list[i]);
-  if (n < list.size()) out += fmt::format("  ... {} more (--top 0 shows all)\n", grouped(list.size() - n));
+  total = std::max(total, list.size());
+  if (n < total) out += fmt::format("  ... {} more (--top 0 shows all)\n", grouped(total - n));
 }
 
 }  // namespace
@@ -113,11 +115,11 @@ std::string perf_report_text(const json& r, std::size_t top) {
                        fmt::format("{}/{}", grouped(u(g, "objects_before")), grouped(u(g, "bytes_before"))),
                        fmt::format("{}/{}", grouped(u(g, "objects_after")), grouped(u(g, "bytes_after"))),
                        grouped(u(g, "freed_bytes")), static_cast<double>(u(g, "pause_ns")) / 1e6);
-  });
+  }, u(t, "cycles"));
 
   out += "\nHeap over time (live objects and bytes at collections and snapshots)\n";
   out += fmt::format("  {:>14} {:<9} {:>13} {:>15}\n", "step", "at", "objects", "bytes");
-  // Evenly spread over the run, with the first and the last.
+  // Evenly spread over the run, with the first and the last (the report may hold only those).
   const json& heap = r.at("heap");
   json shown = json::array();
   const std::size_t want = top == 0 ? heap.size() : std::min(top, heap.size());
@@ -126,7 +128,8 @@ std::string perf_report_text(const json& r, std::size_t top) {
     return fmt::format("  {:>14} {:<9} {:>13} {:>15}\n", grouped(u(h, "step")), h.at("at").get<std::string>(),
                        grouped(u(h, "live_objects")), grouped(u(h, "live_bytes")));
   });
-  if (want < heap.size()) out += fmt::format("  ({} of {} points, evenly spread; --top 0 shows all)\n", want, heap.size());
+  const std::size_t points = std::max<std::size_t>(u(r, "heap_points"), heap.size());
+  if (want < points) out += fmt::format("  ({} of {} points, evenly spread; --top 0 shows all)\n", want, points);
 
   out += "\nLeak suspects (sites whose live objects keep growing across collections)\n";
   if (r.at("leak_suspects").empty())

@@ -72,19 +72,23 @@ int run_perf(const Options& o) {
 void add_perf_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("perf", "Performance report of the run, counted in executed instructions");
-  cmd->add_option("trace", o->trace, "Trace file (.pwtrace)")->required();
-  cmd->add_option("--from", o->from, "First step of the window (default 0)");
-  cmd->add_option("--to", o->to, "Last step of the window, or 'end' (the default)");
+  cmd->add_option("trace", o->trace, "Trace file (.pwtrace)")->required()->type_name("TRACE");
+  cmd->add_option("--from", o->from, "First step of the window (default 0)")->type_name("STEP");
+  cmd->add_option("--to", o->to, "Last step of the window, or 'end' (the default)")->type_name("STEP");
   cmd->add_flag("--json", o->json, "The report as one JSON object instead of text");
-  cmd->add_option("--folded", o->folded, "Also write folded stacks (flamegraph.pl, inferno, speedscope) to FILE");
-  cmd->add_option("--chrome-trace", o->chrome_trace, "Also write a Trace Event Format timeline (Perfetto) to FILE");
-  cmd->add_option("--html", o->html, "Also write a self-contained HTML report to FILE");
-  cmd->add_option("--top", o->top, "Rows per text table (0: all; default 20)");
+  cmd->add_option("--folded", o->folded, "Also write folded stacks (flamegraph.pl, inferno, speedscope) to FILE")
+      ->type_name("FILE");
+  cmd->add_option("--chrome-trace", o->chrome_trace, "Also write a Trace Event Format timeline (Perfetto) to FILE")
+      ->type_name("FILE");
+  cmd->add_option("--html", o->html, "Also write a self-contained HTML report to FILE")->type_name("FILE");
+  cmd->add_option("--top", o->top, "Rows per text table (0: all; default 20)")->type_name("N");
   cmd->add_option("--leak-min-bytes", o->leak_min_bytes,
                   fmt::format("Report a growing allocation site as a leak from this growth on (default {})",
-                              pw::replay::kLeakMinBytes));
+                              pw::replay::kLeakMinBytes))
+      ->type_name("BYTES");
   cmd->add_option("--threads", o->threads, "Segments replayed at once (default: one per core)")
-      ->check(CLI::Range(1u, 256u));
+      ->check(CLI::Range(1u, 256u))
+      ->type_name("N");
   cmd->callback([o, &exit_code] { exit_code = run_perf(*o); });
 }
 

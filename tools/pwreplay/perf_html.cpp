@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "perf_report.h"
+
 namespace pwreplay {
 namespace {
 
@@ -80,31 +82,19 @@ std::string esc(std::string_view s) {
   return out;
 }
 
-// "-1234567" -> "-1,234,567"
-std::string grouped(const std::string& digits) {
-  const std::size_t start = !digits.empty() && digits[0] == '-' ? 1 : 0;
-  std::string out = digits.substr(0, start);
-  const std::size_t n = digits.size() - start;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i > 0 && (n - i) % 3 == 0) out += ',';
-    out += digits[start + i];
-  }
-  return out;
-}
-
-std::string num(std::uint64_t n) { return grouped(std::to_string(n)); }
+std::string num(std::uint64_t n) { return with_thousands(std::to_string(n)); }
 
 std::string decimal(double v, int places) {
   const std::string s = fmt::format("{:.{}f}", v, places);
   const std::size_t dot = s.find('.');
-  return dot == std::string::npos ? grouped(s) : grouped(s.substr(0, dot)) + s.substr(dot);
+  return dot == std::string::npos ? with_thousands(s) : with_thousands(s.substr(0, dot)) + s.substr(dot);
 }
 
 // A field as a grouped number, "—" when the report has none (an unknown line, say).
 std::string num_field(const json& j, const char* key) {
   const json& v = field(j, key);
   if (v.is_number_unsigned()) return num(v.get<std::uint64_t>());
-  if (v.is_number_integer()) return grouped(std::to_string(v.get<std::int64_t>()));
+  if (v.is_number_integer()) return with_thousands(std::to_string(v.get<std::int64_t>()));
   if (v.is_number_float()) return decimal(v.get<double>(), 1);
   return v.is_string() ? esc(v.get<std::string>()) : "—";
 }

@@ -244,6 +244,17 @@ nlohmann::json leaks_json(const CodeMap& code, const std::vector<pw::replay::Lea
 
 }  // namespace
 
+std::string with_thousands(std::string_view digits) {
+  const std::size_t start = !digits.empty() && digits[0] == '-' ? 1 : 0;
+  std::string out(digits.substr(0, start));
+  const std::size_t n = digits.size() - start;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 0 && (n - i) % 3 == 0) out += ',';
+    out += digits[start + i];
+  }
+  return out;
+}
+
 nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::replay::PerfProfile& profile,
                                 std::size_t series_rows) {
   const pw::Program& program = timeline.program();

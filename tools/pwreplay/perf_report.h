@@ -2,6 +2,7 @@
 // made from), folded stacks, and a Trace Event Format timeline.
 #pragma once
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +14,9 @@ namespace pwreplay {
 // [series_rows] > 0 keeps only the first that many GC cycles and that many heap points,
 // evenly spread (the totals stay whole): what a text report of that many rows needs, in
 // far less memory when a run collected a million times.
+// "-1234567" -> "-1,234,567": figures people compare at a glance (text and HTML).
+std::string with_thousands(std::string_view digits);
+
 nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::replay::PerfProfile& profile,
                                 std::size_t series_rows = 0);
 // The report as text tables, [top] rows each (0: all).

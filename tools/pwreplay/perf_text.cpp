@@ -12,16 +12,7 @@ using nlohmann::json;
 
 std::uint64_t u(const json& j, const char* key) { return j.at(key).get<std::uint64_t>(); }
 
-// 1234567 -> "1,234,567": figures people compare at a glance.
-std::string grouped(std::uint64_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
+std::string grouped(std::uint64_t n) { return with_thousands(std::to_string(n)); }
 
 std::string percent(std::uint64_t part, std::uint64_t whole) {
   return whole ? fmt::format("{:.1f}%", 100.0 * static_cast<double>(part) / static_cast<double>(whole)) : "-";

@@ -106,7 +106,7 @@ void PerfCollector::on_alloc(const VmState& vm, const Object* o) {
   const std::uint64_t bytes = Heap::object_bytes(o);
   ++p_.fn_allocations[f.fn];
   p_.fn_allocated_bytes[f.fn] += bytes;
-  SiteTotals& t = site_totals_[site < code_size_ ? site : code_size_ + 1];
+  SiteTotals& t = site_totals_[slot_of(site)];
   ++t.objects;
   t.bytes += bytes;
   young_sites_.emplace_back(o->id, site);
@@ -148,7 +148,7 @@ void PerfCollector::take_census(const VmState& vm, std::uint64_t before_id,
       else p_.deferred_last_census[index] = static_cast<std::int64_t>(p_.census.size());
       continue;
     }
-    const std::uint32_t slot = site < code_size_ ? site : (site == kConstantSite ? code_size_ : code_size_ + 1);
+    const std::uint32_t slot = slot_of(site);
     if (site_count_[slot]++ == 0) touched_.push_back(slot);
     if (at_end) {
       SiteTotals& t = site_totals_[slot];
@@ -164,7 +164,7 @@ void PerfCollector::take_census(const VmState& vm, std::uint64_t before_id,
   old_sites_.swap(scratch_sites_);
   std::sort(touched_.begin(), touched_.end());
   for (const std::uint32_t slot : touched_) {
-    const std::uint32_t site = slot < code_size_ ? slot : (slot == code_size_ ? kConstantSite : kHostSite);
+    const std::uint32_t site = site_of(slot);
     if (live) live->emplace_back(site, site_count_[slot]);
     site_count_[slot] = 0;
   }
@@ -194,7 +194,7 @@ WindowProfile PerfCollector::finish(const VmState& vm) {
   for (std::uint32_t slot = 0; slot < site_totals_.size(); ++slot) {
     const SiteTotals& t = site_totals_[slot];
     if (t.objects == 0 && t.live_at_end == 0) continue;
-    const std::uint32_t site = slot < code_size_ ? slot : (slot == code_size_ ? kConstantSite : kHostSite);
+    const std::uint32_t site = site_of(slot);
     p_.sites[site] = t;
   }
   return std::move(p_);

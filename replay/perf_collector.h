@@ -158,6 +158,13 @@ class PerfCollector final : public ReplayListener {
     p_.nodes[top_node_].self_steps += step - attributed_to_;
     attributed_to_ = step;
   }
+  // Per-site tables are indexed by slot: the instruction, then the constants, then host calls.
+  std::uint32_t slot_of(std::uint32_t site) const {
+    return site < code_size_ ? site : (site == kConstantSite ? code_size_ : code_size_ + 1);
+  }
+  std::uint32_t site_of(std::uint32_t slot) const {
+    return slot < code_size_ ? slot : (slot == code_size_ ? kConstantSite : kHostSite);
+  }
   void push(std::uint32_t fn, std::uint64_t step, bool counts_as_call);
   void pop(std::uint64_t step, bool open_at_end = false);
   std::uint32_t child(std::uint32_t parent, std::uint32_t fn);
@@ -173,8 +180,8 @@ class PerfCollector final : public ReplayListener {
   // Allocation sites of the live objects (as of the last census) and of the newer ones,
   // both ascending by id.
   std::vector<std::pair<std::uint64_t, std::uint32_t>> old_sites_, young_sites_, scratch_sites_;
-  std::vector<SiteTotals> site_totals_;  // by site slot
-  std::vector<std::uint64_t> site_count_;  // census scratch, by site slot
+  std::vector<SiteTotals> site_totals_;  // by slot
+  std::vector<std::uint64_t> site_count_;  // census scratch, by slot
   std::vector<std::uint32_t> touched_;     // slots counted in the census being taken
   const Instr* code_base_;
   std::uint32_t code_size_;

@@ -21,6 +21,15 @@ struct Constant {
   friend bool operator==(const Constant&, const Constant&) = default;
 };
 
+// A try block open at some instruction, as the verifier sees it: what a handler installed by
+// it will restore. Scopes nest through [outer]; the verifier numbers them from 1 per function.
+struct TryScope {
+  std::uint32_t outer = 0;    // the scope this try opened inside, 0 for none
+  std::uint32_t handler = 0;  // instruction index of its handler label
+  std::uint32_t depth = 0;    // operand depth at the try: the handler finds the stack at this height
+  friend bool operator==(const TryScope&, const TryScope&) = default;
+};
+
 struct Function {
   std::string name;
   std::uint32_t arity = 0;
@@ -31,6 +40,12 @@ struct Function {
   std::map<std::uint32_t, std::string> labels;  // instruction index -> label name
   std::uint32_t line = 0;             // line of the `func` header
   std::uint32_t max_stack = 0;        // deepest operand stack above the locals (verifier)
+  // What the verifier proved about each instruction (parallel to code), so a restored state
+  // can be checked against it: the operand depth on entry (-1 where no path arrives) and
+  // the innermost try scope open on entry (0 for none, else try_scopes[scope - 1]).
+  std::vector<std::int32_t> entry_depth;
+  std::vector<std::uint32_t> entry_scope;
+  std::vector<TryScope> try_scopes;
 
   std::uint32_t local_count() const { return static_cast<std::uint32_t>(locals.size()); }
 };

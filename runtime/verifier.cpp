@@ -1,14 +1,22 @@
 // The verifier. For each function it walks every path from the first instruction with the
-// operand-stack depth (values above the locals), checking operands as it meets them:
+// operand-stack depth (values above the locals) and the try blocks open on it, checking
+// operands as it meets them:
 // - no instruction pops more than the path has pushed,
-// - every join point is reached with one depth, and a handler starts at its try's depth + 1,
-// - exception handlers nest: end_try only closes a try of its own path, and every join is
-//   reached with the same number of open trys (so a loop cannot pile up handlers),
+// - every join point is reached with one depth and inside the same try blocks, and a handler
+//   starts at its try's depth + 1,
+// - exception handlers nest: end_try only closes a try of its own path (so a loop cannot
+//   pile up handlers),
+// - inside a try, the stack never stays below the depth it had at the try: the handler
+//   restores that height, and a slot that was popped meanwhile could hold an object the
+//   collector has freed since,
 // - no path runs past the last instruction,
 // and records the deepest depth as Function::max_stack, which the interpreter uses to check
-// stack room once per call instead of on every push.
+// stack room once per call instead of on every push, and each instruction's entry depth and
+// try scope, which a restored snapshot is checked against.
 #include "verifier.h"
 
+#include <map>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -32,7 +40,7 @@ namespace {
 class FunctionVerifier {
  public:
   FunctionVerifier(const Program& p, Function& fn)
-      : p_(p), fn_(fn), depth_(fn.code.size(), -1), trys_(fn.code.size(), -1) {}
+      : p_(p), fn_(fn), depth_(fn.code.size(), -1), scope_(fn.code.size(), 0) {}
 
   void run() {
     if (fn_.code.empty()) fail(0, "function has no instructions");
@@ -43,6 +51,9 @@ class FunctionVerifier {
       step(ip);
     }
     fn_.max_stack = static_cast<std::uint32_t>(max_);
+    fn_.entry_depth = std::move(depth_);
+    fn_.entry_scope = std::move(scope_);
+    fn_.try_scopes = std::move(scopes_);
   }
 
  private:
@@ -51,26 +62,43 @@ class FunctionVerifier {
     throw VerifyError(p_.source_name, line, fn_.name, ip, message);
   }
 
-  void reach(std::uint32_t from, std::int64_t target, int depth, int trys) {
+  void reach(std::uint32_t from, std::int64_t target, int depth, std::uint32_t scope) {
     if (target < 0 || static_cast<std::size_t>(target) >= fn_.code.size())
       fail(from, target == static_cast<std::int64_t>(fn_.code.size())
                      ? "execution falls off the end of the function (add return, halt or jump)"
                      : fmt::format("jump target {} is outside the function (0..{})", target, fn_.code.size() - 1));
-    int& known = depth_[static_cast<std::size_t>(target)];
-    int& known_trys = trys_[static_cast<std::size_t>(target)];
+    std::int32_t& known = depth_[static_cast<std::size_t>(target)];
+    std::uint32_t& known_scope = scope_[static_cast<std::size_t>(target)];
     if (known == -1) {
       known = depth;
-      known_trys = trys;
+      known_scope = scope;
       work_.push_back(static_cast<std::uint32_t>(target));
     } else if (known != depth) {
       fail(static_cast<std::uint32_t>(target),
            fmt::format("stack depth differs between paths: {} on one, {} on another", known, depth));
-    } else if (known_trys != trys) {
+    } else if (known_scope != scope) {
+      const int a = open_trys(known_scope), b = open_trys(scope);
       fail(static_cast<std::uint32_t>(target),
-           fmt::format("open try blocks differ between paths: {} on one, {} on another (close each try "
-                       "with end_try before its paths join)",
-                       known_trys, trys));
+           a != b ? fmt::format("open try blocks differ between paths: {} on one, {} on another (close each try "
+                                "with end_try before its paths join)",
+                                a, b)
+                  : "paths join inside different try blocks (close each try with end_try before its paths join)");
     }
+  }
+
+  int open_trys(std::uint32_t scope) const {
+    int n = 0;
+    for (; scope != 0; scope = scopes_[scope - 1].outer) ++n;
+    return n;
+  }
+
+  // The scope a try at depth [depth] with handler [handler] opens inside [outer]: one number
+  // per distinct scope, so two paths through equal trys join.
+  std::uint32_t open_scope(std::uint32_t outer, std::uint32_t handler, int depth) {
+    auto [it, added] = scope_ids_.try_emplace(std::make_tuple(outer, handler, depth),
+                                              static_cast<std::uint32_t>(scopes_.size() + 1));
+    if (added) scopes_.push_back({outer, handler, static_cast<std::uint32_t>(depth)});
+    return it->second;
   }
 
   int callee_arity(std::uint32_t ip, std::int32_t f, bool as_closure) {
@@ -136,35 +164,43 @@ class FunctionVerifier {
       default: break;
     }
     const int depth = depth_[ip];
-    int trys = trys_[ip];
+    std::uint32_t scope = scope_[ip];
     if (in.op == Op::END_TRY) {
-      if (trys == 0) fail(ip, "end_try without an open try on this path");
-      --trys;
+      if (scope == 0) fail(ip, "end_try without an open try on this path");
+      scope = scopes_[scope - 1].outer;
     }
-    const int trys_after = in.op == Op::TRY ? trys + 1 : trys;
     if (depth < pops)
       fail(ip, fmt::format("stack underflow: {} needs {} value{}, the stack holds {}", info.mnemonic, pops,
                            pops == 1 ? "" : "s", depth));
     const int after = depth - pops + info.pushes;
     if (after > max_) max_ = after;
     if (depth + 1 > max_ && in.op == Op::TRY) max_ = depth + 1;  // the handler pushes the exception
+    // Instructions that leave the frame (or the try, by throwing) may take what they like.
+    if (scope != 0 && info.flow != Flow::End && after < static_cast<int>(scopes_[scope - 1].depth))
+      fail(ip, fmt::format("{} leaves {} value{} on the stack inside a try opened with {}: its handler would "
+                           "find the stack as it was at the try (end the try first)",
+                           info.mnemonic, after, after == 1 ? "" : "s", scopes_[scope - 1].depth));
+    const std::uint32_t scope_after =
+        in.op == Op::TRY ? open_scope(scope, static_cast<std::uint32_t>(in.b), depth) : scope;
     switch (info.flow) {
-      case Flow::Next: reach(ip, ip + 1, after, trys_after); break;
-      case Flow::Jump: reach(ip, in.b, after, trys_after); break;
+      case Flow::Next: reach(ip, ip + 1, after, scope_after); break;
+      case Flow::Jump: reach(ip, in.b, after, scope_after); break;
       case Flow::Branch:
-        reach(ip, in.b, after, trys_after);
-        reach(ip, ip + 1, after, trys_after);
+        reach(ip, in.b, after, scope_after);
+        reach(ip, ip + 1, after, scope_after);
         break;
       case Flow::End: break;
     }
     // The handler runs with its try closed and the thrown value pushed.
-    if (in.op == Op::TRY) reach(ip, in.b, depth + 1, trys);
+    if (in.op == Op::TRY) reach(ip, in.b, depth + 1, scope);
   }
 
   const Program& p_;
   Function& fn_;
-  std::vector<int> depth_;  // operand depth on entry to each instruction, -1 if unreached
-  std::vector<int> trys_;   // open try blocks on entry to each instruction
+  std::vector<std::int32_t> depth_;   // operand depth on entry to each instruction, -1 if unreached
+  std::vector<std::uint32_t> scope_;  // innermost open try scope on entry, 0 for none
+  std::vector<TryScope> scopes_;      // scope s is scopes_[s - 1]
+  std::map<std::tuple<std::uint32_t, std::uint32_t, int>, std::uint32_t> scope_ids_;
   std::vector<std::uint32_t> work_;
   int max_ = 0;
 };

@@ -179,6 +179,79 @@ TEST(VerifierErrors, EndTryWithoutTry) {
   EXPECT_EQ(e.line, 2u);
 }
 
+// A handler restores the stack height its try saved. A value popped inside the try stays in
+// its slot, unseen by the collector, and the handler would find it there after the object it
+// referred to was freed: so the stack may not stay below the try's height inside it.
+TEST(VerifierErrors, PoppingBelowTheTrysHeightInsideIt) {
+  const std::string src = R"PWA(
+func main()
+  push "kept"
+  push "x"
+  str_concat
+  try handler
+  pop          ; @pop
+  push 'boom
+  throw
+handler:
+  pop
+  host print
+  halt
+end
+)PWA";
+  const pw::VerifyError e = verify_error(src);
+  EXPECT_EQ(e.line, pwtest::line_of(src, "@pop"));
+  EXPECT_NE(e.message.find("inside a try opened with 1"), std::string::npos) << e.message;
+}
+
+TEST(Verifier, InsideATryValuesBelowItsHeightMayBeReplacedOrThrown) {
+  // add pops the value pushed before the try but leaves the height as it was; throw and
+  // return leave the try, whatever they pop.
+  pwtest::load(R"PWA(
+func f(a)
+  get_local a
+  try h
+  push 1
+  add
+  dup
+  throw
+h:
+  return
+end
+func main()
+  push 1
+  try h
+  call_fn f
+  end_try
+  halt
+h:
+  halt
+end
+)PWA");
+}
+
+TEST(VerifierErrors, PathsJoiningInsideDifferentTrys) {
+  const pw::VerifyError e = verify_error(R"PWA(
+func main()
+  local c
+  get_local c
+  jump_if_false other
+  try h1
+  jump join
+other:
+  try h2
+join:
+  end_try
+  push 0
+  halt
+h1:
+  halt
+h2:
+  halt
+end
+)PWA");
+  EXPECT_NE(e.message.find("paths join inside different try blocks"), std::string::npos) << e.message;
+}
+
 TEST(VerifierErrors, LoopThatGrowsTheStack) {
   verify_error("func main()\nloop:\n  push 1\n  jump loop\nend\n");
 }

@@ -79,7 +79,9 @@ Timeline::Timeline(std::unique_ptr<trace::TraceReader> reader, TimelineOptions o
     : reader_(std::move(reader)), options_(options) {
   index_positions();
   if (snapshot_positions_.empty() || snapshot_positions_.front() != 0)
-    throw trace::TraceReadError(fmt::format("{}: the trace has no snapshot at step 0 to replay from", reader_->path()));
+    throw trace::TraceReadError(reader_->damage().empty()
+                                    ? fmt::format("{}: the trace has no snapshot at step 0 to replay from", reader_->path())
+                                    : reader_->damage());
   const trace::TraceReader& r = *reader_;
   vm_ = std::make_unique<VmState>(r.header().program, r.header().config, &host_);
   checker_ = std::make_unique<EventChecker>(*vm_);
@@ -176,7 +178,8 @@ void Timeline::restore(std::size_t index) {
   try {
     restore_state(*vm_, s->data.image);
   } catch (const StateImageError& e) {
-    throw Divergence(snapshot_positions_[index], fmt::format("snapshot {} does not fit the program: {}", index, e.what()));
+    throw trace::TraceReadError(fmt::format("{}: snapshot at step {} is invalid: {}", reader_->path(),
+                                            snapshot_positions_[index], e.what()));
   }
   // The state before the first instruction reads as a run paused there, as
   // `pwvm run --stop-at 0` shows it.

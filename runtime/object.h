@@ -43,6 +43,15 @@ struct ClosureObj : Object {
 inline std::size_t string_bytes(std::size_t len) { return sizeof(StringObj) + len; }
 inline std::size_t array_bytes(std::size_t n) { return sizeof(ArrayObj) + n * sizeof(Value); }
 inline std::size_t closure_bytes(std::size_t n) { return sizeof(ClosureObj) + n * sizeof(Value); }
+// What an object of [kind] with [count] bytes (strings) or slots counts against the heap.
+inline std::size_t object_bytes(ValueType kind, std::size_t count) {
+  switch (kind) {
+    case ValueType::String: return string_bytes(count);
+    case ValueType::Pair: return sizeof(PairObj);
+    case ValueType::Array: return array_bytes(count);
+    default: return closure_bytes(count);
+  }
+}
 
 inline StringObj* as_string(const Value& v) { return static_cast<StringObj*>(v.obj); }
 inline PairObj* as_pair(const Value& v) { return static_cast<PairObj*>(v.obj); }

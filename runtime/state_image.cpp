@@ -2,7 +2,7 @@
 #include "state_image.h"
 
 #include <cstring>
-#include <unordered_map>
+#include <algorithm>
 
 #include <fmt/format.h>
 #include <xxhash.h>
@@ -23,8 +23,6 @@ ValueImage image_of(const Value& v) {
   else out.payload = v.type == ValueType::Int ? v.i : 0;
   return out;
 }
-
-[[noreturn]] void bad(const std::string& what) { throw StateImageError("snapshot does not fit the program: " + what); }
 
 }  // namespace
 
@@ -100,92 +98,25 @@ void capture_state(const VmState& vm, StateImage& img) {
 }
 
 void restore_state(VmState& vm, const StateImage& img) {
-  const Program& p = vm.program();
-  // Validate everything that becomes a pointer or an index before touching the VM.
-  if (img.status > static_cast<std::uint32_t>(RunStatus::Failed)) bad("unknown status");
-  if (img.error.has_value() != (img.status == static_cast<std::uint32_t>(RunStatus::Failed)))
-    bad("a failed state needs its error, and only a failed state has one");
-  if (img.stack.size() > vm.config().limits.max_stack) bad("stack larger than --max-stack");
-  if (img.frames.empty() || img.frames.size() > vm.config().limits.max_depth) bad("frame count out of range");
-  if (img.globals.size() != p.globals.size()) bad("global count differs");
-  // One map from id to the object's index serves the checks and the rebuild: with hundreds
-  // of thousands of objects, a second map's node allocations were a good part of a restore.
-  std::unordered_map<std::uint64_t, std::uint32_t> by_id;
-  by_id.reserve(img.objects.size());
-  std::uint64_t last_id = 0;
-  for (const ObjectImage& o : img.objects) {
-    if (o.id <= last_id || o.id >= img.gc.next_id) bad(fmt::format("object id {} out of order", o.id));
-    last_id = o.id;
-    by_id.emplace(o.id, static_cast<std::uint32_t>(&o - img.objects.data()));
-    const auto kind = static_cast<ValueType>(o.kind);
-    if (kind == ValueType::String) {
-      if (std::uint64_t{o.first} + o.count > img.bytes.size()) bad("string bytes out of range");
-    } else if (kind == ValueType::Pair || kind == ValueType::Array || kind == ValueType::Closure) {
-      if (std::uint64_t{o.first} + o.count > img.slots.size()) bad("object slots out of range");
-      if (kind == ValueType::Pair && o.count != 2) bad("pair without two slots");
-      if (kind == ValueType::Closure && (o.fn >= p.functions.size() || o.count != p.functions[o.fn].captures.size()))
-        bad("closure of an unknown function");
-    } else {
-      bad(fmt::format("object {} has kind {}", o.id, o.kind));
-    }
-  }
-  auto check_value = [&](const ValueImage& v) {
-    if (v.type >= static_cast<std::uint64_t>(kValueTypeCount)) bad("unknown value type");
-    const auto t = static_cast<ValueType>(v.type);
-    if (t >= ValueType::String) {
-      auto it = by_id.find(static_cast<std::uint64_t>(v.payload));
-      if (it == by_id.end() || img.objects[it->second].kind != v.type) bad(fmt::format("reference to missing object {}", v.payload));
-    } else if (t == ValueType::Symbol && static_cast<std::uint64_t>(v.payload) >= p.symbols.size()) {
-      bad("unknown symbol");
-    } else if (t == ValueType::Function && static_cast<std::uint64_t>(v.payload) >= p.functions.size()) {
-      bad("unknown function");
-    }
-  };
-  for (const ValueImage& v : img.stack) check_value(v);
-  for (const ValueImage& v : img.globals) check_value(v);
-  for (const ValueImage& v : img.slots) check_value(v);
-  check_value(img.result);
-  for (std::size_t d = 0; d < img.frames.size(); ++d) {
-    const FrameImage& f = img.frames[d];
-    if (f.fn >= p.functions.size()) bad("frame of an unknown function");
-    const Function& fn = p.functions[f.fn];
-    if (f.ip >= fn.code.size()) bad("frame ip out of range");
-    if (f.base > img.stack.size() || f.base + fn.local_count() > img.stack.size() || f.result_slot > f.base)
-      bad("frame outside the stack");
-    if (f.closure != 0) {
-      auto it = by_id.find(f.closure);
-      if (it == by_id.end() || img.objects[it->second].kind != static_cast<std::uint32_t>(ValueType::Closure) ||
-          img.objects[it->second].fn != f.fn)
-        bad("frame closure missing");
-    } else if (!fn.captures.empty()) {
-      bad("closure frame without its closure");
-    }
-  }
-  for (const HandlerImage& h : img.handlers) {
-    if (h.frame >= img.frames.size() || h.target >= p.functions[img.frames[h.frame].fn].code.size() ||
-        h.stack_height > img.stack.size())
-      bad("exception handler out of range");
-  }
-
-  // The string constants keep their ids: each must be in the image.
+  // Everything that becomes a pointer or an index is checked before the VM is touched.
+  check_state_image(vm, img);
   std::vector<std::uint64_t> constant_ids(vm.constants.size(), 0);
-  for (std::size_t i = 0; i < vm.constants.size(); ++i) {
-    if (!vm.constants[i].is_ref()) continue;
-    constant_ids[i] = vm.constants[i].obj->id;
-    if (!by_id.count(constant_ids[i])) bad("a string constant is missing from the heap");
-  }
+  for (std::size_t i = 0; i < vm.constants.size(); ++i)
+    if (vm.constants[i].is_ref()) constant_ids[i] = vm.constants[i].obj->id;
+  // Ids ascend, so an id's object is found by binary search over them.
+  std::vector<std::uint64_t> ids(img.objects.size());
+  for (std::size_t i = 0; i < img.objects.size(); ++i) ids[i] = img.objects[i].id;
 
   // Rebuild the heap with the recorded ids; made[i] is the object of img.objects[i].
   vm.heap.reset();
   std::vector<Object*> made(img.objects.size());
-  auto object = [&](std::uint64_t id) { return made[by_id.find(id)->second]; };
+  auto object = [&](std::uint64_t id) {
+    return made[static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin())];
+  };
   for (const ObjectImage& o : img.objects) {
     const auto kind = static_cast<ValueType>(o.kind);
-    std::size_t bytes = kind == ValueType::String  ? string_bytes(o.count)
-                        : kind == ValueType::Pair  ? sizeof(PairObj)
-                        : kind == ValueType::Array ? array_bytes(o.count)
-                                                   : closure_bytes(o.count);
-    Object* obj = vm.heap.allocate_restored(kind, bytes, kind == ValueType::Pair ? 0 : o.count, o.id);
+    Object* obj =
+        vm.heap.allocate_restored(kind, object_bytes(kind, o.count), kind == ValueType::Pair ? 0 : o.count, o.id);
     if (!obj) throw std::bad_alloc();
     if (kind == ValueType::String) std::memcpy(static_cast<StringObj*>(obj)->chars(), img.bytes.data() + o.first, o.count);
     if (kind == ValueType::Closure) static_cast<ClosureObj*>(obj)->fn = o.fn;
@@ -209,7 +140,8 @@ void restore_state(VmState& vm, const StateImage& img) {
   };
   for (const ObjectImage& o : img.objects) {
     Object* obj = made[static_cast<std::size_t>(&o - img.objects.data())];
-    const ValueImage* s = img.slots.data() + o.first;
+    if (o.kind == static_cast<std::uint32_t>(ValueType::String)) continue;
+    const ValueImage* s = img.slots.data() + o.first;  // not for strings: slots may be empty
     switch (static_cast<ValueType>(o.kind)) {
       case ValueType::Pair:
         static_cast<PairObj*>(obj)->car = value_of(s[0]);

@@ -78,9 +78,13 @@ class StateImageError : public std::runtime_error {
 StateImage capture_state(const VmState& vm);
 // The same into [out], reusing its buffers: what a recorder taking many snapshots wants.
 void capture_state(const VmState& vm, StateImage& out);
-// Makes [vm] (built from the same program and config, not yet run) the state of [image].
-// Throws StateImageError when the image does not fit the program (a damaged snapshot):
-// never leaves dangling pointers behind.
+// Checks that [image] is a state [vm]'s program could be in under [vm]'s limits: frames,
+// operand depths and exception handlers as the verifier computed them, every reference and
+// index in range, the heap exactly what its counters say. Throws StateImageError naming the
+// first problem ("frame 3 of fib has 2 values, the verifier allows 1").
+void check_state_image(const VmState& vm, const StateImage& image);
+// Makes [vm] (built from the same program and config) the state of [image], after
+// check_state_image: throws StateImageError, before touching [vm], when it does not fit.
 void restore_state(VmState& vm, const StateImage& image);
 // XXH3-64 over the image's canonical bytes.
 std::uint64_t image_hash(const StateImage& image);

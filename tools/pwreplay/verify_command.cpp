@@ -19,9 +19,16 @@ struct Options {
 int run_verify(const Options& o) {
   return with_timeline(o.trace, [&](pw::replay::Timeline& t) {
     const auto& reader = t.trace();
-    // Every snapshot must be readable and match its recorded hash, passed or not.
+    // Every snapshot must be readable, a state the program can be in, and match its
+    // recorded hash, passed or not.
     for (std::size_t i = 0; i < reader.snapshots().size(); ++i) {
       const auto s = reader.read_snapshot(i);
+      try {
+        pw::check_state_image(t.state(), s.image);
+      } catch (const pw::StateImageError& e) {
+        throw pw::trace::TraceReadError(
+            fmt::format("{}: snapshot at step {} is invalid: {}", o.trace, s.info.step, e.what()));
+      }
       if (pw::image_hash(s.image) != s.info.hash)
         throw pw::replay::Divergence(s.info.step, fmt::format("snapshot {} is damaged: its contents do not match its recorded hash", i));
     }

@@ -19,6 +19,12 @@ inline constexpr std::uint16_t kFormatMajor = 1;
 inline constexpr std::uint16_t kFormatMinor = 0;
 // A frame larger than this is corruption, not data.
 inline constexpr std::uint32_t kMaxPayloadBytes = 1u << 30;
+// The most a record may expand to once decompressed. The largest record is a snapshot, the
+// whole state of a run: under the default limits (a 1 GiB heap, whose image takes at most
+// 1.5 times its size; 256 MiB of output; the stack and the frames) it stays below this. A
+// reader refuses a frame that declares more, or does not declare its size, before it
+// allocates anything; a writer stops recording rather than write one.
+inline constexpr std::uint64_t kMaxRecordBytes = 2ull << 30;
 
 enum class RecordKind : std::uint8_t {
   Header = 1,

@@ -19,11 +19,6 @@
 
 namespace pw::trace {
 
-namespace {
-// Decompressed records larger than this are refused: no real trace has one.
-constexpr std::uint64_t kMaxRecordBytes = 4ull << 30;
-}  // namespace
-
 struct TraceReader::Frame {
   FrameHeader header;
   std::uint64_t offset = 0;
@@ -123,9 +118,15 @@ TraceReader::Frame TraceReader::read_frame(std::uint64_t offset, const std::stri
       static_cast<ssize_t>(payload.size()))
     throw fail(fmt::format("read error: {}", std::strerror(errno)));
   if (checksum(payload.data(), payload.size()) != f.header.checksum) throw fail("checksum mismatch");
+  // The size a zstd frame declares bounds what decompression may write: nothing is
+  // allocated for a frame that declares more than the format allows (a decompression bomb),
+  // and one that expands past its declaration fails when it reaches the end of the buffer.
   const unsigned long long size = ZSTD_getFrameContentSize(payload.data(), payload.size());
-  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN) throw fail("not a zstd frame");
-  if (size > kMaxRecordBytes || size % sizeof(capnp::word) != 0) throw fail("implausible record size");
+  if (size == ZSTD_CONTENTSIZE_ERROR) throw fail("not a zstd frame");
+  if (size == ZSTD_CONTENTSIZE_UNKNOWN) throw fail("the zstd frame does not declare its size");
+  if (size > kMaxRecordBytes)
+    throw fail(fmt::format("the record declares {} bytes, more than the {} a record may hold", size, kMaxRecordBytes));
+  if (size % sizeof(capnp::word) != 0) throw fail("implausible record size");
   f.words = kj::heapArray<capnp::word>(size / sizeof(capnp::word));
   const std::size_t n = ZSTD_decompress(f.words.begin(), size, payload.data(), payload.size());
   if (ZSTD_isError(n) || n != size) throw fail("corrupt compressed data");
@@ -195,6 +196,9 @@ void TraceReader::read_header() {
     header_.config.gc.enabled = c.getGcEnabled();
     header_.config.gc.stress = c.getGcStress();
     header_.config.gc.min_threshold = c.getGcMinThreshold();
+    // Checked before anything is sized by them: a VM allocates its stack and frames up front.
+    if (const std::string problem = limits_problem(header_.config.limits); !problem.empty())
+      throw TraceFormatError(fmt::format("the recorded VM limits are out of range: {}", problem));
     const auto caps = parse_capabilities(h.getCapabilities().cStr());
     if (!caps) throw TraceFormatError("unknown capability in the header");
     header_.config.capabilities = *caps;

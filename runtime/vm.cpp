@@ -18,6 +18,22 @@ VmConfig VmConfig::from_environment() {
   return c;
 }
 
+std::string limits_problem(const Limits& l) {
+  auto check = [](const char* flag, std::uint64_t value, std::uint64_t ceiling, const char* unit,
+                  std::uint64_t least = 1) -> std::string {
+    if (value < least) return fmt::format("{} must be at least {}", flag, least);
+    if (value > ceiling) return fmt::format("{} {} is above the most a VM accepts, {} {}", flag, value, ceiling, unit);
+    return {};
+  };
+  for (std::string problem : {check("--max-steps", l.max_steps, UINT64_MAX, "steps"),
+                              check("--max-stack", l.max_stack, kMaxStackCeiling, "slots"),
+                              check("--max-depth", l.max_depth, kMaxDepthCeiling, "frames"),
+                              check("--max-heap", l.max_heap, kMaxHeapCeiling, "bytes"),
+                              check("--max-output", l.max_output, kMaxOutputCeiling, "bytes", 0)})
+    if (!problem.empty()) return problem;
+  return {};
+}
+
 VmState::VmState(std::shared_ptr<const Program> program, VmConfig config, Host* host)
     : program_(std::move(program)), config_(config), host_(host) {
   const Program& p = *program_;

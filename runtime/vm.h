@@ -22,6 +22,16 @@ struct Limits {
   std::uint64_t max_output = 256ull << 20;       // bytes printed (the state keeps them all)
 };
 
+// The largest limits a VM accepts. The stack and the frames are allocated up front, so a
+// limit typed on a command line or read from a trace is checked against these first.
+inline constexpr std::uint32_t kMaxStackCeiling = 1u << 28;    // slots: 4 GiB of values
+inline constexpr std::uint32_t kMaxDepthCeiling = 1u << 24;    // frames: 768 MiB of them
+inline constexpr std::uint64_t kMaxHeapCeiling = 1ull << 40;   // bytes
+inline constexpr std::uint64_t kMaxOutputCeiling = 1ull << 32; // bytes, all kept in memory
+// Empty when every limit is within its ceiling (and at least 1, but output may be 0), else one sentence on the
+// first that is not, named by its command-line flag.
+std::string limits_problem(const Limits& limits);
+
 struct GcConfig {
   bool enabled = true;
   bool stress = false;  // collect before every allocation

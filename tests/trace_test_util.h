@@ -242,7 +242,13 @@ inline std::string header_only_trace(std::uint16_t major, std::uint16_t minor) {
   h.setFormatMinor(minor);
   h.setRecorder("pwvm 99.0.0");
   pw::trace::write_program(h.initProgram(), *program, pw::trace::program_hash(*program));
-  h.initConfig().setMaxSteps(1000);
+  auto config = h.initConfig();
+  const pw::Limits limits;
+  config.setMaxSteps(1000);
+  config.setMaxStack(limits.max_stack);
+  config.setMaxDepth(limits.max_depth);
+  config.setMaxHeap(limits.max_heap);
+  config.setMaxOutput(limits.max_output);
   h.setCapabilities("io");
   h.setSnapshotInterval(10);
   return std::string(pw::trace::kFileMagic) + frame_record(pw::trace::RecordKind::Header, m);

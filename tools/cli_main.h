@@ -1,8 +1,13 @@
 // What every tool's main() does the same way: parse with CLI11, answer --help and
-// --version, and turn any other parse error into one line on stderr and exit code 2.
+// --version, and turn any other parse error into one line on stderr and exit code 2. No
+// exception leaves a tool: one that escapes a command (memory exhausted by a hostile input,
+// say) is one line and exit 2 as well, and output that cannot be written is exit 3.
 #pragma once
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <algorithm>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -32,8 +37,20 @@ inline int run_cli(CLI::App& app, const std::string& tool, int argc, char** argv
     // One line, not a usage dump: scripts and CI logs read the first line.
     std::fprintf(stderr, "%s: error: %s (see %s --help)\n", tool.c_str(), e.what(), tool.c_str());
     return 2;
+  } catch (const std::bad_alloc&) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "%s: error: out of memory\n", tool.c_str());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    const std::string what = e.what();
+    std::fprintf(stderr, "%s: error: %s\n", tool.c_str(), what.substr(0, what.find('\n')).c_str());
+    return 2;
   }
-  std::fflush(stdout);
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::fprintf(stderr, "%s: error: cannot write the output: %s\n", tool.c_str(), std::strerror(errno ? errno : EIO));
+    return 3;
+  }
   return exit_code;
 }
 

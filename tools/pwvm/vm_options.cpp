@@ -48,10 +48,6 @@ std::optional<pw::VmConfig> vm_config(const VmOptions& o) {
     return std::nullopt;
   }
   config.capabilities = *caps;
-  if (o.max_stack > (1u << 28) || o.max_depth > (1u << 24)) {
-    report("--max-stack may be at most 268435456 slots and --max-depth at most 16777216 frames");
-    return std::nullopt;
-  }
   const auto max_output = parse_size(o.max_output);
   if (!max_output) {
     report(fmt::format("--max-output: '{}' is not a size (e.g. 64K, 256M)", o.max_output));
@@ -73,6 +69,10 @@ std::optional<pw::VmConfig> vm_config(const VmOptions& o) {
   config.limits.max_depth = o.max_depth;
   config.limits.max_heap = *max_heap;
   config.gc.min_threshold = *threshold;
+  if (const std::string problem = pw::limits_problem(config.limits); !problem.empty()) {
+    report(problem);
+    return std::nullopt;
+  }
   if (o.gc_stress) config.gc.stress = true;
   if (o.no_gc) config.gc.enabled = false;
   return config;

@@ -1,0 +1,279 @@
+// Traces from anyone: crafted files that a checksum or a recomputed hash would let through
+// are refused by what the reader checks itself (decompressed sizes, the limits in the header,
+// the structure of every snapshot), with one line and exit code 2, and a replay never makes
+// a host call for real.
+#include <sys/resource.h>
+
+#include <cstring>
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <zstd.h>
+
+#include "cli_util.h"
+#include "state_image.h"
+#include "trace_test_util.h"
+
+namespace {
+
+using pw::trace::RecordKind;
+using pwtest::CliResult;
+
+class TraceTrust : public ::testing::Test {
+ protected:
+  TraceTrust() : dir_("trace_trust") {}
+
+  std::string path(const std::string& name) const { return dir_.path(name); }
+  std::string file(const std::string& name, const std::string& bytes) {
+    pwtest::write_text_file(path(name), bytes);
+    return path(name);
+  }
+  CliResult pwvm(const std::vector<std::string>& args, const std::string& input = "") {
+    return pwtest::run_binary(PWVM_BINARY, args, input, dir_.dir(), false);
+  }
+  CliResult pwreplay(const std::vector<std::string>& args, const std::string& input = "") {
+    return pwtest::run_binary(PWREPLAY_BINARY, args, input, dir_.dir(), false);
+  }
+  // A real recording of [program_text] (run with [flags]) as bytes.
+  std::string record(const std::string& program_text, std::vector<std::string> flags = {},
+                     const std::string& input = "") {
+    const std::string program = file("subject.pwa", program_text);
+    std::vector<std::string> args = {"run", program, "--record", path("subject.pwtrace")};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const CliResult r = pwvm(args, input);
+    EXPECT_TRUE(r.code == 0 || r.code == 1) << r.err;
+    return pwtest::read_text_file(path("subject.pwtrace"));
+  }
+
+  static void expect_refused(const CliResult& r, const std::string& what) {
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_EQ(pwtest::count_lines(r.err), 1u) << r.err;
+    EXPECT_EQ(r.err.rfind("pwreplay: error:", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
+  }
+
+  pwtest::ScratchDir dir_;
+};
+
+// [bytes] with frame [f] replaced by [frame] and, when sizes moved, without its index and
+// trailer, so a reader scans it.
+std::string replace_frame(const std::string& bytes, const pwtest::FrameSpan& f, const std::string& frame) {
+  const auto frames = pwtest::frame_spans(bytes);
+  std::string out = bytes.substr(0, f.offset) + frame;
+  for (const auto& g : frames)
+    if (g.offset > f.offset && g.kind != RecordKind::Index) out += bytes.substr(g.offset, g.end() - g.offset);
+  return out;
+}
+
+std::string framed(RecordKind kind, const std::string& payload) {
+  pw::trace::FrameHeader h;
+  h.payload_bytes = static_cast<std::uint32_t>(payload.size());
+  h.kind = kind;
+  h.checksum = pw::trace::checksum(payload.data(), payload.size());
+  const auto head = h.encode();
+  return std::string(head.data(), head.size()) + payload;
+}
+
+// A zstd frame made by hand of run-length blocks: [expands_to] bytes from a few bytes per
+// 128 KiB, declaring [declared] as its size (or nothing).
+std::string zstd_bomb(std::optional<std::uint64_t> declared, std::uint64_t expands_to) {
+  std::string z = "\x28\xb5\x2f\xfd";  // magic
+  // Frame header: a window of 128 KiB, and an 8-byte content size when declared.
+  z += static_cast<char>(declared ? 0xC0 : 0x00);
+  z += static_cast<char>(7 << 3);  // window log 10 + 7
+  if (declared) z.append(reinterpret_cast<const char*>(&*declared), 8);
+  constexpr std::uint32_t kBlock = 128 << 10;
+  for (std::uint64_t left = expands_to; left > 0;) {
+    const std::uint32_t n = static_cast<std::uint32_t>(std::min<std::uint64_t>(left, kBlock));
+    left -= n;
+    const std::uint32_t header = (left == 0 ? 1u : 0u) | (1u << 1) | (n << 3);  // last?, RLE, size
+    z.append(reinterpret_cast<const char*>(&header), 3);
+    z += '\0';
+  }
+  return z;
+}
+
+std::uint64_t peak_child_rss_bytes() {
+  rusage u{};
+  getrusage(RUSAGE_CHILDREN, &u);
+  return static_cast<std::uint64_t>(u.ru_maxrss) * 1024;
+}
+
+TEST_F(TraceTrust, DecompressionBombsAreRefusedBeforeAnythingIsAllocated) {
+  const std::string good = record(pwtest::kRecursiveFib15);
+  const auto frames = pwtest::frame_spans(good);
+  ASSERT_GT(frames.size(), 3u);
+  const pwtest::FrameSpan snapshot = frames[1];
+  ASSERT_EQ(snapshot.kind, RecordKind::Snapshot);
+  // Each bomb expands to 64 GiB from 2 MiB.
+  const std::uint64_t huge = 64ull << 30;
+  const struct {
+    const char* name;
+    std::string frame;
+    const char* what;
+  } bombs[] = {
+      {"declares 64 GiB", zstd_bomb(huge, huge), "more than the 2147483648 a record may hold"},
+      {"declares one more than the cap", zstd_bomb(pw::trace::kMaxRecordBytes + 8, huge), "a record may hold"},
+      {"declares nothing", zstd_bomb(std::nullopt, huge), "does not declare its size"},
+      {"declares 1 MiB", zstd_bomb(1 << 20, huge), "corrupt compressed data"},
+  };
+  for (const auto& bomb : bombs) {
+    SCOPED_TRACE(bomb.name);
+    const std::string trace = file("bomb.pwtrace", replace_frame(good, snapshot, framed(RecordKind::Snapshot, bomb.frame)));
+    expect_refused(pwreplay({"verify", trace}), bomb.what);
+    expect_refused(pwreplay({"state", trace, "--at", "10"}), bomb.what);
+    // In the header, nothing else of the file can be read.
+    const std::string header_bomb =
+        file("header_bomb.pwtrace", replace_frame(good, frames[0], framed(RecordKind::Header, bomb.frame)));
+    expect_refused(pwreplay({"info", header_bomb}), bomb.what);
+  }
+  // Nothing came near the cap: the children together never held a quarter of it.
+  EXPECT_LT(peak_child_rss_bytes(), pw::trace::kMaxRecordBytes / 4);
+}
+
+// A header from the recorder's own builder, with [limits] instead of the run's.
+std::string with_limits(const std::string& good, const pw::Limits& limits) {
+  const auto frames = pwtest::frame_spans(good);
+  const std::string raw = pwtest::frame_payload(good, frames[0]);
+  kj::ArrayPtr<const capnp::word> words(reinterpret_cast<const capnp::word*>(raw.data()), raw.size() / 8);
+  capnp::FlatArrayMessageReader reader(words);
+  capnp::MallocMessageBuilder m;
+  m.setRoot(reader.getRoot<pw::trace::Header>());
+  auto c = m.getRoot<pw::trace::Header>().getConfig();
+  c.setMaxSteps(limits.max_steps);
+  c.setMaxStack(limits.max_stack);
+  c.setMaxDepth(limits.max_depth);
+  c.setMaxHeap(limits.max_heap);
+  c.setMaxOutput(limits.max_output);
+  return replace_frame(good, frames[0], pwtest::frame_record(RecordKind::Header, m));
+}
+
+TEST_F(TraceTrust, AbsurdLimitsInAHeaderAreRefusedBeforeAVmIsBuilt) {
+  const std::string good = record(pwtest::kRecursiveFib15);
+  const pw::Limits sane;
+  const struct {
+    const char* name;
+    pw::Limits limits;
+    const char* what;
+  } cases[] = {
+      {"stack", {sane.max_steps, 4'000'000'000u, sane.max_depth, sane.max_heap, sane.max_output},
+       "--max-stack 4000000000 is above the most a VM accepts"},
+      {"depth", {sane.max_steps, sane.max_stack, 0xFFFFFFFFu, sane.max_heap, sane.max_output},
+       "--max-depth 4294967295 is above the most a VM accepts"},
+      {"heap", {sane.max_steps, sane.max_stack, sane.max_depth, 1ull << 62, sane.max_output}, "--max-heap"},
+      {"output", {sane.max_steps, sane.max_stack, sane.max_depth, sane.max_heap, ~0ull}, "--max-output"},
+      {"no stack", {sane.max_steps, 0, sane.max_depth, sane.max_heap, sane.max_output}, "--max-stack must be at least 1"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    const std::string trace = file("limits.pwtrace", with_limits(good, c.limits));
+    for (const char* command : {"info", "verify", "perf"}) {
+      SCOPED_TRACE(command);
+      const CliResult r = pwreplay({command, trace});
+      expect_refused(r, "the recorded VM limits are out of range");
+      EXPECT_NE(r.err.find(c.what), std::string::npos) << r.err;
+    }
+  }
+  // The same limits on pwvm's command line: one line before anything runs.
+  const std::string program = file("fib.pwa", pwtest::kRecursiveFib15);
+  for (const std::vector<std::string> flags : {std::vector<std::string>{"--max-stack", "300000000"},
+                                               {"--max-depth", "20000000"},
+                                               {"--max-heap", "2000G"}}) {
+    std::vector<std::string> args = {"run", program};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const CliResult r = pwvm(args);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_EQ(pwtest::count_lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find("is above the most a VM accepts"), std::string::npos) << r.err;
+  }
+}
+
+// A snapshot whose contents break a structural rule, re-framed with a correct checksum and a
+// recomputed hash, stops every command that would restore it.
+TEST_F(TraceTrust, ACraftedSnapshotWithARecomputedHashIsRefused) {
+  const std::string good =
+      record(pwtest::kRecursiveFib15, {"--snapshot-interval", "500"});
+  const auto frames = pwtest::frame_spans(good);
+  // The snapshot at step 500: fib is deep in its recursion.
+  const pwtest::FrameSpan* at500 = nullptr;
+  for (const auto& f : frames) {
+    if (f.kind != RecordKind::Snapshot) continue;
+    const std::string raw = pwtest::frame_payload(good, f);
+    kj::ArrayPtr<const capnp::word> words(reinterpret_cast<const capnp::word*>(raw.data()), raw.size() / 8);
+    capnp::FlatArrayMessageReader reader(words);
+    if (reader.getRoot<pw::trace::Snapshot>().getStep() == 500) at500 = &f;
+  }
+  ASSERT_NE(at500, nullptr);
+  const std::string raw = pwtest::frame_payload(good, *at500);
+  kj::ArrayPtr<const capnp::word> words(reinterpret_cast<const capnp::word*>(raw.data()), raw.size() / 8);
+  capnp::FlatArrayMessageReader reader(words);
+  pw::StateImage image = pw::trace::read_snapshot_image(reader.getRoot<pw::trace::Snapshot>());
+  ASSERT_GE(image.frames.size(), 5u);
+  // One more value on the operand stack of frame 3 (counted from the innermost), the frames
+  // above it moved up to make room: every pointer stays inside the stack, only the depth lies.
+  const std::size_t d = image.frames.size() - 1 - 3;
+  const std::uint64_t at = image.frames[d + 1].result_slot;
+  const std::uint64_t had = at - (image.frames[d].base + 1);  // fib has one local
+  image.stack.insert(image.stack.begin() + static_cast<std::ptrdiff_t>(at),
+                     pw::ValueImage{static_cast<std::uint64_t>(pw::ValueType::Int), 7});
+  for (std::size_t k = d + 1; k < image.frames.size(); ++k) {
+    ++image.frames[k].base;
+    ++image.frames[k].result_slot;
+  }
+  capnp::MallocMessageBuilder m;
+  pw::trace::write_snapshot(m.initRoot<pw::trace::Snapshot>(), image, pw::image_hash(image));
+  const std::string trace =
+      file("crafted.pwtrace", replace_frame(good, *at500, pwtest::frame_record(RecordKind::Snapshot, m)));
+  const std::string what = "snapshot at step 500 is invalid: frame 3 of fib has " + std::to_string(had + 1) +
+                           (had == 0 ? " value" : " values") + ", the verifier allows " + std::to_string(had);
+  expect_refused(pwreplay({"verify", trace}), what);
+  expect_refused(pwreplay({"state", trace, "--at", "600"}), what);
+  expect_refused(pwreplay({"debug", trace, "--at", "700", "--batch", "-ex", "bt"}), what);
+  // Steps before the snapshot replay from the one at step 0, untouched.
+  EXPECT_EQ(pwreplay({"state", trace, "--at", "400"}).code, 0);
+}
+
+// Replaying runs the program against its recording, never against the world: nothing it
+// prints reaches stdout, it reads no input, and clock, random and args come from the trace.
+TEST_F(TraceTrust, ReplayNeverMakesAHostCallForReal) {
+  const std::string program_text = R"PWA(func main()
+  local line, r, t
+  push "program output that a replay must not print"
+  host print
+  pop
+  host read_line
+  set_local line
+  get_local line
+  host print
+  pop
+  push 1000000
+  host random
+  set_local r
+  host clock
+  set_local t
+  host args
+  host print
+  pop
+  get_local line
+  halt
+end
+)PWA";
+  record(program_text, {"--allow", "io,random,clock", "--seed", "11", "--", "recorded-arg"}, "recorded line\n");
+  const std::string trace = path("subject.pwtrace");
+  // Other input on stdin (a replay that read it would diverge from the recorded line).
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"verify", trace}, {"state", trace, "--at", "end"}, {"perf", trace},
+        {"calls", trace, "main"}, {"debug", trace, "--batch", "-ex", "continue", "-ex", "print line"}}) {
+    SCOPED_TRACE(args[0]);
+    const CliResult r = pwreplay(args, "another line\n");
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out.find("program output that a replay must not print\n"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("another line"), std::string::npos) << r.out;
+  }
+  // The recorded answers are what the replayed state holds.
+  const CliResult state = pwreplay({"state", trace, "--at", "end"});
+  EXPECT_NE(state.out.find("recorded line"), std::string::npos) << state.out;
+  EXPECT_NE(state.out.find("recorded-arg"), std::string::npos) << state.out;
+}
+
+}  // namespace

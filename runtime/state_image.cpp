@@ -2,12 +2,12 @@
 #include "state_image.h"
 
 #include <cstring>
-#include <algorithm>
 
 #include <fmt/format.h>
 #include <xxhash.h>
 
 #include "object.h"
+#include "object_id_table.h"
 
 namespace pw {
 namespace {
@@ -99,20 +99,15 @@ void capture_state(const VmState& vm, StateImage& img) {
 
 void restore_state(VmState& vm, const StateImage& img) {
   // Everything that becomes a pointer or an index is checked before the VM is touched.
-  check_state_image(vm, img);
+  const ObjectIdTable ids = checked_object_ids(vm, img);
   std::vector<std::uint64_t> constant_ids(vm.constants.size(), 0);
   for (std::size_t i = 0; i < vm.constants.size(); ++i)
     if (vm.constants[i].is_ref()) constant_ids[i] = vm.constants[i].obj->id;
-  // Ids ascend, so an id's object is found by binary search over them.
-  std::vector<std::uint64_t> ids(img.objects.size());
-  for (std::size_t i = 0; i < img.objects.size(); ++i) ids[i] = img.objects[i].id;
 
   // Rebuild the heap with the recorded ids; made[i] is the object of img.objects[i].
   vm.heap.reset();
   std::vector<Object*> made(img.objects.size());
-  auto object = [&](std::uint64_t id) {
-    return made[static_cast<std::size_t>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin())];
-  };
+  auto object = [&](std::uint64_t id) { return made[ids.find(id)]; };
   for (const ObjectImage& o : img.objects) {
     const auto kind = static_cast<ValueType>(o.kind);
     Object* obj =

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "object.h"
+#include "object_id_table.h"
 
 namespace pw {
 namespace {
@@ -24,15 +25,16 @@ constexpr auto kHalted = static_cast<std::uint32_t>(RunStatus::Halted);
 class ImageChecker {
  public:
   ImageChecker(const VmState& vm, const StateImage& img)
-      : vm_(vm), p_(vm.program()), limits_(vm.config().limits), img_(img) {}
+      : vm_(vm), p_(vm.program()), limits_(vm.config().limits), img_(img), ids_(img.objects.size()) {}
 
-  void run() {
+  ObjectIdTable run() && {
     check_header();
     check_objects();
     check_values();
     check_frames();
     check_handlers();
     check_constants();
+    return std::move(ids_);
   }
 
  private:
@@ -64,13 +66,12 @@ class ImageChecker {
   // the heap holds exactly what the image's objects say, and the counters agree.
   void check_objects() {
     std::uint64_t last_id = 0, slots = 0, bytes = 0, accounted = 0;
-    index_.reserve(img_.objects.size());
     for (std::size_t i = 0; i < img_.objects.size(); ++i) {
       const ObjectImage& o = img_.objects[i];
       if (o.id <= last_id) bad("object #{} comes after object #{}: objects must be in id order", o.id, last_id);
       if (o.id >= img_.gc.next_id) bad("object #{} is not below the next id, {}", o.id, img_.gc.next_id);
       last_id = o.id;
-      index_.emplace_back(o.id, static_cast<std::uint32_t>(i));
+      ids_.add(o.id, static_cast<std::uint32_t>(i));
       const auto kind = static_cast<ValueType>(o.kind);
       switch (o.kind < kValueTypeCount ? kind : ValueType::Nil) {
         case ValueType::String:
@@ -109,11 +110,10 @@ class ImageChecker {
       bad("the collector's counters do not add up");
   }
 
-  // The index of the object with id [id], or nothing.
+  // The object with id [id], or nothing.
   const ObjectImage* object(std::uint64_t id) const {
-    auto it = std::lower_bound(index_.begin(), index_.end(), id,
-                               [](const auto& e, std::uint64_t v) { return e.first < v; });
-    return it != index_.end() && it->first == id ? &img_.objects[it->second] : nullptr;
+    const std::uint32_t i = ids_.find(id);
+    return i == ObjectIdTable::kMissing ? nullptr : &img_.objects[i];
   }
 
   void check_value(const ValueImage& v, const char* where) const {
@@ -292,11 +292,13 @@ class ImageChecker {
   const Program& p_;
   const Limits& limits_;
   const StateImage& img_;
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> index_;  // object id -> index, ascending
+  ObjectIdTable ids_;  // filled by check_objects
 };
 
 }  // namespace
 
-void check_state_image(const VmState& vm, const StateImage& image) { ImageChecker(vm, image).run(); }
+void check_state_image(const VmState& vm, const StateImage& image) { (void)ImageChecker(vm, image).run(); }
+
+ObjectIdTable checked_object_ids(const VmState& vm, const StateImage& image) { return ImageChecker(vm, image).run(); }
 
 }  // namespace pw

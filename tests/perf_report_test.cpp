@@ -381,7 +381,6 @@ TEST_F(PerfCli, BadInputGetsOneLineAndExitCode2) {
            {"perf", trace, "--from", "100", "--to", "50"},
            {"perf", trace, "--to", "99999999"},
            {"perf", trace, "--threads", "0"},
-           {"perf", trace, "--html", dir_.path("no/such/dir/x.html")},
            {"perf", dir_.path("junk.pwtrace")},
            {"perf", dir_.path("missing.pwtrace")},
            {"perf", trace, "--top", "many"}}) {
@@ -389,6 +388,10 @@ TEST_F(PerfCli, BadInputGetsOneLineAndExitCode2) {
     EXPECT_EQ(r.code, 2) << args.back() << ": " << r.err;
     EXPECT_EQ(pwtest::count_lines(r.err), 1u) << r.err;
   }
+  // An output file that cannot be written is exit code 3.
+  const pwtest::CliResult r = run(PWREPLAY_BINARY, {"perf", trace, "--html", dir_.path("no/such/dir/x.html")});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_EQ(pwtest::count_lines(r.err), 1u) << r.err;
 }
 
 }  // namespace

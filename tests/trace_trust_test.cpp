@@ -276,4 +276,25 @@ end
   EXPECT_NE(state.out.find("recorded-arg"), std::string::npos) << state.out;
 }
 
+// Output that cannot be written is exit code 3 and one line, whether it is stdout or a file.
+TEST_F(TraceTrust, OutputThatCannotBeWrittenIsExitCode3) {
+  record(pwtest::kRecursiveFib15);
+  const std::string trace = path("subject.pwtrace");
+  const std::string err = path("err.txt");
+  for (const std::string& command :
+       {pwtest::shell_quote(PWREPLAY_BINARY) + " info " + trace + " >/dev/full",
+        pwtest::shell_quote(PWREPLAY_BINARY) + " events " + trace + " >/dev/full",
+        pwtest::shell_quote(PWREPLAY_BINARY) + " perf " + trace + " --html /dev/full >/dev/null",
+        pwtest::shell_quote(PWREPLAY_BINARY) + " perf " + trace + " --folded /nonexistent/dir/f >/dev/null",
+        pwtest::shell_quote(PWVM_BINARY) + " run " + std::string(EXAMPLES_DIR) + "/hello.pwa >/dev/full"}) {
+    SCOPED_TRACE(command);
+    const int status = std::system((command + " 2>" + err).c_str());
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 3);
+    const std::string text = pwtest::read_text_file(err);
+    EXPECT_EQ(pwtest::count_lines(text), 1u) << text;
+    EXPECT_NE(text.find("cannot write"), std::string::npos) << text;
+  }
+}
+
 }  // namespace

@@ -7,6 +7,7 @@ namespace pwreplay {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitBadInput = 2;  // unreadable, corrupt or foreign trace, bad flag
+inline constexpr int kExitCannotWrite = 3;  // an output file or stdout could not be written
 
 void add_info_command(CLI::App& app, int& exit_code);
 void add_events_command(CLI::App& app, int& exit_code);

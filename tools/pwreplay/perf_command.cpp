@@ -3,6 +3,8 @@
 // sites, collections, heap over time and leak suspects; as text, JSON, folded stacks, a
 // Trace Event Format timeline, or one HTML page.
 #include <cstdio>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <thread>
 
@@ -36,7 +38,7 @@ bool write_file(const std::string& path, const std::string& text) {
   out << text;
   out.close();
   if (out) return true;
-  report(fmt::format("cannot write {}", path));
+  report(fmt::format("cannot write {}: {}", path, std::strerror(errno ? errno : EIO)));
   return false;
 }
 
@@ -56,11 +58,11 @@ int run_perf(const Options& o) {
     const bool text_only = !o.json && o.html.empty();
     nlohmann::json report = perf_report_json(t, profile, text_only ? o.top : 0);
     report["leak_min_bytes"] = o.leak_min_bytes;
-    if (!o.folded.empty() && !write_file(o.folded, perf_folded(t.program(), profile.window))) return kExitBadInput;
+    if (!o.folded.empty() && !write_file(o.folded, perf_folded(t.program(), profile.window))) return kExitCannotWrite;
     if (!o.chrome_trace.empty() &&
         !write_file(o.chrome_trace, perf_chrome_trace(t, profile, options.min_span_steps).dump()))
-      return kExitBadInput;
-    if (!o.html.empty() && !write_file(o.html, perf_html_page(report))) return kExitBadInput;
+      return kExitCannotWrite;
+    if (!o.html.empty() && !write_file(o.html, perf_html_page(report))) return kExitCannotWrite;
     const std::string out = o.json ? report.dump() + "\n" : perf_report_text(report, o.top);
     std::fputs(out.c_str(), stdout);
     return kExitOk;

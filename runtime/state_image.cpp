@@ -135,8 +135,10 @@ void restore_state(VmState& vm, const StateImage& img) {
   };
   for (const ObjectImage& o : img.objects) {
     Object* obj = made[static_cast<std::size_t>(&o - img.objects.data())];
-    if (o.kind == static_cast<std::uint32_t>(ValueType::String)) continue;
-    const ValueImage* s = img.slots.data() + o.first;  // not for strings: slots may be empty
+    // Strings have no slots, and an empty object may have none to point at: slots.data() can
+    // be null, and even a zero offset from null is undefined.
+    if (o.kind == static_cast<std::uint32_t>(ValueType::String) || o.count == 0) continue;
+    const ValueImage* s = img.slots.data() + o.first;
     switch (static_cast<ValueType>(o.kind)) {
       case ValueType::Pair:
         static_cast<PairObj*>(obj)->car = value_of(s[0]);

@@ -8,6 +8,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "printable.h"
+
 namespace pwtools {
 
 // Parses [argv] into [app], whose subcommand callbacks leave their result in [exit_code].
@@ -30,7 +32,14 @@ inline int run_cli(CLI::App& app, const std::string& tool, int argc, char** argv
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // One line, not a usage dump: scripts and CI logs read the first line.
-    std::fprintf(stderr, "%s: error: %s (see %s --help)\n", tool.c_str(), e.what(), tool.c_str());
+    std::fprintf(stderr, "%s: error: %s (see %s --help)\n", tool.c_str(), pw::printable(e.what()).c_str(),
+                 tool.c_str());
+    return 2;
+  } catch (const std::exception& e) {
+    // A command's callback runs inside parse(): whatever it did not handle still ends as
+    // one line, never as an escaped exception.
+    std::fflush(stdout);
+    std::fprintf(stderr, "%s: error: %s\n", tool.c_str(), pw::printable(e.what()).c_str());
     return 2;
   }
   std::fflush(stdout);

@@ -2,14 +2,17 @@
 // call forward; the second assembles bodies, resolving labels when each function ends.
 #include "assembler.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -540,13 +543,43 @@ std::shared_ptr<const Program> load_program_text(std::string_view source, std::s
   return program;
 }
 
+std::string read_program_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  if (S_ISDIR(st.st_mode)) throw std::runtime_error(fmt::format("{} is a directory, not a program", path));
+  const auto too_big = [&] {
+    return std::runtime_error(
+        fmt::format("{} is larger than {} MiB, the most a program may be", path, kMaxProgramBytes >> 20));
+  };
+  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > kMaxProgramBytes) throw too_big();
+  // A pipe or a device says nothing of its size: read one byte past the cap at most.
+  std::string text;
+  text.resize(S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) + 1 : std::size_t{64} << 10);
+  std::size_t used = 0;
+  for (;;) {
+    if (used == text.size()) {
+      if (used > kMaxProgramBytes) throw too_big();
+      text.resize(std::min(text.size() * 2, kMaxProgramBytes + 1));
+    }
+    const ssize_t n = ::read(fd, text.data() + used, text.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  if (used > kMaxProgramBytes) throw too_big();
+  text.resize(used);
+  return text;
+}
+
 std::shared_ptr<const Program> load_program(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw std::runtime_error(fmt::format("cannot read {}", path));
-  return load_program_text(text.str(), path);
+  return load_program_text(read_program_file(path), path);
 }
 
 }  // namespace pw

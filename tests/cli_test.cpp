@@ -143,6 +143,62 @@ TEST_F(Cli, MissingFileIsBadInputWithOneLine) {
   EXPECT_EQ(r.out, "");
 }
 
+TEST_F(Cli, DirectoryIsRefusedWithOneLineByEveryCommand) {
+  for (const std::string command : {"run", "check", "disasm", "debug"}) {
+    const CliResult r = pwvm({command, dir_.string()});
+    EXPECT_EQ(r.code, 2) << command;
+    EXPECT_EQ(count_lines(r.err), 1u) << command << ": " << r.err;
+    EXPECT_NE(r.err.find(dir_.string() + " is a directory"), std::string::npos) << command << ": " << r.err;
+    EXPECT_EQ(r.out, "") << command;
+  }
+}
+
+TEST_F(Cli, ProgramFileOverTheSizeCapIsRefusedBeforeItIsRead) {
+  // Sparse files: no disk is written. One byte over the cap is refused for its size; a file
+  // of exactly the cap is read (and refused by the assembler, for its NUL bytes).
+  const std::string over = path("over.pwa");
+  const std::string at_cap = path("at_cap.pwa");
+  pwtest::write_text_file(over, "");
+  pwtest::write_text_file(at_cap, "");
+  fs::resize_file(over, pw::kMaxProgramBytes + 1);
+  fs::resize_file(at_cap, pw::kMaxProgramBytes);
+  for (const std::string command : {"run", "check", "disasm", "debug"}) {
+    const CliResult r = pwvm({command, over});
+    EXPECT_EQ(r.code, 2) << command;
+    EXPECT_EQ(count_lines(r.err), 1u) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("over.pwa is larger than 64 MiB"), std::string::npos) << command << ": " << r.err;
+  }
+  const CliResult r = pwvm({"check", at_cap});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.find("larger than"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unexpected byte 0x00"), std::string::npos) << r.err;
+}
+
+bool under_address_sanitizer() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return true;
+#endif
+#endif
+  return false;
+}
+
+TEST_F(Cli, EndlessDeviceAsProgramIsReadOnlyUpToTheCap) {
+  // /dev/zero never ends and has no size: the loader must stop one byte past the cap. The
+  // child may map 512 MiB at most, so a loader that reads on dies here instead of taking
+  // the machine's memory.
+  const std::uint64_t address_space = under_address_sanitizer() ? 0 : std::uint64_t{512} << 20;
+  for (const std::string command : {"run", "check"}) {
+    const pwtest::MeasuredRun r = pwtest::run_binary_measured(PWVM_BINARY, {command, "/dev/zero"}, dir_, address_space);
+    EXPECT_EQ(r.code, 2) << command << ": " << r.err;
+    EXPECT_EQ(count_lines(r.err), 1u) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("/dev/zero is larger than 64 MiB"), std::string::npos) << command << ": " << r.err;
+    if (!under_address_sanitizer()) EXPECT_LT(r.peak_rss_bytes, std::uint64_t{200} << 20) << command;
+  }
+}
+
 TEST_F(Cli, UnknownFlagIsBadInputWithOneLine) {
   const CliResult r = pwvm({"run", file("hello.pwa", kHello), "--bogus"});
   EXPECT_EQ(r.code, 2);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -197,6 +198,35 @@ TEST_F(Cli, EndlessDeviceAsProgramIsReadOnlyUpToTheCap) {
     EXPECT_NE(r.err.find("/dev/zero is larger than 64 MiB"), std::string::npos) << command << ": " << r.err;
     if (!under_address_sanitizer()) EXPECT_LT(r.peak_rss_bytes, std::uint64_t{200} << 20) << command;
   }
+}
+
+// The instructions `pwvm check FILE` executes, counted by callgrind: a count, not a time,
+// the same on every run. nullopt when valgrind cannot run here.
+std::optional<std::uint64_t> instructions_to_check(const std::string& file, const fs::path& dir) {
+  const std::string out = (dir / "callgrind.txt").string();
+  const std::string cmd = "valgrind --tool=callgrind --callgrind-out-file=/dev/null " +
+                          pwtest::shell_quote(PWVM_BINARY) + " check " + pwtest::shell_quote(file) + " >/dev/null 2>" +
+                          pwtest::shell_quote(out);
+  if (std::system(cmd.c_str()) != 0) return std::nullopt;
+  const std::string report = read_text_file(out);
+  const std::size_t at = report.find("Collected : ");
+  if (at == std::string::npos) return std::nullopt;
+  return std::stoull(report.substr(at + 12));
+}
+
+TEST_F(Cli, CheckDoesLinearWorkInTheNumberOfNames) {
+  // Assembling and verifying four times the functions, globals, locals, labels and
+  // constants must cost about four times the instructions: a name looked up by a scan
+  // would make it sixteen.
+  if (under_address_sanitizer()) GTEST_SKIP() << "valgrind cannot run a sanitizer build";
+  if (std::system("valgrind --version >/dev/null 2>&1") != 0) GTEST_SKIP() << "valgrind is not installed";
+  constexpr std::size_t kSmall = 3000;
+  const auto small = instructions_to_check(file("small.pwa", pwtest::program_with_names(kSmall, kSmall)), dir_);
+  const auto large = instructions_to_check(file("large.pwa", pwtest::program_with_names(4 * kSmall, 4 * kSmall)), dir_);
+  ASSERT_TRUE(small && large) << read_text_file(path("callgrind.txt"));
+  const double ratio = double(*large) / double(*small);
+  EXPECT_LT(ratio, 5.0) << *small << " instructions for " << kSmall << " of each name, " << *large << " for four times as many";
+  EXPECT_GT(ratio, 2.0) << "the programs must dominate the count, not the start-up";
 }
 
 TEST_F(Cli, UnknownFlagIsBadInputWithOneLine) {

@@ -200,6 +200,92 @@ TEST_F(Cli, EndlessDeviceAsProgramIsReadOnlyUpToTheCap) {
   }
 }
 
+// Doubles a string until the heap cannot hold it. [seed] sets where the sizes fall: "x"
+// ends with a request bigger than the whole heap (2^30 + 16 bytes), "abc" with live data
+// that no collection can bring under the limit.
+std::string doubling_program(const std::string& seed) {
+  return "func main()\n  local s\n  push \"" + seed +
+         "\"\n  set_local s\nloop:\n  get_local s\n  get_local s\n  str_concat\n  set_local s\n  jump loop\nend\n";
+}
+
+TEST_F(Cli, StringDoublingStopsAtTheHeapLimitWithinItsMemory) {
+  // Peak resident memory is a size, measured by the kernel: it must stay near --max-heap
+  // (the default, 1 GiB), so no string operation may hold a copy the heap does not count.
+  if (under_address_sanitizer()) GTEST_SKIP() << "AddressSanitizer's shadow and quarantine memory are not the VM's";
+  const std::uint64_t max_heap = std::uint64_t{1} << 30;
+  struct Case {
+    std::string seed;
+    std::string error;
+  };
+  for (const Case& c : {Case{"x", "MemoryError: a string of 1073741840 bytes cannot fit in a heap of 1073741824 bytes"},
+                        Case{"abc", "HeapExhausted: allocating 805306384 bytes would exceed the heap limit of "
+                                    "1073741824 bytes"}}) {
+    const std::string program = file("double_" + c.seed + ".pwa", doubling_program(c.seed));
+    const pwtest::MeasuredRun r = pwtest::run_binary_measured(PWVM_BINARY, {"run", program}, dir_);
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_EQ(r.err.rfind(c.error, 0), 0u) << r.err;
+    EXPECT_NE(r.err.find("  at main ("), std::string::npos) << r.err;
+    EXPECT_LT(r.peak_rss_bytes, max_heap + max_heap / 5) << c.seed << ": peak " << (r.peak_rss_bytes >> 20) << " MiB";
+  }
+}
+
+// Builds an array of 100 references to one 8 MiB string, then applies [op] to it: its text
+// is 800 MiB, far more than the heap or the output may hold.
+std::string wide_value_program(const std::string& op) {
+  return R"PWA(
+func main()
+  local s, i, a
+  push "x"
+  set_local s
+  push 0
+  set_local i
+grow:
+  get_local s
+  get_local s
+  str_concat
+  set_local s
+  inc_local i 1
+  get_local i
+  lt_imm 23
+  jump_if_true grow
+  push 100
+  array_new
+  set_local a
+  push 0
+  set_local i
+fill:
+  get_local a
+  get_local i
+  get_local s
+  array_set
+  inc_local i 1
+  get_local i
+  lt_imm 100
+  jump_if_true fill
+  get_local a
+  )PWA" + op + "\n  halt\nend\n";
+}
+
+TEST_F(Cli, TextOfAValueTooBigForTheHeapOrTheOutputIsNeverBuilt) {
+  // to_string and print measure the text first: 800 MiB is refused without being written.
+  if (under_address_sanitizer()) GTEST_SKIP() << "AddressSanitizer's shadow and quarantine memory are not the VM's";
+  struct Case {
+    std::string op;
+    std::vector<std::string> flags;
+    std::string error;
+  };
+  for (const Case& c : {Case{"to_string", {"--max-heap", "64M"}, "MemoryError: a string of 838861216 bytes cannot fit"},
+                        Case{"host print", {"--max-output", "64M"}, "OutputLimitExceeded: "},
+                        Case{"host write", {"--max-output", "64M"}, "OutputLimitExceeded: "}}) {
+    std::vector<std::string> args{"run", file("wide.pwa", wide_value_program(c.op))};
+    args.insert(args.end(), c.flags.begin(), c.flags.end());
+    const pwtest::MeasuredRun r = pwtest::run_binary_measured(PWVM_BINARY, args, dir_);
+    EXPECT_EQ(r.code, 1) << c.op << ": " << r.err;
+    EXPECT_EQ(r.err.rfind(c.error, 0), 0u) << c.op << ": " << r.err;
+    EXPECT_LT(r.peak_rss_bytes, std::uint64_t{200} << 20) << c.op << ": peak " << (r.peak_rss_bytes >> 20) << " MiB";
+  }
+}
+
 // The instructions `pwvm check FILE` executes, counted by callgrind: a count, not a time,
 // the same on every run. nullopt when valgrind cannot run here.
 std::optional<std::uint64_t> instructions_to_check(const std::string& file, const fs::path& dir) {

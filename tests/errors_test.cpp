@@ -319,6 +319,35 @@ end
   EXPECT_EQ(e.context.call_stack[1].line, line_of(src, "@call"));
 }
 
+TEST(Errors, UncaughtHugeValueKeepsTheStartOfItsTextAndItsSize) {
+  // A message is copied into reports and traces: a megabyte thrown stays a few kilobytes.
+  const std::string src = R"PWA(
+func main()
+  local s, i
+  push "0123456789abcdef"
+  set_local s
+  push 0
+  set_local i
+grow:
+  get_local s
+  get_local s
+  str_concat
+  set_local s
+  inc_local i 1
+  get_local i
+  lt_imm 16
+  jump_if_true grow
+  get_local s
+  throw
+end
+)PWA";
+  pw::VmConfig cfg = pwtest::default_config();
+  const pw::VmError e = fail_with(src, pw::ErrorKind::UncaughtException, cfg);
+  std::string start = "uncaught exception: ";
+  while (start.size() < 20 + pw::kMaxMessageValueBytes) start += "0123456789abcdef";
+  EXPECT_EQ(e.message, start + "... (1048576 bytes in all)");
+}
+
 TEST(Errors, ReportEscapesControlBytesOfTheMessageNamesAndSourceLineButKeepsItsLines) {
   pw::VmError e{pw::ErrorKind::UncaughtException, "uncaught exception: a\0b\x1b[31mc\nforged"s, {}};
   e.context.file = "dir\x1b/t.pwa";

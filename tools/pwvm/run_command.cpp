@@ -48,7 +48,7 @@ bool write_dump(const std::string& where, const std::string& text) {
 
 void print_stats(const pw::VmState& vm, double seconds) {
   const pw::GcStats& s = vm.heap.stats();
-  std::string result = vm.status == pw::RunStatus::Halted   ? pw::printable(pw::display(vm, vm.result))
+  std::string result = vm.status == pw::RunStatus::Halted   ? pw::printable(pw::display_brief(vm, vm.result))
                        : vm.status == pw::RunStatus::Failed ? std::string(pw::error_kind_name(vm.error->kind))
                                                             : "(stopped)";
   std::string out;

@@ -200,7 +200,8 @@ class Assembler {
       } else if (word == "global") {
         if (toks[1].kind != Tok::Name) fail(n, toks[1].column, "expected a global name after 'global'");
         // Instructions name a global in 16 bits.
-        if (prog_.globals.size() >= kMaxGlobals) fail(n, toks[1].column, fmt::format("more than {} globals", kMaxGlobals));
+        if (prog_.globals.size() >= kMaxGlobals)
+          fail(n, toks[1].column, fmt::format("more than {} globals", kMaxGlobals));
         if (!globals_.emplace(toks[1].text, static_cast<std::uint16_t>(prog_.globals.size())).second)
           fail(n, toks[1].column, fmt::format("global '{}' is declared twice", toks[1].text));
         prog_.globals.push_back(toks[1].text);
@@ -381,8 +382,9 @@ class Assembler {
     std::uint64_t bits = 0;
     std::memcpy(&bits, &c.f, sizeof bits);
     std::size_t h = std::hash<std::string>()(c.text);
-    for (const std::uint64_t part : {std::uint64_t(c.type), std::uint64_t(c.i), bits, std::uint64_t(c.b), std::uint64_t(c.sym)})
-      h = (h ^ std::hash<std::uint64_t>()(part)) * 0x100000001b3ull;
+    const std::uint64_t parts[] = {std::uint64_t(c.type), std::uint64_t(c.i), bits, std::uint64_t(c.b),
+                                   std::uint64_t(c.sym)};
+    for (const std::uint64_t part : parts) h = (h ^ std::hash<std::uint64_t>()(part)) * 0x100000001b3ull;
     return h;
   }
 

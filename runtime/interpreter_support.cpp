@@ -410,7 +410,8 @@ bool host_call_unguarded(VmState& vm, HostFn fn) {
     case HostFn::Random: {
       const Value& n = args[0];
       if (!n.is_int() || n.i <= 0) {
-        fail(vm, ErrorKind::TypeError, fmt::format("random expects a positive int bound, got {}", display_brief(vm, n)));
+        fail(vm, ErrorKind::TypeError,
+             fmt::format("random expects a positive int bound, got {}", display_brief(vm, n)));
         return false;
       }
       result = Value::integer(host.random_below(n.i));

@@ -490,10 +490,13 @@ TEST(AssemblerScale, HundredThousandFunctionsAndThreeHundredThousandConstantsAss
     const pw::Function& f = p->functions[i];
     EXPECT_EQ(f.name, "f" + std::to_string(i));
     EXPECT_EQ(f.locals, (std::vector<std::string>{"x", "y", "z"}));
-    const auto called = std::find_if(f.code.begin(), f.code.end(), [](const pw::Instr& in) { return in.op == pw::Op::CALL_FN; });
+    const auto first = [&](pw::Op op) {
+      return std::find_if(f.code.begin(), f.code.end(), [op](const pw::Instr& in) { return in.op == op; });
+    };
+    const auto called = first(pw::Op::CALL_FN);
     ASSERT_NE(called, f.code.end());
     EXPECT_EQ(static_cast<std::size_t>(called->b), (i * 31 + 1) % kFunctions);
-    const auto global = std::find_if(f.code.begin(), f.code.end(), [](const pw::Instr& in) { return in.op == pw::Op::GET_GLOBAL; });
+    const auto global = first(pw::Op::GET_GLOBAL);
     ASSERT_NE(global, f.code.end());
     EXPECT_EQ(global->a, i * 7919 % kGlobals);
     EXPECT_EQ(p->constants[static_cast<std::size_t>(f.code[0].b)].text, "k" + std::to_string(i));

@@ -311,7 +311,8 @@ TEST_F(Cli, CheckDoesLinearWorkInTheNumberOfNames) {
   const auto large = instructions_to_check(file("large.pwa", pwtest::program_with_names(4 * kSmall, 4 * kSmall)), dir_);
   ASSERT_TRUE(small && large) << read_text_file(path("callgrind.txt"));
   const double ratio = double(*large) / double(*small);
-  EXPECT_LT(ratio, 5.0) << *small << " instructions for " << kSmall << " of each name, " << *large << " for four times as many";
+  EXPECT_LT(ratio, 5.0) << *small << " instructions for " << kSmall << " of each name, " << *large
+                        << " for four times as many";
   EXPECT_GT(ratio, 2.0) << "the programs must dominate the count, not the start-up";
 }
 

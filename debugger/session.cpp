@@ -112,7 +112,8 @@ Session::Result Session::execute(std::string_view text) {
   } catch (const std::exception& e) {
     // A bad command or expression, a move that makes no sense here, a step past the end, a
     // damaged trace or a divergence: each says so in one line, and the session goes on.
-    std::fprintf(err_, "%s\n", e.what());
+    const std::string message = printable(e.what()) + "\n";
+    std::fwrite(message.data(), 1, message.size(), err_);
     result = Result::Error;
   }
   std::fflush(out_);

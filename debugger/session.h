@@ -17,6 +17,7 @@
 #include "event_log.h"
 #include "expression.h"
 #include "motion.h"
+#include "printable.h"
 #include "stop_conditions.h"
 
 namespace pw::debugger {
@@ -111,10 +112,11 @@ class Session {
   void add_breakpoint(std::string_view args, bool temporary);
   int next_id() { return ++last_id_; }
 
-  // Printing
+  // Printing. Names, values, source lines and output come from the program or the trace and
+  // may hold any byte: everything said is escaped for the terminal, newlines and tabs kept.
   template <class... Args>
   void say(fmt::format_string<Args...> f, Args&&... args) {
-    const std::string text = fmt::format(f, std::forward<Args>(args)...);
+    const std::string text = printable_lines(fmt::format(f, std::forward<Args>(args)...));
     std::fwrite(text.data(), 1, text.size(), out_);
   }
   // "fib (n=3) at examples/fibonacci.pwa:12" for frame [index] (0: innermost).

@@ -197,7 +197,7 @@ RecordResult Recorder::finish() {
   out.setFinalHash(state_hash(vm_));
   if (status == RunStatus::Halted) {
     out.setStatus(Outcome::Status::HALTED);
-    out.setResult(display(vm_, vm_.result));
+    out.setResult(text_ref(display(vm_, vm_.result)));
   } else if (status == RunStatus::Failed && vm_.error) {
     out.setStatus(Outcome::Status::FAILED);
     trace::write_error(out.initError(), *vm_.error);

@@ -29,7 +29,6 @@ std::vector<T> unblob(capnp::Data::Reader d, const char* what) {
   return out;
 }
 
-std::string text_of(capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); }
 std::string bytes_of(capnp::Data::Reader d) { return std::string(reinterpret_cast<const char*>(d.begin()), d.size()); }
 
 }  // namespace
@@ -40,19 +39,19 @@ std::uint64_t program_hash(const pw::Program& program) {
 }
 
 void write_program(Program::Builder out, const pw::Program& p, std::uint64_t hash) {
-  out.setSourceName(p.source_name);
-  out.setSource(p.source);
+  out.setSourceName(text_ref(p.source_name));
+  out.setSource(text_ref(p.source));
   out.setHash(hash);
   auto fns = out.initFunctions(static_cast<unsigned>(p.functions.size()));
   for (unsigned i = 0; i < p.functions.size(); ++i) {
     const pw::Function& f = p.functions[i];
     auto b = fns[i];
-    b.setName(f.name);
+    b.setName(text_ref(f.name));
     b.setArity(f.arity);
     auto locals = b.initLocals(static_cast<unsigned>(f.locals.size()));
-    for (unsigned k = 0; k < f.locals.size(); ++k) locals.set(k, f.locals[k]);
+    for (unsigned k = 0; k < f.locals.size(); ++k) locals.set(k, text_ref(f.locals[k]));
     auto caps = b.initCaptures(static_cast<unsigned>(f.captures.size()));
-    for (unsigned k = 0; k < f.captures.size(); ++k) caps.set(k, f.captures[k]);
+    for (unsigned k = 0; k < f.captures.size(); ++k) caps.set(k, text_ref(f.captures[k]));
     b.setCode(as_data(f.code.data(), f.code.size() * sizeof(Instr)));
     auto lines = b.initLines(static_cast<unsigned>(f.lines.size()));
     for (unsigned k = 0; k < f.lines.size(); ++k) lines.set(k, f.lines[k]);
@@ -62,7 +61,7 @@ void write_program(Program::Builder out, const pw::Program& p, std::uint64_t has
     unsigned k = 0;
     for (const auto& [ip, name] : f.labels) {
       ips.set(k, ip);
-      names.set(k++, name);
+      names.set(k++, text_ref(name));
     }
   }
   auto consts = out.initConstants(static_cast<unsigned>(p.constants.size()));
@@ -79,9 +78,9 @@ void write_program(Program::Builder out, const pw::Program& p, std::uint64_t has
     }
   }
   auto syms = out.initSymbols(static_cast<unsigned>(p.symbols.size()));
-  for (unsigned i = 0; i < p.symbols.size(); ++i) syms.set(i, p.symbols[i]);
+  for (unsigned i = 0; i < p.symbols.size(); ++i) syms.set(i, text_ref(p.symbols[i]));
   auto globals = out.initGlobals(static_cast<unsigned>(p.globals.size()));
-  for (unsigned i = 0; i < p.globals.size(); ++i) globals.set(i, p.globals[i]);
+  for (unsigned i = 0; i < p.globals.size(); ++i) globals.set(i, text_ref(p.globals[i]));
   auto inits = out.initGlobalInits(static_cast<unsigned>(p.global_inits.size()));
   for (unsigned i = 0; i < p.global_inits.size(); ++i) inits.set(i, p.global_inits[i]);
   out.setEntry(p.entry);
@@ -192,15 +191,15 @@ StateImage read_snapshot_image(Snapshot::Reader in) {
 
 void write_error(Error::Builder out, const VmError& e) {
   out.setKind(std::string(error_kind_name(e.kind)));
-  out.setMessage(e.message);
-  out.setFunction(e.context.function);
+  out.setMessage(text_ref(e.message));
+  out.setFunction(text_ref(e.context.function));
   out.setIp(e.context.ip);
-  out.setFile(e.context.file);
+  out.setFile(text_ref(e.context.file));
   out.setLine(e.context.line);
-  out.setSourceLine(e.context.source_line);
+  out.setSourceLine(text_ref(e.context.source_line));
   auto stack = out.initCallStack(static_cast<unsigned>(e.context.call_stack.size()));
   for (unsigned i = 0; i < e.context.call_stack.size(); ++i) {
-    stack[i].setFunction(e.context.call_stack[i].function);
+    stack[i].setFunction(text_ref(e.context.call_stack[i].function));
     stack[i].setIp(e.context.call_stack[i].ip);
     stack[i].setLine(e.context.call_stack[i].line);
   }

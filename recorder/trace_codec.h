@@ -3,6 +3,7 @@
 // every read_* checks sizes and indices and throws TraceFormatError.
 #pragma once
 #include <stdexcept>
+#include <string>
 
 #include "errors.h"
 #include "program.h"
@@ -15,6 +16,12 @@ class TraceFormatError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// Text fields may hold any byte, NUL included (a thrown string lands in an error message):
+// write and read them with their length. kj's conversion from std::string and cStr() both
+// stop at the first NUL.
+inline capnp::Text::Reader text_ref(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
+inline std::string text_of(capnp::Text::Reader t) { return std::string(t.begin(), t.size()); }
 
 void write_program(Program::Builder out, const pw::Program& program, std::uint64_t hash);
 // The program as recorded, assembled structures only; the caller verifies it.

@@ -17,6 +17,7 @@
 #include "assembler.h"
 #include "interpreter_support.h"
 #include "object.h"
+#include "printable.h"
 #include "state_dump.h"
 
 namespace pw::replay {
@@ -75,33 +76,9 @@ std::string_view a_type(ValueType t) {
   return "a value";
 }
 
-// Bytes as a string literal spells them. The output is ASCII, so it can be cut anywhere.
-void escape_into(std::string& out, std::string_view bytes) {
-  for (const char c : bytes) {
-    switch (c) {
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\0': out += "\\0"; break;
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      default: {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u >= 0x7f) out += fmt::format("\\x{:02x}", u);
-        else out += c;
-      }
-    }
-  }
-}
-
 // The expression as quoted in an error: one line, printable, not too long.
 std::string echo(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size() && i < kMaxEchoed; ++i) {
-    const auto u = static_cast<unsigned char>(text[i]);
-    if (u < 0x20 || u >= 0x7f) out += fmt::format("\\x{:02x}", u);
-    else out += text[i];
-  }
+  std::string out = printable(text.substr(0, kMaxEchoed));
   if (text.size() > kMaxEchoed) out += "...";
   return out;
 }
@@ -950,7 +927,7 @@ class Printer {
         // still goes past max_ (the closing quote), so text() marks it with "...".
         const std::string_view s = as_string(v)->view();
         out_ += '"';
-        escape_into(out_, s.substr(0, max_ > out_.size() ? max_ - out_.size() : 0));
+        escape_into(out_, s.substr(0, max_ > out_.size() ? max_ - out_.size() : 0), EscapeStyle::Literal);
         out_ += '"';
         break;
       }

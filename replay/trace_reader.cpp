@@ -273,7 +273,7 @@ void TraceReader::read_outcome(std::uint64_t offset, const std::string& what) {
     switch (o.getStatus()) {
       case Outcome::Status::HALTED:
         out.status = TraceOutcome::Status::Halted;
-        out.result = o.getResult().cStr();
+        out.result = text_of(o.getResult());
         break;
       case Outcome::Status::FAILED:
         out.status = TraceOutcome::Status::Failed;

@@ -1,15 +1,19 @@
 // The .pwa assembler. Two passes: the first collects function and global names so code may
 // call forward; the second assembles bodies, resolving labels when each function ends.
+// Every name lookup goes through a hash table, so assembly time grows linearly with the
+// program: a generated program may hold hundreds of thousands of names.
 #include "assembler.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <map>
-#include <sstream>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -53,9 +57,10 @@ class Assembler {
     split_lines();
     declare_names();
     assemble_bodies();
-    const int entry = prog_.find_function(entry_name_);
-    if (entry < 0) fail(entry_line_ ? entry_line_ : 1, 1, fmt::format("no entry function '{}'", entry_name_));
-    prog_.entry = static_cast<std::uint32_t>(entry);
+    const auto entry = functions_.find(entry_name_);
+    if (entry == functions_.end())
+      fail(entry_line_ ? entry_line_ : 1, 1, fmt::format("no entry function '{}'", entry_name_));
+    prog_.entry = entry->second;
     return std::move(prog_);
   }
 
@@ -186,7 +191,7 @@ class Assembler {
       const std::string& word = toks[0].text;
       if (word == "func") {
         if (toks[1].kind != Tok::Name) fail(n, toks[1].column, "expected a function name after 'func'");
-        if (prog_.find_function(toks[1].text) >= 0)
+        if (!functions_.emplace(toks[1].text, static_cast<std::uint32_t>(prog_.functions.size())).second)
           fail(n, toks[1].column, fmt::format("function '{}' is defined twice", toks[1].text));
         Function f;
         f.name = toks[1].text;
@@ -194,7 +199,10 @@ class Assembler {
         prog_.functions.push_back(std::move(f));
       } else if (word == "global") {
         if (toks[1].kind != Tok::Name) fail(n, toks[1].column, "expected a global name after 'global'");
-        if (prog_.find_global(toks[1].text) >= 0)
+        // Instructions name a global in 16 bits.
+        if (prog_.globals.size() >= kMaxGlobals)
+          fail(n, toks[1].column, fmt::format("more than {} globals", kMaxGlobals));
+        if (!globals_.emplace(toks[1].text, static_cast<std::uint16_t>(prog_.globals.size())).second)
           fail(n, toks[1].column, fmt::format("global '{}' is declared twice", toks[1].text));
         prog_.globals.push_back(toks[1].text);
         prog_.global_inits.push_back(-1);
@@ -204,7 +212,6 @@ class Assembler {
         entry_line_ = n;
       }
     }
-    if (prog_.globals.size() > 65535) fail(1, 1, "more than 65535 globals");
   }
 
   // ---- pass 2: bodies ----------------------------------------------------------------
@@ -216,7 +223,7 @@ class Assembler {
 
   void assemble_bodies() {
     Function* fn = nullptr;
-    std::map<std::string, std::uint32_t> labels;
+    std::unordered_map<std::string, std::uint32_t> labels;
     std::vector<Fixup> fixups;
     std::uint32_t fn_line = 0;
     for (std::uint32_t n = 1; n <= lines_.size(); ++n) {
@@ -235,10 +242,12 @@ class Assembler {
       const std::string word = toks[k].text;
       if (word == "func") {
         if (fn) fail(n, toks[k].column, fmt::format("'func' inside function {}: expected 'end' first", fn->name));
-        fn = &prog_.functions[static_cast<std::size_t>(prog_.find_function(toks[k + 1].text))];
+        fn = &prog_.functions[functions_.at(toks[k + 1].text)];
         fn_line = n;
         labels.clear();
         fixups.clear();
+        locals_.clear();
+        captures_.clear();
         parse_header(*fn, toks, k + 2, n);
         continue;
       }
@@ -284,11 +293,19 @@ class Assembler {
     if (toks[k].kind != Tok::End) fail(n, toks[k].column, fmt::format("unexpected '{}' at the end of the line", toks[k].text));
   }
 
-  void add_local(Function& fn, const Token& t, std::uint32_t n) const {
-    for (const std::string& l : fn.locals)
-      if (l == t.text) fail(n, t.column, fmt::format("local '{}' is declared twice in {}", t.text, fn.name));
-    if (fn.locals.size() >= 65535) fail(n, t.column, "more than 65535 locals");
+  // Locals and captures of the function being assembled, by name.
+  void add_local(Function& fn, const Token& t, std::uint32_t n) {
+    if (fn.locals.size() >= kMaxLocals) fail(n, t.column, fmt::format("more than {} locals", kMaxLocals));
+    if (!locals_.emplace(t.text, static_cast<std::uint16_t>(fn.locals.size())).second)
+      fail(n, t.column, fmt::format("local '{}' is declared twice in {}", t.text, fn.name));
     fn.locals.push_back(t.text);
+  }
+
+  void add_capture(Function& fn, const Token& t, std::uint32_t n) {
+    if (fn.captures.size() >= kMaxCaptures) fail(n, t.column, fmt::format("more than {} captures", kMaxCaptures));
+    if (!captures_.emplace(t.text, static_cast<std::uint16_t>(fn.captures.size())).second)
+      fail(n, t.column, fmt::format("capture '{}' is declared twice", t.text));
+    fn.captures.push_back(t.text);
   }
 
   std::vector<Token> name_list(const std::vector<Token>& toks, std::size_t& k, std::uint32_t n) const {
@@ -308,17 +325,13 @@ class Assembler {
     fn.arity = fn.local_count();
     if (toks[k].kind == Tok::Name && toks[k].text == "captures") {
       ++k;
-      for (const Token& c : name_list(toks, k, n)) {
-        for (const std::string& e : fn.captures)
-          if (e == c.text) fail(n, c.column, fmt::format("capture '{}' is declared twice", c.text));
-        fn.captures.push_back(c.text);
-      }
+      for (const Token& c : name_list(toks, k, n)) add_capture(fn, c, n);
     }
     expect_end(toks, k, n);
   }
 
   void parse_global(const std::vector<Token>& toks, std::size_t k, std::uint32_t n) {
-    const int g = prog_.find_global(toks[k + 1].text);
+    const std::uint16_t g = globals_.at(toks[k + 1].text);
     k += 2;
     if (toks[k].kind == Tok::Punct && toks[k].text == "=") {
       ++k;
@@ -326,7 +339,7 @@ class Assembler {
       Constant c;
       if (!literal_constant(lit, c, /*allow_simple=*/true))
         fail(n, lit.column, "expected a literal after '='");
-      prog_.global_inits[static_cast<std::size_t>(g)] = add_constant(c);
+      prog_.global_inits[g] = add_constant(c);
       ++k;
     }
     expect_end(toks, k, n);
@@ -355,30 +368,43 @@ class Assembler {
   }
 
   std::uint32_t intern(const std::string& name) {
-    for (std::size_t i = 0; i < prog_.symbols.size(); ++i)
-      if (prog_.symbols[i] == name) return static_cast<std::uint32_t>(i);
-    prog_.symbols.push_back(name);
-    return static_cast<std::uint32_t>(prog_.symbols.size() - 1);
+    const auto [it, added] = symbols_.emplace(name, static_cast<std::uint32_t>(prog_.symbols.size()));
+    if (added) prog_.symbols.push_back(name);
+    return it->second;
+  }
+
+  // Equal constants share one pool entry. Floats compare bitwise, so -0.0 and 0.0 stay apart.
+  static bool same_constant(const Constant& a, const Constant& b) {
+    return a.type == b.type && a.i == b.i && std::memcmp(&a.f, &b.f, sizeof(double)) == 0 && a.b == b.b &&
+           a.sym == b.sym && a.text == b.text;
+  }
+  static std::size_t constant_hash(const Constant& c) {
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &c.f, sizeof bits);
+    std::size_t h = std::hash<std::string>()(c.text);
+    const std::uint64_t parts[] = {std::uint64_t(c.type), std::uint64_t(c.i), bits, std::uint64_t(c.b),
+                                   std::uint64_t(c.sym)};
+    for (const std::uint64_t part : parts) h = (h ^ std::hash<std::uint64_t>()(part)) * 0x100000001b3ull;
+    return h;
   }
 
   std::int32_t add_constant(const Constant& c) {
-    for (std::size_t i = 0; i < prog_.constants.size(); ++i) {
-      const Constant& e = prog_.constants[i];
-      // Compare floats bitwise so -0.0 and 0.0 stay distinct constants.
-      if (e.type == c.type && e.i == c.i && std::memcmp(&e.f, &c.f, sizeof(double)) == 0 && e.b == c.b &&
-          e.sym == c.sym && e.text == c.text)
-        return static_cast<std::int32_t>(i);
-    }
+    const std::size_t h = constant_hash(c);
+    const auto [first, last] = constants_.equal_range(h);
+    for (auto it = first; it != last; ++it)
+      if (same_constant(prog_.constants[static_cast<std::size_t>(it->second)], c)) return it->second;
+    const auto index = static_cast<std::int32_t>(prog_.constants.size());
     prog_.constants.push_back(c);
-    return static_cast<std::int32_t>(prog_.constants.size() - 1);
+    constants_.emplace(h, index);
+    return index;
   }
 
   // ---- instructions ----------------------------------------------------------------
   std::uint16_t local_index(const Function& fn, const Token& t, std::uint32_t n) const {
     if (t.kind != Tok::Name) fail(n, t.column, "expected a local name");
-    for (std::size_t i = 0; i < fn.locals.size(); ++i)
-      if (fn.locals[i] == t.text) return static_cast<std::uint16_t>(i);
-    fail(n, t.column, fmt::format("unknown local '{}' in function {}", t.text, fn.name));
+    const auto it = locals_.find(t.text);
+    if (it == locals_.end()) fail(n, t.column, fmt::format("unknown local '{}' in function {}", t.text, fn.name));
+    return it->second;
   }
 
   std::int32_t imm32(const Token& t, std::uint32_t n, std::string_view what) const {
@@ -435,9 +461,9 @@ class Assembler {
       }
       case OperandKind::Func: {
         need_name(t1, "a function name");
-        const int f = prog_.find_function(t1.text);
-        if (f < 0) fail(n, t1.column, fmt::format("unknown function '{}'", t1.text));
-        in.b = f;
+        const auto f = functions_.find(t1.text);
+        if (f == functions_.end()) fail(n, t1.column, fmt::format("unknown function '{}'", t1.text));
+        in.b = static_cast<std::int32_t>(f->second);
         break;
       }
       case OperandKind::Local: in.a = local_index(fn, t1, n); break;
@@ -453,18 +479,17 @@ class Assembler {
         break;
       case OperandKind::Global: {
         need_name(t1, "a global name");
-        const int g = prog_.find_global(t1.text);
-        if (g < 0) fail(n, t1.column, fmt::format("unknown global '{}'", t1.text));
-        in.a = static_cast<std::uint16_t>(g);
+        const auto g = globals_.find(t1.text);
+        if (g == globals_.end()) fail(n, t1.column, fmt::format("unknown global '{}'", t1.text));
+        in.a = g->second;
         break;
       }
       case OperandKind::Capture: {
         need_name(t1, "a capture name");
-        std::size_t c = 0;
-        while (c < fn.captures.size() && fn.captures[c] != t1.text) ++c;
-        if (c == fn.captures.size())
+        const auto c = captures_.find(t1.text);
+        if (c == captures_.end())
           fail(n, t1.column, fmt::format("unknown capture '{}' in function {}", t1.text, fn.name));
-        in.a = static_cast<std::uint16_t>(c);
+        in.a = c->second;
         break;
       }
       case OperandKind::Jump: label_fixup(t1); break;
@@ -498,10 +523,21 @@ class Assembler {
     fn.lines.push_back(line);
   }
 
+  // Instructions name globals, locals and captures in 16 bits.
+  static constexpr std::size_t kMaxGlobals = 65535;
+  static constexpr std::size_t kMaxLocals = 65535;
+  static constexpr std::size_t kMaxCaptures = 65535;
+
   std::string_view src_;
   std::string file_;
   std::vector<std::string_view> lines_;
   Program prog_;
+  std::unordered_map<std::string, std::uint32_t> functions_;  // name -> index in prog_.functions
+  std::unordered_map<std::string, std::uint16_t> globals_;
+  std::unordered_map<std::string, std::uint32_t> symbols_;
+  std::unordered_multimap<std::size_t, std::int32_t> constants_;  // constant_hash -> pool index
+  std::unordered_map<std::string, std::uint16_t> locals_;    // of the function being assembled
+  std::unordered_map<std::string, std::uint16_t> captures_;  // of the function being assembled
   std::string entry_name_ = "main";
   std::uint32_t entry_line_ = 0;
 };
@@ -540,13 +576,43 @@ std::shared_ptr<const Program> load_program_text(std::string_view source, std::s
   return program;
 }
 
+std::string read_program_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+  if (S_ISDIR(st.st_mode)) throw std::runtime_error(fmt::format("{} is a directory, not a program", path));
+  const auto too_big = [&] {
+    return std::runtime_error(
+        fmt::format("{} is larger than {} MiB, the most a program may be", path, kMaxProgramBytes >> 20));
+  };
+  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > kMaxProgramBytes) throw too_big();
+  // A pipe or a device says nothing of its size: read one byte past the cap at most.
+  std::string text;
+  text.resize(S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) + 1 : std::size_t{64} << 10);
+  std::size_t used = 0;
+  for (;;) {
+    if (used == text.size()) {
+      if (used > kMaxProgramBytes) throw too_big();
+      text.resize(std::min(text.size() * 2, kMaxProgramBytes + 1));
+    }
+    const ssize_t n = ::read(fd, text.data() + used, text.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  if (used > kMaxProgramBytes) throw too_big();
+  text.resize(used);
+  return text;
+}
+
 std::shared_ptr<const Program> load_program(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw std::runtime_error(fmt::format("cannot read {}", path));
-  return load_program_text(text.str(), path);
+  return load_program_text(read_program_file(path), path);
 }
 
 }  // namespace pw

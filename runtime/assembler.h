@@ -1,5 +1,6 @@
 // The .pwa assembler: text in, Program out, or an error naming file:line:column.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -28,8 +29,16 @@ std::size_t decode_escape(std::string_view text, std::size_t at, std::string& ou
 // Throws AssemblyError. Does not verify: see verifier.h, or load_program below.
 Program assemble(std::string_view source, std::string_view source_name);
 
+// The largest program file load_program reads: a .pwa text bigger than this is refused
+// before it is read whole (a pipe or a device is read up to one byte past it).
+inline constexpr std::size_t kMaxProgramBytes = std::size_t{64} << 20;
+
+// The bytes of program file [path]. Throws std::runtime_error, in one line, for a file that
+// cannot be read, a directory, or one larger than kMaxProgramBytes.
+std::string read_program_file(const std::string& path);
+
 // Reads, assembles and verifies a file. Throws AssemblyError, VerifyError, or
-// std::runtime_error for an unreadable file.
+// std::runtime_error as read_program_file does.
 std::shared_ptr<const Program> load_program(const std::string& path);
 // The same for text already in memory.
 std::shared_ptr<const Program> load_program_text(std::string_view source, std::string_view source_name);

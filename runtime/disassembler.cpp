@@ -6,29 +6,10 @@
 #include <fmt/format.h>
 
 #include "host.h"
+#include "printable.h"
 
 namespace pw {
 namespace {
-
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    switch (c) {
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\0': out += "\\0"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
-          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-        else
-          out += c;
-    }
-  }
-  return out + "\"";
-}
 
 std::string literal(const Program& p, const Constant& c) {
   switch (c.type) {
@@ -38,7 +19,7 @@ std::string literal(const Program& p, const Constant& c) {
       if (s.find_first_of(".e") == std::string::npos) s += ".0";
       return s;
     }
-    case ValueType::String: return quote(c.text);
+    case ValueType::String: return quoted(c.text);
     case ValueType::Symbol: return "'" + p.symbols[c.sym];
     case ValueType::Bool: return c.b ? "true" : "false";
     default: return "nil";

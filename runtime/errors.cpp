@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "printable.h"
+
 namespace pw {
 
 std::string_view error_kind_name(ErrorKind kind) {
@@ -35,10 +37,11 @@ std::optional<ErrorKind> error_kind_from_name(std::string_view name) {
   return std::nullopt;
 }
 
-std::string VmError::headline() const { return fmt::format("{}: {}", error_kind_name(kind), message); }
+std::string VmError::headline() const { return fmt::format("{}: {}", error_kind_name(kind), printable(message)); }
 
 std::string VmError::format() const {
   std::string out = headline() + "\n";
+  const std::string file = printable(context.file);
   // Runaway recursion leaves thousands of identical frames: after three, one line says how
   // many more there were, as Python does.
   constexpr std::size_t kRepeatsShown = 3;
@@ -50,8 +53,9 @@ std::string VmError::format() const {
            stack[i + same].ip == f.ip)
       ++same;
     for (std::size_t k = 0; k < std::min(same, kRepeatsShown); ++k) {
-      out += fmt::format("  at {} ({}:{}) [ip {}]\n", f.function, context.file, f.line, f.ip);
-      if (i == 0 && k == 0 && !context.source_line.empty()) out += fmt::format("      {}\n", context.source_line);
+      out += fmt::format("  at {} ({}:{}) [ip {}]\n", printable(f.function), file, f.line, f.ip);
+      if (i == 0 && k == 0 && !context.source_line.empty())
+        out += fmt::format("      {}\n", printable(context.source_line));
     }
     if (same > kRepeatsShown)
       out += fmt::format("  ... the frame above, repeated {} more times\n", same - kRepeatsShown);

@@ -64,7 +64,9 @@ struct VmError {
   std::string message;
   ErrorContext context;
 
-  // "TypeError: car expects a pair, got int" and nothing else.
+  // "TypeError: car expects a pair, got int" and nothing else. Both renderings are for a
+  // terminal: the bytes of the message and names are escaped (printable.h), so a NUL or an
+  // ESC thrown by a program shows as \x00 or \x1b; [message] itself keeps them.
   std::string headline() const;
   // The headline, then "  at fn (file:line)" per frame, then the state summary.
   std::string format() const;

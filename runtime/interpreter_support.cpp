@@ -205,7 +205,11 @@ Object* allocate(VmState& vm, ValueType kind, std::size_t bytes, std::uint32_t l
                                 limits.max_heap));
       break;
     default:
-      fail(vm, ErrorKind::MemoryError, fmt::format("cannot allocate {} bytes for a {}", bytes, type_name(kind)));
+      if (bytes > limits.max_heap)
+        fail(vm, ErrorKind::MemoryError,
+             fmt::format("a {} of {} bytes cannot fit in a heap of {} bytes", type_name(kind), bytes, limits.max_heap));
+      else
+        fail(vm, ErrorKind::MemoryError, fmt::format("cannot allocate {} bytes for a {}", bytes, type_name(kind)));
       break;
   }
   return nullptr;
@@ -213,11 +217,16 @@ Object* allocate(VmState& vm, ValueType kind, std::size_t bytes, std::uint32_t l
 
 namespace {
 
+// A string of [length] bytes, all zero, for the caller to fill: results are built in place,
+// never in a temporary the heap limit does not see. [length] must fit in 32 bits.
+StringObj* new_string_of_length(VmState& vm, std::size_t length) {
+  return static_cast<StringObj*>(
+      allocate(vm, ValueType::String, string_bytes(length), static_cast<std::uint32_t>(length)));
+}
+
 StringObj* new_string(VmState& vm, std::string_view text) {
-  Object* o = allocate(vm, ValueType::String, string_bytes(text.size()), static_cast<std::uint32_t>(text.size()));
-  if (!o) return nullptr;
-  auto* s = static_cast<StringObj*>(o);
-  if (!text.empty()) std::memcpy(s->chars(), text.data(), text.size());
+  StringObj* s = new_string_of_length(vm, text.size());
+  if (s && !text.empty()) std::memcpy(s->chars(), text.data(), text.size());
   return s;
 }
 
@@ -267,7 +276,7 @@ bool string_op(VmState& vm, Op op) {
         return false;
       }
       // Operands stay on the stack (rooted) while the result is allocated.
-      StringObj* s = new_string(vm, std::string(n, '\0'));
+      StringObj* s = new_string_of_length(vm, n);
       if (!s) return false;
       const StringObj* x = as_string(sp[-2]);
       const StringObj* y = as_string(sp[-1]);
@@ -279,8 +288,16 @@ bool string_op(VmState& vm, Op op) {
     }
     case Op::TO_STRING: {
       if (sp[-1].type == ValueType::String) return true;
-      StringObj* s = new_string(vm, display(vm, sp[-1]));
+      // An array may show one big string many times: its text can pass 4 GiB.
+      const std::size_t n = display_length(vm, sp[-1]);
+      if (n > UINT32_MAX) {
+        fail(vm, ErrorKind::MemoryError, fmt::format("to_string result would be {} bytes, more than 4 GiB", n));
+        return false;
+      }
+      // The operand stays on the stack (rooted) while the result is allocated.
+      StringObj* s = new_string_of_length(vm, n);
       if (!s) return false;
+      display_to(vm, sp[-1], s->chars());
       sp[-1] = Value::object(ValueType::String, s);
       return true;
     }
@@ -348,15 +365,18 @@ bool host_call_unguarded(VmState& vm, HostFn fn) {
   switch (fn) {
     case HostFn::Print:
     case HostFn::Write: {
-      std::string text = display(vm, args[0]);
-      if (fn == HostFn::Print) text += '\n';
-      if (vm.output.size() + text.size() > vm.config().limits.max_output) {
+      // The text goes straight into the output the state keeps, measured before it is built.
+      const std::size_t n = display_length(vm, args[0]) + (fn == HostFn::Print ? 1 : 0);
+      if (vm.output.size() + n > vm.config().limits.max_output) {
         fail(vm, ErrorKind::OutputLimitExceeded,
              fmt::format("the program printed more than {} bytes", vm.config().limits.max_output));
         return false;
       }
-      vm.output += text;
-      host.write_output(text);
+      const std::size_t at = vm.output.size();
+      vm.output.resize(at + n);
+      display_to(vm, args[0], vm.output.data() + at);
+      if (fn == HostFn::Print) vm.output.back() = '\n';
+      host.write_output(std::string_view(vm.output).substr(at));
       break;
     }
     case HostFn::ReadLine: {
@@ -390,7 +410,8 @@ bool host_call_unguarded(VmState& vm, HostFn fn) {
     case HostFn::Random: {
       const Value& n = args[0];
       if (!n.is_int() || n.i <= 0) {
-        fail(vm, ErrorKind::TypeError, fmt::format("random expects a positive int bound, got {}", display(vm, n)));
+        fail(vm, ErrorKind::TypeError,
+             fmt::format("random expects a positive int bound, got {}", display_brief(vm, n)));
         return false;
       }
       result = Value::integer(host.random_below(n.i));
@@ -410,7 +431,7 @@ void drop_handlers(VmState& vm, std::uint32_t frame) {
 
 bool throw_value(VmState& vm, const Value& v) {
   if (vm.handlers.empty()) {
-    fail(vm, ErrorKind::UncaughtException, fmt::format("uncaught exception: {}", display(vm, v)));
+    fail(vm, ErrorKind::UncaughtException, fmt::format("uncaught exception: {}", display_brief(vm, v)));
     return false;
   }
   const Handler h = vm.handlers.back();

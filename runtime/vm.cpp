@@ -138,8 +138,36 @@ constexpr std::size_t kMaxDisplayItems = 100;   // per list or array
 constexpr std::size_t kDisplayBudget = 2000;    // values in the whole text: shared or cyclic
                                                 // structure must not print exponentially
 
-void display_into(const VmState& vm, const Value& v, std::string& out, int depth, bool nested,
-                  std::size_t& budget) {
+// Where display text goes. display_into writes through one of these, so the same walk can
+// build a std::string, only count bytes, fill a heap string in place, or keep a prefix.
+struct CountingSink {
+  std::size_t size = 0;
+  void operator+=(std::string_view s) { size += s.size(); }
+  void operator+=(char) { ++size; }
+};
+
+struct WritingSink {
+  char* at;
+  void operator+=(std::string_view s) {
+    if (!s.empty()) std::memcpy(at, s.data(), s.size());
+    at += s.size();
+  }
+  void operator+=(char c) { *at++ = c; }
+};
+
+struct PrefixSink {
+  std::string& out;
+  std::size_t max;
+  std::size_t size = 0;  // of the whole text
+  void operator+=(std::string_view s) {
+    if (out.size() < max) out.append(s.substr(0, max - out.size()));
+    size += s.size();
+  }
+  void operator+=(char c) { *this += std::string_view(&c, 1); }
+};
+
+template <class Sink>
+void display_into(const VmState& vm, const Value& v, Sink& out, int depth, bool nested, std::size_t& budget) {
   // Every value printed, even as "...", is charged to the budget.
   if (budget == 0) {
     out += "...";
@@ -164,8 +192,9 @@ void display_into(const VmState& vm, const Value& v, std::string& out, int depth
     case ValueType::Symbol: out += vm.program().symbols[v.sym]; break;
     case ValueType::Function: out += fmt::format("<fn {}>", vm.program().functions[v.fn].name); break;
     case ValueType::String:
-      if (nested) out += fmt::format("\"{}\"", as_string(v)->view());
-      else out += as_string(v)->view();
+      if (nested) out += '"';
+      out += as_string(v)->view();
+      if (nested) out += '"';
       break;
     case ValueType::Closure: {
       const ClosureObj* c = as_closure(v);
@@ -221,6 +250,28 @@ std::string display(const VmState& vm, const Value& v) {
   std::string out;
   std::size_t budget = kDisplayBudget;
   display_into(vm, v, out, 0, false, budget);
+  return out;
+}
+
+std::size_t display_length(const VmState& vm, const Value& v) {
+  CountingSink sink;
+  std::size_t budget = kDisplayBudget;
+  display_into(vm, v, sink, 0, false, budget);
+  return sink.size;
+}
+
+void display_to(const VmState& vm, const Value& v, char* out) {
+  WritingSink sink{out};
+  std::size_t budget = kDisplayBudget;
+  display_into(vm, v, sink, 0, false, budget);
+}
+
+std::string display_brief(const VmState& vm, const Value& v, std::size_t max_bytes) {
+  std::string out;
+  PrefixSink sink{out, max_bytes};
+  std::size_t budget = kDisplayBudget;
+  display_into(vm, v, sink, 0, false, budget);
+  if (sink.size > max_bytes) out += fmt::format("... ({} bytes in all)", sink.size);
   return out;
 }
 

@@ -139,6 +139,16 @@ class VmState {
 
 // Canonical text of a value as print shows it: 42, 1.5, "hi" prints hi, (1 . 2), [1, 2].
 std::string display(const VmState& vm, const Value& v);
+// The length of display(vm, v), found without building the text.
+std::size_t display_length(const VmState& vm, const Value& v);
+// Writes display(vm, v) to [out], which has room for display_length(vm, v) bytes: print and
+// to_string put the text straight where it goes, with no copy the heap does not count.
+void display_to(const VmState& vm, const Value& v, char* out);
+// display(vm, v) for an error message: its first [max_bytes] bytes, then "... (N bytes in
+// all)" when it is longer. A message is copied into reports and traces: it stays small
+// whatever the value holds.
+inline constexpr std::size_t kMaxMessageValueBytes = 4096;
+std::string display_brief(const VmState& vm, const Value& v, std::size_t max_bytes = kMaxMessageValueBytes);
 
 // Whether the run ended inside an instruction that failed: that instruction began, so it
 // counts as executed (a stop at the step limit comes before one, and does not).

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config capnproto libcapnp-dev libzstd-dev
           libcli11-dev libgtest-dev googletest nlohmann-json3-dev libfmt-dev libxxhash-dev libedit-dev
-          lua5.4 time jq hyperfine)
+          lua5.4 time jq hyperfine valgrind)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -430,6 +430,107 @@ TEST(AssemblerErrors, UnknownEntryFunction) {
   EXPECT_NE(e.message.find("nowhere"), std::string::npos) << e.message;
 }
 
+// Instructions name globals, locals and captures in 16 bits: the first name past 65535 is
+// refused where it stands. Programs this big are generated, so the place must be exact.
+TEST(AssemblerErrors, TheFirstGlobalPastTheLimitIsNamedByLineAndColumn) {
+  std::string src;
+  std::uint32_t line = 0, limit_line = 0;
+  for (std::size_t g = 0; g < 200000; ++g) {
+    if (g % 1000 == 0) {
+      src += "; globals from " + std::to_string(g) + "\n";
+      ++line;
+    }
+    src += "  global  g" + std::to_string(g) + " = " + std::to_string(g) + "\n";
+    ++line;
+    if (g == 65535) limit_line = line;  // global number 65536
+  }
+  src += "func main()\n  push 0\n  halt\nend\n";
+  const pw::AssemblyError e = assembly_error(src);
+  EXPECT_EQ(e.line, limit_line) << e.what();
+  EXPECT_EQ(e.column, 11u) << e.what();
+  EXPECT_EQ(e.message, "more than 65535 globals");
+  EXPECT_EQ(std::string(e.what()), "t.pwa:" + std::to_string(limit_line) + ":11: error: more than 65535 globals");
+  // 65535 globals are fine.
+  std::string fits;
+  for (std::size_t g = 0; g < 65535; ++g) fits += "global g" + std::to_string(g) + "\n";
+  fits += "func main()\n  get_global g65534\n  halt\nend\n";
+  EXPECT_EQ(pwtest::load(fits)->globals.size(), 65535u);
+}
+
+TEST(AssemblerErrors, TheFirstLocalOrCapturePastTheLimitIsNamedByLineAndColumn) {
+  std::string names;
+  std::uint32_t column_65536 = 0;
+  for (std::size_t i = 0; i < 70000; ++i) {
+    if (i == 65535) column_65536 = static_cast<std::uint32_t>(names.size() + 1);
+    names += "v" + std::to_string(i) + " ";
+  }
+  const pw::AssemblyError locals = assembly_error("func main()\n  local " + names + "\n  push 0\n  halt\nend\n");
+  EXPECT_EQ(locals.line, 2u);
+  EXPECT_EQ(locals.column, 8 + column_65536) << locals.what();
+  EXPECT_EQ(locals.message, "more than 65535 locals");
+  const pw::AssemblyError captures =
+      assembly_error("func f() captures(" + names + ")\n  push 0\n  return\nend\nfunc main()\n  push 0\n  halt\nend\n");
+  EXPECT_EQ(captures.line, 1u);
+  EXPECT_EQ(captures.column, 18 + column_65536) << captures.what();
+  EXPECT_EQ(captures.message, "more than 65535 captures");
+}
+
+// ---- scale --------------------------------------------------------------------------
+
+TEST(AssemblerScale, HundredThousandFunctionsAndThreeHundredThousandConstantsAssembleAndVerify) {
+  // Lookups by hash keep this to seconds; cli_test counts the work (CheckDoesLinearWork...).
+  constexpr std::size_t kFunctions = 100000, kGlobals = 60000;
+  const auto p = pwtest::load(pwtest::program_with_names(kFunctions, kGlobals));
+  ASSERT_EQ(p->functions.size(), kFunctions + 1);
+  EXPECT_EQ(p->constants.size(), 3 * kFunctions + 1);
+  EXPECT_EQ(p->globals.size(), kGlobals);
+  EXPECT_EQ(p->entry, kFunctions);
+  for (const std::size_t i : {std::size_t{0}, std::size_t{4242}, kFunctions - 1}) {
+    SCOPED_TRACE(i);
+    const pw::Function& f = p->functions[i];
+    EXPECT_EQ(f.name, "f" + std::to_string(i));
+    EXPECT_EQ(f.locals, (std::vector<std::string>{"x", "y", "z"}));
+    const auto first = [&](pw::Op op) {
+      return std::find_if(f.code.begin(), f.code.end(), [op](const pw::Instr& in) { return in.op == op; });
+    };
+    const auto called = first(pw::Op::CALL_FN);
+    ASSERT_NE(called, f.code.end());
+    EXPECT_EQ(static_cast<std::size_t>(called->b), (i * 31 + 1) % kFunctions);
+    const auto global = first(pw::Op::GET_GLOBAL);
+    ASSERT_NE(global, f.code.end());
+    EXPECT_EQ(global->a, i * 7919 % kGlobals);
+    EXPECT_EQ(p->constants[static_cast<std::size_t>(f.code[0].b)].text, "k" + std::to_string(i));
+  }
+  // The shared string is one constant.
+  EXPECT_EQ(p->functions[1].code[6].b, p->functions[kFunctions - 1].code[6].b);
+  EXPECT_EQ(p->constants[static_cast<std::size_t>(p->functions[1].code[6].b)].text, "shared");
+}
+
+TEST(AssemblerScale, EqualConstantsAreSharedAndBitwiseDifferentOnesAreNot) {
+  const pw::Program p = assemble(R"PWA(
+func main()
+  push 0.0
+  push -0.0
+  push 0.0
+  push "a"
+  push 'a
+  push "a"
+  push 4294967296
+  push 4294967296.0
+  push 4294967296
+  halt
+end
+)PWA");
+  const auto& code = p.functions[0].code;
+  EXPECT_EQ(p.constants.size(), 6u);
+  EXPECT_EQ(code[0].b, code[2].b);
+  EXPECT_NE(code[0].b, code[1].b);
+  EXPECT_EQ(code[3].b, code[5].b);
+  EXPECT_NE(code[3].b, code[4].b);
+  EXPECT_EQ(code[6].b, code[8].b);
+  EXPECT_NE(code[6].b, code[7].b);
+}
+
 TEST(AssemblerErrors, LoadProgramTextThrowsAssemblyErrors) {
   EXPECT_THROW(pwtest::load("func main()\n  bogus\nend\n"), pw::AssemblyError);
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -141,6 +142,178 @@ TEST_F(Cli, MissingFileIsBadInputWithOneLine) {
   EXPECT_EQ(count_lines(r.err), 1u) << r.err;
   EXPECT_NE(r.err.find("nope.pwa"), std::string::npos) << r.err;
   EXPECT_EQ(r.out, "");
+}
+
+TEST_F(Cli, DirectoryIsRefusedWithOneLineByEveryCommand) {
+  for (const std::string command : {"run", "check", "disasm", "debug"}) {
+    const CliResult r = pwvm({command, dir_.string()});
+    EXPECT_EQ(r.code, 2) << command;
+    EXPECT_EQ(count_lines(r.err), 1u) << command << ": " << r.err;
+    EXPECT_NE(r.err.find(dir_.string() + " is a directory"), std::string::npos) << command << ": " << r.err;
+    EXPECT_EQ(r.out, "") << command;
+  }
+}
+
+TEST_F(Cli, ProgramFileOverTheSizeCapIsRefusedBeforeItIsRead) {
+  // Sparse files: no disk is written. One byte over the cap is refused for its size; a file
+  // of exactly the cap is read (and refused by the assembler, for its NUL bytes).
+  const std::string over = path("over.pwa");
+  const std::string at_cap = path("at_cap.pwa");
+  pwtest::write_text_file(over, "");
+  pwtest::write_text_file(at_cap, "");
+  fs::resize_file(over, pw::kMaxProgramBytes + 1);
+  fs::resize_file(at_cap, pw::kMaxProgramBytes);
+  for (const std::string command : {"run", "check", "disasm", "debug"}) {
+    const CliResult r = pwvm({command, over});
+    EXPECT_EQ(r.code, 2) << command;
+    EXPECT_EQ(count_lines(r.err), 1u) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("over.pwa is larger than 64 MiB"), std::string::npos) << command << ": " << r.err;
+  }
+  const CliResult r = pwvm({"check", at_cap});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.find("larger than"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unexpected byte 0x00"), std::string::npos) << r.err;
+}
+
+bool under_address_sanitizer() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return true;
+#endif
+#endif
+  return false;
+}
+
+TEST_F(Cli, EndlessDeviceAsProgramIsReadOnlyUpToTheCap) {
+  // /dev/zero never ends and has no size: the loader must stop one byte past the cap. The
+  // child may map 512 MiB at most, so a loader that reads on dies here instead of taking
+  // the machine's memory.
+  const std::uint64_t address_space = under_address_sanitizer() ? 0 : std::uint64_t{512} << 20;
+  for (const std::string command : {"run", "check"}) {
+    const pwtest::MeasuredRun r = pwtest::run_binary_measured(PWVM_BINARY, {command, "/dev/zero"}, dir_, address_space);
+    EXPECT_EQ(r.code, 2) << command << ": " << r.err;
+    EXPECT_EQ(count_lines(r.err), 1u) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("/dev/zero is larger than 64 MiB"), std::string::npos) << command << ": " << r.err;
+    if (!under_address_sanitizer()) EXPECT_LT(r.peak_rss_bytes, std::uint64_t{200} << 20) << command;
+  }
+}
+
+// Doubles a string until the heap cannot hold it. [seed] sets where the sizes fall: "x"
+// ends with a request bigger than the whole heap (2^30 + 16 bytes), "abc" with live data
+// that no collection can bring under the limit.
+std::string doubling_program(const std::string& seed) {
+  return "func main()\n  local s\n  push \"" + seed +
+         "\"\n  set_local s\nloop:\n  get_local s\n  get_local s\n  str_concat\n  set_local s\n  jump loop\nend\n";
+}
+
+TEST_F(Cli, StringDoublingStopsAtTheHeapLimitWithinItsMemory) {
+  // Peak resident memory is a size, measured by the kernel: it must stay near --max-heap
+  // (the default, 1 GiB), so no string operation may hold a copy the heap does not count.
+  if (under_address_sanitizer()) GTEST_SKIP() << "AddressSanitizer's shadow and quarantine memory are not the VM's";
+  const std::uint64_t max_heap = std::uint64_t{1} << 30;
+  struct Case {
+    std::string seed;
+    std::string error;
+  };
+  for (const Case& c : {Case{"x", "MemoryError: a string of 1073741840 bytes cannot fit in a heap of 1073741824 bytes"},
+                        Case{"abc", "HeapExhausted: allocating 805306384 bytes would exceed the heap limit of "
+                                    "1073741824 bytes"}}) {
+    const std::string program = file("double_" + c.seed + ".pwa", doubling_program(c.seed));
+    const pwtest::MeasuredRun r = pwtest::run_binary_measured(PWVM_BINARY, {"run", program}, dir_);
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_EQ(r.err.rfind(c.error, 0), 0u) << r.err;
+    EXPECT_NE(r.err.find("  at main ("), std::string::npos) << r.err;
+    EXPECT_LT(r.peak_rss_bytes, max_heap + max_heap / 5) << c.seed << ": peak " << (r.peak_rss_bytes >> 20) << " MiB";
+  }
+}
+
+// Builds an array of 100 references to one 8 MiB string, then applies [op] to it: its text
+// is 800 MiB, far more than the heap or the output may hold.
+std::string wide_value_program(const std::string& op) {
+  return R"PWA(
+func main()
+  local s, i, a
+  push "x"
+  set_local s
+  push 0
+  set_local i
+grow:
+  get_local s
+  get_local s
+  str_concat
+  set_local s
+  inc_local i 1
+  get_local i
+  lt_imm 23
+  jump_if_true grow
+  push 100
+  array_new
+  set_local a
+  push 0
+  set_local i
+fill:
+  get_local a
+  get_local i
+  get_local s
+  array_set
+  inc_local i 1
+  get_local i
+  lt_imm 100
+  jump_if_true fill
+  get_local a
+  )PWA" + op + "\n  halt\nend\n";
+}
+
+TEST_F(Cli, TextOfAValueTooBigForTheHeapOrTheOutputIsNeverBuilt) {
+  // to_string and print measure the text first: 800 MiB is refused without being written.
+  if (under_address_sanitizer()) GTEST_SKIP() << "AddressSanitizer's shadow and quarantine memory are not the VM's";
+  struct Case {
+    std::string op;
+    std::vector<std::string> flags;
+    std::string error;
+  };
+  for (const Case& c : {Case{"to_string", {"--max-heap", "64M"}, "MemoryError: a string of 838861216 bytes cannot fit"},
+                        Case{"host print", {"--max-output", "64M"}, "OutputLimitExceeded: "},
+                        Case{"host write", {"--max-output", "64M"}, "OutputLimitExceeded: "}}) {
+    std::vector<std::string> args{"run", file("wide.pwa", wide_value_program(c.op))};
+    args.insert(args.end(), c.flags.begin(), c.flags.end());
+    const pwtest::MeasuredRun r = pwtest::run_binary_measured(PWVM_BINARY, args, dir_);
+    EXPECT_EQ(r.code, 1) << c.op << ": " << r.err;
+    EXPECT_EQ(r.err.rfind(c.error, 0), 0u) << c.op << ": " << r.err;
+    EXPECT_LT(r.peak_rss_bytes, std::uint64_t{200} << 20) << c.op << ": peak " << (r.peak_rss_bytes >> 20) << " MiB";
+  }
+}
+
+// The instructions `pwvm check FILE` executes, counted by callgrind: a count, not a time,
+// the same on every run. nullopt when valgrind cannot run here.
+std::optional<std::uint64_t> instructions_to_check(const std::string& file, const fs::path& dir) {
+  const std::string out = (dir / "callgrind.txt").string();
+  const std::string cmd = "valgrind --tool=callgrind --callgrind-out-file=/dev/null " +
+                          pwtest::shell_quote(PWVM_BINARY) + " check " + pwtest::shell_quote(file) + " >/dev/null 2>" +
+                          pwtest::shell_quote(out);
+  if (std::system(cmd.c_str()) != 0) return std::nullopt;
+  const std::string report = read_text_file(out);
+  const std::size_t at = report.find("Collected : ");
+  if (at == std::string::npos) return std::nullopt;
+  return std::stoull(report.substr(at + 12));
+}
+
+TEST_F(Cli, CheckDoesLinearWorkInTheNumberOfNames) {
+  // Assembling and verifying four times the functions, globals, locals, labels and
+  // constants must cost about four times the instructions: a name looked up by a scan
+  // would make it sixteen.
+  if (under_address_sanitizer()) GTEST_SKIP() << "valgrind cannot run a sanitizer build";
+  if (std::system("valgrind --version >/dev/null 2>&1") != 0) GTEST_SKIP() << "valgrind is not installed";
+  constexpr std::size_t kSmall = 3000;
+  const auto small = instructions_to_check(file("small.pwa", pwtest::program_with_names(kSmall, kSmall)), dir_);
+  const auto large = instructions_to_check(file("large.pwa", pwtest::program_with_names(4 * kSmall, 4 * kSmall)), dir_);
+  ASSERT_TRUE(small && large) << read_text_file(path("callgrind.txt"));
+  const double ratio = double(*large) / double(*small);
+  EXPECT_LT(ratio, 5.0) << *small << " instructions for " << kSmall << " of each name, " << *large
+                        << " for four times as many";
+  EXPECT_GT(ratio, 2.0) << "the programs must dominate the count, not the start-up";
 }
 
 TEST_F(Cli, UnknownFlagIsBadInputWithOneLine) {

@@ -1,8 +1,12 @@
 // Running the built binaries from tests: exit code, stdout and stderr of one run.
 #pragma once
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -52,6 +56,54 @@ inline CliResult run_binary(const std::string& binary, const std::vector<std::st
   else if (status != -1 && WIFSIGNALED(status)) r.code = 128 + WTERMSIG(status);
   r.out = read_text_file(out);
   r.err = read_text_file(err);
+  return r;
+}
+
+// What one run cost, for tests that bound it: sizes, never times.
+struct MeasuredRun {
+  int code = -1;  // the exit code, or 128 + the signal that ended it
+  std::string err;
+  std::uint64_t peak_rss_bytes = 0;  // the child's own peak resident memory (wait4)
+};
+
+// Runs [binary] with [args], stdin from /dev/null, stdout discarded, stderr kept under [dir],
+// and never with PWVM_GC_STRESS. When [address_space_bytes] is not 0 the child may map no
+// more than that, so a run that would grow without bound fails fast instead of taking the
+// machine's memory (sanitizer builds reserve terabytes: pass 0 there).
+inline MeasuredRun run_binary_measured(const std::string& binary, const std::vector<std::string>& args,
+                                       const std::filesystem::path& dir, std::uint64_t address_space_bytes = 0) {
+  const std::string err = (dir / "stderr.txt").string();
+  std::vector<std::string> argv_text{binary};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_text) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  MeasuredRun r;
+  const pid_t pid = ::fork();
+  if (pid < 0) return r;
+  if (pid == 0) {
+    const int in = ::open("/dev/null", O_RDONLY);
+    const int out = ::open("/dev/null", O_WRONLY);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || out < 0 || e < 0) ::_exit(126);
+    ::dup2(in, 0);
+    ::dup2(out, 1);
+    ::dup2(e, 2);
+    ::unsetenv("PWVM_GC_STRESS");
+    if (address_space_bytes) {
+      const rlimit limit{address_space_bytes, address_space_bytes};
+      ::setrlimit(RLIMIT_AS, &limit);
+    }
+    ::execv(binary.c_str(), argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  if (::wait4(pid, &status, 0, &usage) != pid) return r;
+  if (WIFEXITED(status)) r.code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status)) r.code = 128 + WTERMSIG(status);
+  r.err = read_text_file(err);
+  r.peak_rss_bytes = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;  // Linux counts KiB
   return r;
 }
 

@@ -373,6 +373,28 @@ TEST_F(DebuggerCli, TheFailedRunWorkflowFindsTheCulprit) {
   }
 }
 
+TEST_F(DebuggerCli, ControlBytesInAFailureAreEscapedInBothBackEnds) {
+  // A thrown string with a NUL and terminal escapes; a source comment with an escape too.
+  const std::string program = dir_.path("hostile.pwa");
+  pwtest::write_text_file(program,
+                          "func inner(s)\n  get_local s\n  throw ; \x1b]0;title\x07\nend\n"
+                          "func main()\n  push \"a\\0b\\x1b[31mred\"\n  call_fn inner\n  halt\nend\n");
+  const auto [live, replay] = both(program, "backtrace\nlist 3\n", "end", {"continue"});
+  for (const CliResult* r : {&live, &replay}) {
+    for (const std::string* text : {&r->out, &r->err})
+      for (const char c : *text)
+        if (c == '\0' || c == '\x1b' || c == '\x07') {
+          ADD_FAILURE() << "raw control byte " << int(c) << " in:\n" << *text;
+          break;
+        }
+    EXPECT_NE(r->out.find("*#0  inner (s=\"a\\0b\\x1b[31mred\" #1) at " + program + ":3"), std::string::npos) << r->out;
+    EXPECT_NE(r->out.find("3\t  throw ; \\x1b]0;title\\x07\n"), std::string::npos) << r->out;
+  }
+  EXPECT_NE(live.out.find("The run failed: UncaughtException: uncaught exception: a\\x00b\\x1b[31mred\n"),
+            std::string::npos)
+      << live.out;
+}
+
 TEST_F(DebuggerCli, BadInputGetsOneLineAndTheSessionGoesOn) {
   const std::vector<std::string> bad = {
       "frobnicate",             // unknown command

@@ -8,6 +8,7 @@
 
 namespace {
 
+using namespace std::string_literals;
 using pwtest::line_of;
 using pwtest::Machine;
 
@@ -316,6 +317,53 @@ end
   EXPECT_EQ(stack_functions(e), (std::vector<std::string>{"thrower", "main"}));
   EXPECT_EQ(e.context.line, line_of(src, "@throw"));
   EXPECT_EQ(e.context.call_stack[1].line, line_of(src, "@call"));
+}
+
+TEST(Errors, UncaughtHugeValueKeepsTheStartOfItsTextAndItsSize) {
+  // A message is copied into reports and traces: a megabyte thrown stays a few kilobytes.
+  const std::string src = R"PWA(
+func main()
+  local s, i
+  push "0123456789abcdef"
+  set_local s
+  push 0
+  set_local i
+grow:
+  get_local s
+  get_local s
+  str_concat
+  set_local s
+  inc_local i 1
+  get_local i
+  lt_imm 16
+  jump_if_true grow
+  get_local s
+  throw
+end
+)PWA";
+  pw::VmConfig cfg = pwtest::default_config();
+  const pw::VmError e = fail_with(src, pw::ErrorKind::UncaughtException, cfg);
+  std::string start = "uncaught exception: ";
+  while (start.size() < 20 + pw::kMaxMessageValueBytes) start += "0123456789abcdef";
+  EXPECT_EQ(e.message, start + "... (1048576 bytes in all)");
+}
+
+TEST(Errors, ReportEscapesControlBytesOfTheMessageNamesAndSourceLineButKeepsItsLines) {
+  pw::VmError e{pw::ErrorKind::UncaughtException, "uncaught exception: a\0b\x1b[31mc\nforged"s, {}};
+  e.context.file = "dir\x1b/t.pwa";
+  e.context.source_line = "throw ; \x1b]0;title\x07";
+  e.context.call_stack = {{"inner\x1b", 3, 7}, {"main", 1, 12}};
+  const std::string report = e.format();
+  EXPECT_EQ(report.find('\x1b'), std::string::npos) << report;
+  EXPECT_EQ(report.find('\0'), std::string::npos) << report;
+  EXPECT_EQ(report,
+            "UncaughtException: uncaught exception: a\\x00b\\x1b[31mc\\x0aforged\n"
+            "  at inner\\x1b (dir\\x1b/t.pwa:7) [ip 3]\n"
+            "      throw ; \\x1b]0;title\\x07\n"
+            "  at main (dir\\x1b/t.pwa:12) [ip 1]\n"
+            "  state: step 0, stack 0 values, heap 0 objects (0 bytes), call depth 0\n");
+  // The error itself keeps the bytes: only its renderings are escaped.
+  EXPECT_EQ(e.message, "uncaught exception: a\0b\x1b[31mc\nforged"s);
 }
 
 TEST(Errors, UncaughtAfterTheHandlerWasRemoved) {

@@ -263,6 +263,31 @@ inline void write_text_file(const std::string& path, std::string_view text) {
 
 namespace pwtest {
 
+// A generated program full of names, for the assembler's scale tests: [functions] functions,
+// each with two locals, a label, a call of another function, a read of one of [globals]
+// globals, and three constants of its own (a string, a float and an int too wide for an
+// immediate) plus one string they all share; main calls the first. It verifies, and holds
+// 3 * [functions] + 1 constants.
+inline std::string program_with_names(std::size_t functions, std::size_t globals) {
+  std::string s;
+  s.reserve(functions * 260 + globals * 16);
+  for (std::size_t g = 0; g < globals; ++g) s += "global g" + std::to_string(g) + "\n";
+  for (std::size_t i = 0; i < functions; ++i) {
+    const std::string n = std::to_string(i);
+    s += "func f" + n + "(x)\n  local y, z\n";
+    s += "  push \"k" + n + "\"\n  set_local y\n";
+    s += "  push " + n + ".5\n  set_local z\n";
+    s += "  push " + std::to_string(4294967296ull + i) + "\n  pop\n";
+    s += "  push \"shared\"\n  pop\n";
+    if (globals) s += "  get_global g" + std::to_string(i * 7919 % globals) + "\n  pop\n";
+    s += "  get_local x\n  jump_if_false done\n";
+    s += "  push 0\n  call_fn f" + std::to_string((i * 31 + 1) % functions) + "\n  pop\n";
+    s += "done:\n  get_local y\n  return\nend\n";
+  }
+  s += "func main()\n  push 1\n  call_fn f0\n  halt\nend\n";
+  return s;
+}
+
 // A program that uses every instruction (disassembler_test checks that it does). It verifies,
 // and with all capabilities it halts with 4999999998 after printing "hi\nx".
 inline constexpr const char* kAllInstructions = R"PWA(

@@ -95,6 +95,149 @@ const char* kInput = "3\nhello\n7\n";
 
 // ---- pwvm run --record ---------------------------------------------------------------------
 
+// A string with a NUL and terminal escapes, printed, then thrown from two calls down.
+const char* kHostileThrow = R"PWA(
+func inner(s)
+  get_local s
+  throw
+end
+func middle(s)
+  get_local s
+  call_fn inner
+  return
+end
+func main()
+  push "a\0b\x1b[31mred\x1b[0m"
+  host print
+  pop
+  push "a\0b\x1b[31mred\x1b[0m"
+  call_fn middle
+  halt
+end
+)PWA";
+
+const std::string kHostileMessage = std::string("uncaught exception: a") + '\0' + "b\x1b[31mred\x1b[0m";
+const std::string kHostileEscaped = "uncaught exception: a\\x00b\\x1b[31mred\\x1b[0m";
+
+// [text] holds no byte that would drive a terminal or cut a C string.
+void expect_terminal_safe(const std::string& text) {
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\n' && c != '\t') || u == 0x7f) {
+      ADD_FAILURE() << "raw control byte " << int(u) << " in:\n" << text;
+      return;
+    }
+  }
+}
+
+TEST_F(TraceCli, ControlBytesInAThrownStringAreEscapedInReportsAndKeptInTheTrace) {
+  const std::string src = file("hostile.pwa", kHostileThrow);
+  const std::string trace = path("hostile.pwtrace");
+  // Live, recording: the whole stack trace, its message escaped.
+  const CliResult live = pwvm({"run", src, "--record", trace});
+  ASSERT_EQ(live.code, 1) << live.err;
+  expect_terminal_safe(live.err);
+  EXPECT_EQ(live.err.rfind("UncaughtException: " + kHostileEscaped + "\n", 0), 0u) << live.err;
+  for (const std::string& frame : {"  at inner (" + src + ":4) [ip 1]\n      throw\n",
+                                   "  at middle (" + src + ":8) [ip 1]\n", "  at main (" + src + ":16) [ip 4]\n"})
+    EXPECT_NE(live.err.find(frame), std::string::npos) << frame << " in:\n" << live.err;
+  EXPECT_NE(live.err.find("  state: step "), std::string::npos) << live.err;
+  EXPECT_EQ(live.out, "a" + std::string(1, '\0') + "b\x1b[31mred\x1b[0m\n")
+      << "what the program prints is its own business";
+
+  // The trace holds the exact bytes.
+  TraceReader reader(trace);
+  ASSERT_TRUE(reader.outcome() && reader.outcome()->error);
+  const pw::VmError& recorded = *reader.outcome()->error;
+  EXPECT_EQ(recorded.message, kHostileMessage);
+  ASSERT_EQ(recorded.context.call_stack.size(), 3u);
+  EXPECT_EQ(recorded.context.call_stack[2].function, "main");
+
+  // From the trace: info, its JSON, events and the debugger.
+  const CliResult info = pwreplay({"info", trace});
+  ASSERT_EQ(info.code, 0) << info.err;
+  expect_terminal_safe(info.out);
+  const std::string outcome = "outcome:       failed: UncaughtException: " + kHostileEscaped + " (in inner at " + src;
+  EXPECT_NE(info.out.find(outcome + ":4)\n"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("\nbytes/step:"), std::string::npos) << "the report goes on after the outcome:\n" << info.out;
+  const CliResult json = pwreplay({"info", trace, "--json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  EXPECT_EQ(nlohmann::json::parse(json.out)["outcome"]["error"]["message"].get<std::string>(), kHostileMessage);
+  const CliResult events = pwreplay({"events", trace, "--kind", "output", "throw"});
+  ASSERT_EQ(events.code, 0) << events.err;
+  expect_terminal_safe(events.out);
+  EXPECT_NE(events.out.find("\"a\\0b\\x1b[31mred\\x1b[0m\\n\""), std::string::npos) << events.out;
+  EXPECT_EQ(count_lines(events.out), 2u) << events.out;
+  pwtest::write_text_file(path("cmds.gdb"), "continue\nbacktrace\ninfo output\n");
+  const CliResult debug = pwreplay({"debug", trace, "--batch", "-x", path("cmds.gdb")});
+  ASSERT_EQ(debug.code, 0) << debug.err;
+  expect_terminal_safe(debug.out);
+  expect_terminal_safe(debug.err);
+  EXPECT_NE(debug.out.find("The run failed: UncaughtException: " + kHostileEscaped + "\n"), std::string::npos)
+      << debug.out;
+  EXPECT_NE(debug.out.find("a\\x00b\\x1b[31mred\\x1b[0m\n"), std::string::npos) << "info output\n" << debug.out;
+
+  // Replaying the trace rebuilds the same error, bytes and all.
+  const CliResult verify = pwreplay({"verify", trace});
+  EXPECT_EQ(verify.code, 0) << verify.err;
+}
+
+TEST_F(TraceCli, ControlBytesInRecordedNamesAreEscapedByEveryReport) {
+  // The assembler makes only plain names, but a trace may come from anywhere: record a
+  // program whose file and function names hold a NUL and terminal escapes.
+  auto program = std::make_shared<pw::Program>(pw::assemble(R"PWA(
+func inner()
+  push 'oops
+  throw
+end
+func main()
+  call_fn inner
+  halt
+end
+)PWA", "t.pwa"));
+  const std::string file_name = "evil\x1b]0;title\x07.pwa";
+  const std::string inner_name = std::string("in") + '\0' + "\x1b[2Jner";
+  program->source_name = file_name;
+  program->functions[0].name = inner_name;
+  pw::verify(*program);
+  const std::string trace = path("names.pwtrace");
+  {
+    pw::ScriptedHost host;
+    pw::VmState vm(program, pwtest::default_config(), &host);
+    pw::trace::RecordOptions o;
+    o.path = trace;
+    pw::trace::record_run(vm, o);
+  }
+  TraceReader reader(trace);
+  EXPECT_EQ(reader.header().program->functions[0].name, inner_name);
+  EXPECT_EQ(reader.header().program->source_name, file_name);
+  ASSERT_TRUE(reader.outcome() && reader.outcome()->error);
+  EXPECT_EQ(reader.outcome()->error->context.function, inner_name);
+
+  const std::string inner_escaped = "in\\x00\\x1b[2Jner";
+  const std::string file_escaped = "evil\\x1b]0;title\\x07.pwa";
+  const CliResult info = pwreplay({"info", trace});
+  ASSERT_EQ(info.code, 0) << info.err;
+  expect_terminal_safe(info.out);
+  EXPECT_NE(info.out.find("program:       " + file_escaped + " (hash"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("(in " + inner_escaped + " at " + file_escaped + ":4)"), std::string::npos) << info.out;
+  const CliResult json = pwreplay({"info", trace, "--json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  EXPECT_EQ(nlohmann::json::parse(json.out)["outcome"]["error"]["function"].get<std::string>(), inner_name);
+  const CliResult events = pwreplay({"events", trace, "--kind", "call", "throw"});
+  ASSERT_EQ(events.code, 0) << events.err;
+  expect_terminal_safe(events.out);
+  EXPECT_EQ(count_lines(events.out), 2u) << events.out;
+  EXPECT_NE(events.out.find(inner_escaped + " (depth 2)"), std::string::npos) << events.out;
+  EXPECT_NE(events.out.find("at " + inner_escaped + " ip 1 (" + file_escaped + ":4)"), std::string::npos) << events.out;
+  pwtest::write_text_file(path("cmds.gdb"), "continue\nbacktrace\ninfo frame\n");
+  const CliResult debug = pwreplay({"debug", trace, "--batch", "-x", path("cmds.gdb")});
+  expect_terminal_safe(debug.out);
+  expect_terminal_safe(debug.err);
+  EXPECT_NE(debug.out.find("Recorded run of " + file_escaped), std::string::npos) << debug.out;
+  EXPECT_NE(debug.out.find(inner_escaped), std::string::npos) << debug.out;
+}
+
 TEST_F(TraceCli, RecordingChangesNothingForEveryExample) {
   const auto examples = pwtest::example_files();
   ASSERT_FALSE(examples.empty());

@@ -13,6 +13,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "printable.h"
+
 namespace pwtools {
 
 // Parses [argv] into [app], whose subcommand callbacks leave their result in [exit_code].
@@ -35,16 +37,18 @@ inline int run_cli(CLI::App& app, const std::string& tool, int argc, char** argv
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // One line, not a usage dump: scripts and CI logs read the first line.
-    std::fprintf(stderr, "%s: error: %s (see %s --help)\n", tool.c_str(), e.what(), tool.c_str());
+    std::fprintf(stderr, "%s: error: %s (see %s --help)\n", tool.c_str(), pw::printable(e.what()).c_str(),
+                 tool.c_str());
     return 2;
   } catch (const std::bad_alloc&) {
     std::fflush(stdout);
     std::fprintf(stderr, "%s: error: out of memory\n", tool.c_str());
     return 2;
   } catch (const std::exception& e) {
+    // A command's callback runs inside parse(): whatever it did not handle still ends as
+    // one line (printable() escapes newlines too), never as an escaped exception.
     std::fflush(stdout);
-    const std::string what = e.what();
-    std::fprintf(stderr, "%s: error: %s\n", tool.c_str(), what.substr(0, what.find('\n')).c_str());
+    std::fprintf(stderr, "%s: error: %s\n", tool.c_str(), pw::printable(e.what()).c_str());
     return 2;
   }
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) {

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "queries.h"
 #include "replay_support.h"
+#include "state_dump.h"
 #include "trace_text.h"
 
 namespace pwreplay {
@@ -50,10 +51,10 @@ int run_calls(const Options& o) {
                          {"ending", ending_name(c.ending)}};
         if (c.result) j[c.ending == pw::replay::CallReport::Ending::Threw ? "exception" : "result"] = c.result->json();
         if (c.ending != pw::replay::CallReport::Ending::Unfinished) j["end_step"] = c.end_position;
-        if (!c.tail_callee.empty()) j["tail_callee"] = c.tail_callee;
+        if (!c.tail_callee.empty()) j["tail_callee"] = pw::json_safe_bytes(c.tail_callee);
         calls.push_back(std::move(j));
       }
-      nlohmann::json j{{"function", o.function}, {"from", from}, {"to", to}, {"calls", std::move(calls)}};
+      nlohmann::json j{{"function", pw::json_safe_bytes(o.function)}, {"from", from}, {"to", to}, {"calls", std::move(calls)}};
       std::puts(j.dump().c_str());
       return kExitOk;
     }
@@ -73,12 +74,12 @@ int run_calls(const Options& o) {
       }
       out += '\n';
       if (out.size() > (1 << 16)) {
-        std::fputs(out.c_str(), stdout);
+        print_text(out);
         out.clear();
       }
     }
     out += fmt::format("{} call{} of {} in steps {}..{}\n", list.size(), list.size() == 1 ? "" : "s", o.function, from, to);
-    std::fputs(out.c_str(), stdout);
+    print_text(out);
     return kExitOk;
   });
 }

@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "front.h"
 #include "motion.h"
+#include "printable.h"
 #include "replay_support.h"
 #include "session.h"
 
@@ -27,12 +28,13 @@ int run_debug(const Options& o) {
     const auto& r = t.trace();
     std::string outcome = "stopped";
     if (r.outcome()) {
-      if (r.outcome()->status == pw::trace::TraceOutcome::Status::Halted) outcome = "halted with " + r.outcome()->result;
+      if (r.outcome()->status == pw::trace::TraceOutcome::Status::Halted)
+        outcome = "halted with " + pw::printable(r.outcome()->result);
       else if (r.outcome()->error) outcome = "failed: " + r.outcome()->error->headline();
     } else {
       outcome = "cut short (the recorder did not finish)";
     }
-    std::printf("Recorded run of %s: %llu steps, %s.\n", t.program().source_name.c_str(),
+    std::printf("Recorded run of %s: %llu steps, %s.\n", pw::printable(t.program().source_name).c_str(),
                 static_cast<unsigned long long>(t.end()), outcome.c_str());
     pw::debugger::Session session(t, /*live=*/false, stdout, stderr);
     return pw::debugger::run_front(session, o.front);

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "printable.h"
+#include "state_dump.h"
 #include "trace_reader.h"
 #include "trace_text.h"
 
@@ -45,14 +47,18 @@ int run_info(const Options& o) {
 
     if (o.json) {
       nlohmann::json j;
-      j["trace"] = o.trace;
+      // Everything but numbers may hold any byte: JSON gets it as JSON-safe text.
+      const auto text = [](const std::string& s) { return pw::json_safe_bytes(s); };
+      j["trace"] = text(o.trace);
       j["format"] = {{"major", h.format_major}, {"minor", h.format_minor}};
-      j["recorder"] = h.recorder;
-      j["program"] = {{"name", h.program->source_name}, {"hash", fmt::format("{:016x}", h.program_hash)}};
+      j["recorder"] = text(h.recorder);
+      j["program"] = {{"name", text(h.program->source_name)}, {"hash", fmt::format("{:016x}", h.program_hash)}};
       j["start_time_unix_ns"] = h.start_time_unix_ns;
-      j["host"] = {{"name", h.host_name}, {"system", h.host_system}};
+      j["host"] = {{"name", text(h.host_name)}, {"system", text(h.host_system)}};
       j["capabilities"] = pw::capabilities_to_string(h.config.capabilities);
-      j["args"] = h.args;
+      nlohmann::json args = nlohmann::json::array();
+      for (const auto& a : h.args) args.push_back(text(a));
+      j["args"] = args;
       j["steps"] = steps;
       j["outcome"] = reader.outcome() ? outcome_json(*reader.outcome()) : nlohmann::json(nullptr);
       j["snapshots"] = reader.snapshots().size();
@@ -67,7 +73,7 @@ int run_info(const Options& o) {
       j["compression_ratio"] = ratio;
       j["bytes_per_step"] = per_step;
       j["complete"] = reader.complete();
-      j["damage"] = damage.empty() ? nlohmann::json(nullptr) : nlohmann::json(damage);
+      j["damage"] = damage.empty() ? nlohmann::json(nullptr) : nlohmann::json(text(damage));
       std::printf("%s\n", j.dump(2).c_str());
       return kExitOk;
     }
@@ -79,16 +85,19 @@ int run_info(const Options& o) {
       kinds += fmt::format("{} {}", pw::trace::event_kind_name(static_cast<pw::trace::EventKind>(k)), by_kind[k]);
     }
     std::string out;
-    out += fmt::format("trace:         {}{}\n", o.trace, reader.complete() ? "" : " (incomplete: no index)");
-    if (!damage.empty()) out += fmt::format("damage:        {}\n", damage);
-    out += fmt::format("format:        {}.{} (written by {})\n", h.format_major, h.format_minor, h.recorder);
-    out += fmt::format("program:       {} (hash {:016x})\n", h.program->source_name, h.program_hash);
-    out += fmt::format("recorded:      {} on {} ({})\n", utc_time(h.start_time_unix_ns), h.host_name, h.host_system);
+    // The names below come from the trace file: each is escaped for the terminal.
+    using pw::printable;
+    out += fmt::format("trace:         {}{}\n", printable(o.trace), reader.complete() ? "" : " (incomplete: no index)");
+    if (!damage.empty()) out += fmt::format("damage:        {}\n", printable(damage));
+    out += fmt::format("format:        {}.{} (written by {})\n", h.format_major, h.format_minor, printable(h.recorder));
+    out += fmt::format("program:       {} (hash {:016x})\n", printable(h.program->source_name), h.program_hash);
+    out += fmt::format("recorded:      {} on {} ({})\n", utc_time(h.start_time_unix_ns), printable(h.host_name),
+                       printable(h.host_system));
     std::string caps = pw::capabilities_to_string(h.config.capabilities);
     out += fmt::format("capabilities:  {}\n", caps.empty() ? "none" : caps);
     if (!h.args.empty()) {
       std::string args;
-      for (const auto& a : h.args) args += (args.empty() ? "" : " ") + a;
+      for (const auto& a : h.args) args += (args.empty() ? "" : " ") + printable(a);
       out += fmt::format("arguments:     {}\n", args);
     }
     out += fmt::format("steps:         {}\n", steps);
@@ -99,7 +108,7 @@ int run_info(const Options& o) {
     out += fmt::format("file size:     {} bytes\n", file);
     out += fmt::format("uncompressed:  {} bytes (compression ratio {:.1f})\n", raw, ratio);
     out += fmt::format("bytes/step:    {:.4f}\n", per_step);
-    std::fputs(out.c_str(), stdout);
+    std::fwrite(out.data(), 1, out.size(), stdout);
     return kExitOk;
   } catch (const pw::trace::TraceReadError& e) {
     report(e.what());

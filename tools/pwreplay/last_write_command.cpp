@@ -7,7 +7,9 @@
 
 #include "commands.h"
 #include "queries.h"
+#include "printable.h"
 #include "replay_support.h"
+#include "state_dump.h"
 #include "trace_text.h"
 
 namespace pwreplay {
@@ -31,17 +33,18 @@ int run_last_write(const Options& o) {
     }
     const auto found = pw::replay::last_write(t, expr, *before);
     if (o.json) {
-      nlohmann::json j{{"expression", o.expression}, {"before", *before}, {"found", found.has_value()}};
+      nlohmann::json j{{"expression", pw::json_safe_bytes(o.expression)}, {"before", *before}, {"found", found.has_value()}};
       if (found) j["write"] = change_json(t.program(), *found);
       std::puts(j.dump().c_str());
     } else if (!found) {
-      std::printf("nothing wrote %s before step %llu\n", o.expression.c_str(), static_cast<unsigned long long>(*before));
+      print_text(fmt::format("nothing wrote {} before step {}\n", o.expression, *before));
     } else {
-      std::printf("%s was last written before step %llu by the instruction at step %llu:\n", o.expression.c_str(),
-                  static_cast<unsigned long long>(*before), static_cast<unsigned long long>(found->by.position));
-      std::fputs(change_text(t.program(), *found).c_str(), stdout);
+      std::string out = fmt::format("{} was last written before step {} by the instruction at step {}:\n",
+                                    o.expression, *before, found->by.position);
+      out += change_text(t.program(), *found);
       const std::string source = t.program().source_line(found->by.line);
-      if (!source.empty()) std::printf("    %u | %s\n", found->by.line, source.c_str());
+      if (!source.empty()) out += fmt::format("    {} | {}\n", found->by.line, pw::printable(source));
+      print_text(out);
     }
     return kExitOk;
   });

@@ -63,8 +63,8 @@ int run_perf(const Options& o) {
         !write_file(o.chrome_trace, perf_chrome_trace(t, profile, options.min_span_steps).dump()))
       return kExitCannotWrite;
     if (!o.html.empty() && !write_file(o.html, perf_html_page(report))) return kExitCannotWrite;
-    const std::string out = o.json ? report.dump() + "\n" : perf_report_text(report, o.top);
-    std::fputs(out.c_str(), stdout);
+    if (o.json) std::fputs((report.dump() + "\n").c_str(), stdout);
+    else print_text(perf_report_text(report, o.top));
     return kExitOk;
   });
 }

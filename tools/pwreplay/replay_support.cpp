@@ -9,6 +9,8 @@
 #include "commands.h"
 #include "expression.h"
 #include "motion.h"
+#include "printable.h"
+#include "state_dump.h"
 #include "trace_text.h"
 
 namespace pwreplay {
@@ -45,8 +47,9 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_range(const std::st
 
 std::string change_text(const pw::Program& program, const pw::replay::ChangeReport& r) {
   return fmt::format("step {}: {} -> {}   by {} at {}+{} ({}:{})\n", r.change.position, r.change.old_value.text(),
-                     r.change.new_value.text(), pw::replay::instruction_text(program, r.by), program.functions[r.by.fn].name, r.by.ip,
-                     program.source_name, r.by.line);
+                     r.change.new_value.text(), pw::replay::instruction_text(program, r.by),
+                     pw::printable(program.functions[r.by.fn].name), r.by.ip, pw::printable(program.source_name),
+                     r.by.line);
 }
 
 nlohmann::json change_json(const pw::Program& program, const pw::replay::ChangeReport& r) {
@@ -55,7 +58,7 @@ nlohmann::json change_json(const pw::Program& program, const pw::replay::ChangeR
           {"new", r.change.new_value.json()},
           {"by",
            {{"step", r.by.position},
-            {"function", program.functions[r.by.fn].name},
+            {"function", pw::json_safe_bytes(program.functions[r.by.fn].name)},
             {"ip", r.by.ip},
             {"line", r.by.line},
             {"instruction", pw::replay::instruction_text(program, r.by)}}}};

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "host.h"
+#include "printable.h"
 #include "state_dump.h"
 #include "value.h"
 
@@ -26,8 +27,12 @@ std::uint32_t line_of(const pw::Program& p, std::uint32_t fn, std::uint32_t ip) 
   return ip < f.lines.size() ? f.lines[ip] : f.line;
 }
 
+// Names come from the trace: shown escaped in text, kept whole (as JSON-safe text) in JSON.
+std::string fn_text(const pw::Program& p, std::uint32_t fn) { return pw::printable(fn_name(p, fn)); }
+std::string fn_json(const pw::Program& p, std::uint32_t fn) { return pw::json_safe_bytes(fn_name(p, fn)); }
+
 std::string where(const pw::Program& p, std::uint32_t fn, std::uint32_t ip) {
-  return fmt::format("{} ip {} ({}:{})", fn_name(p, fn), ip, p.source_name, line_of(p, fn, ip));
+  return fmt::format("{} ip {} ({}:{})", fn_text(p, fn), ip, pw::printable(p.source_name), line_of(p, fn, ip));
 }
 
 std::string type_text(std::uint8_t t) {
@@ -36,24 +41,6 @@ std::string type_text(std::uint8_t t) {
 
 std::string host_text(std::uint8_t h) {
   return h < pw::kHostFnCount ? std::string(pw::host_fn_info(static_cast<pw::HostFn>(h)).name) : fmt::format("host#{}", h);
-}
-
-std::string escaped(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
-          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-        else
-          out += c;
-    }
-  }
-  return out + "\"";
 }
 
 const char* trigger_text(std::uint8_t t) {
@@ -67,14 +54,22 @@ const char* trigger_text(std::uint8_t t) {
 
 }  // namespace
 
-void report(const std::string& message) { std::fprintf(stderr, "pwreplay: error: %s\n", message.c_str()); }
+void report(const std::string& message) {
+  const std::string line = "pwreplay: error: " + pw::printable(message) + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+void print_text(std::string_view text) {
+  const std::string out = pw::printable_lines(text);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+}
 
 std::string event_text(const pw::Program& p, const Event& e) {
   const std::string head = fmt::format("{:>10}  {:<8}  ", e.step, pw::trace::event_kind_name(e.kind));
   switch (e.kind) {
-    case EventKind::Call: return head + fmt::format("{} (depth {})", fn_name(p, e.fn), e.depth);
+    case EventKind::Call: return head + fmt::format("{} (depth {})", fn_text(p, e.fn), e.depth);
     case EventKind::Return: return head + fmt::format("to depth {}", e.depth);
-    case EventKind::TailCall: return head + fmt::format("{} (depth {})", fn_name(p, e.fn), e.depth);
+    case EventKind::TailCall: return head + fmt::format("{} (depth {})", fn_text(p, e.fn), e.depth);
     case EventKind::Alloc:
       return head + fmt::format("{} #{} ({} bytes) at {}", type_text(e.type), e.id, e.bytes, where(p, e.fn, e.ip));
     case EventKind::Gc:
@@ -87,18 +82,18 @@ std::string event_text(const pw::Program& p, const Event& e) {
       switch (e.result_tag) {
         case pw::trace::HostResultTag::Nil: result = "nil"; break;
         case pw::trace::HostResultTag::Int: result = fmt::format("{}", e.result_int); break;
-        case pw::trace::HostResultTag::String: result = escaped(e.result_strings.at(0)); break;
+        case pw::trace::HostResultTag::String: result = pw::quoted(e.result_strings.at(0)); break;
         case pw::trace::HostResultTag::StringList: {
           result = "[";
           for (std::size_t i = 0; i < e.result_strings.size(); ++i)
-            result += (i ? ", " : "") + escaped(e.result_strings[i]);
+            result += (i ? ", " : "") + pw::quoted(e.result_strings[i]);
           result += "]";
           break;
         }
       }
       return head + fmt::format("{}() -> {}", host_text(e.type), result);
     }
-    case EventKind::Output: return head + escaped(e.result_strings.at(0));
+    case EventKind::Output: return head + pw::quoted(e.result_strings.at(0));
   }
   return head;
 }
@@ -110,13 +105,13 @@ nlohmann::json event_json(const pw::Program& p, const Event& e) {
   j["depth"] = e.depth;
   switch (e.kind) {
     case EventKind::Call:
-    case EventKind::TailCall: j["function"] = fn_name(p, e.fn); break;
+    case EventKind::TailCall: j["function"] = fn_json(p, e.fn); break;
     case EventKind::Return: break;
     case EventKind::Alloc:
       j["type"] = type_text(e.type);
       j["id"] = e.id;
       j["bytes"] = e.bytes;
-      j["function"] = fn_name(p, e.fn);
+      j["function"] = fn_json(p, e.fn);
       j["ip"] = e.ip;
       j["line"] = line_of(p, e.fn, e.ip);
       break;
@@ -130,12 +125,12 @@ nlohmann::json event_json(const pw::Program& p, const Event& e) {
       break;
     case EventKind::Throw:
       j["type"] = type_text(e.type);
-      j["function"] = fn_name(p, e.fn);
+      j["function"] = fn_json(p, e.fn);
       j["ip"] = e.ip;
       j["line"] = line_of(p, e.fn, e.ip);
       break;
     case EventKind::Catch:
-      j["function"] = fn_name(p, e.fn);
+      j["function"] = fn_json(p, e.fn);
       j["ip"] = e.ip;
       j["line"] = line_of(p, e.fn, e.ip);
       break;
@@ -160,11 +155,12 @@ nlohmann::json event_json(const pw::Program& p, const Event& e) {
 
 std::string outcome_text(const pw::trace::TraceOutcome& o) {
   switch (o.status) {
-    case pw::trace::TraceOutcome::Status::Halted: return fmt::format("halted with {}", o.result);
+    case pw::trace::TraceOutcome::Status::Halted: return fmt::format("halted with {}", pw::printable(o.result));
     case pw::trace::TraceOutcome::Status::Failed: {
       if (!o.error) return "failed";
       const auto& c = o.error->context;
-      return fmt::format("failed: {} (in {} at {}:{})", o.error->headline(), c.function, c.file, c.line);
+      return fmt::format("failed: {} (in {} at {}:{})", o.error->headline(), pw::printable(c.function),
+                         pw::printable(c.file), c.line);
     }
     case pw::trace::TraceOutcome::Status::Stopped: return "stopped before the end";
   }
@@ -186,12 +182,13 @@ nlohmann::json outcome_json(const pw::trace::TraceOutcome& o) {
       if (o.error) {
         const auto& e = *o.error;
         nlohmann::json stack = nlohmann::json::array();
-        for (const auto& f : e.context.call_stack) stack.push_back({{"function", f.function}, {"ip", f.ip}, {"line", f.line}});
+        for (const auto& f : e.context.call_stack)
+          stack.push_back({{"function", pw::json_safe_bytes(f.function)}, {"ip", f.ip}, {"line", f.line}});
         j["error"] = {{"kind", std::string(pw::error_kind_name(e.kind))},
                       {"message", pw::json_safe_bytes(e.message)},
-                      {"function", e.context.function},
+                      {"function", pw::json_safe_bytes(e.context.function)},
                       {"ip", e.context.ip},
-                      {"file", e.context.file},
+                      {"file", pw::json_safe_bytes(e.context.file)},
                       {"line", e.context.line},
                       {"step", e.context.state.step},
                       {"call_stack", stack}};

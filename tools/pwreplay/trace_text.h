@@ -1,6 +1,7 @@
 // How pwreplay shows trace contents: events as text lines or JSON objects.
 #pragma once
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -18,5 +19,8 @@ std::string outcome_text(const pw::trace::TraceOutcome& outcome);
 std::string utc_time(std::int64_t unix_ns);
 // Prints "pwreplay: error: MESSAGE" on stderr.
 void report(const std::string& message);
+// Writes [text] to stdout whole, escaped for the terminal (newlines kept): names, values and
+// source lines in it come from the trace and may hold any byte.
+void print_text(std::string_view text);
 
 }  // namespace pwreplay

@@ -56,9 +56,8 @@ int run_verify(const Options& o) {
       if (!reader.damage().empty()) j["damage"] = reader.damage();
       std::puts(j.dump().c_str());
     } else {
-      std::printf("verified %s: %llu steps, %llu snapshots and %llu events match the recording\n", o.trace.c_str(),
-                  static_cast<unsigned long long>(t.end()), static_cast<unsigned long long>(snapshots),
-                  static_cast<unsigned long long>(events));
+      print_text(fmt::format("verified {}: {} steps, {} snapshots and {} events match the recording\n", o.trace,
+                             t.end(), snapshots, events));
       if (!complete && reader.damage().empty())
         std::printf("note: the trace ends at step %llu without the run's outcome (its recorder was stopped)\n",
                     static_cast<unsigned long long>(t.end()));

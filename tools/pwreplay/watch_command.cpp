@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "queries.h"
 #include "replay_support.h"
+#include "state_dump.h"
 #include "trace_text.h"
 
 namespace pwreplay {
@@ -34,8 +35,7 @@ int run_watch(const Options& o) {
     auto header = [&] {
       if (header_done || o.json) return;
       header_done = true;
-      std::printf("%s = %s at step %llu\n", o.expression.c_str(), initial.text().c_str(),
-                  static_cast<unsigned long long>(from));
+      print_text(fmt::format("{} = {} at step {}\n", o.expression, initial.text(), from));
     };
     pw::replay::watch(t, expr, from, to, initial, [&](const pw::replay::ChangeReport& r) {
       ++count;
@@ -43,12 +43,12 @@ int run_watch(const Options& o) {
         changes.push_back(change_json(t.program(), r));
       } else {
         header();
-        std::fputs(change_text(t.program(), r).c_str(), stdout);
+        print_text(change_text(t.program(), r));
       }
       return true;
     });
     if (o.json) {
-      nlohmann::json j{{"expression", o.expression}, {"from", from}, {"to", to},
+      nlohmann::json j{{"expression", pw::json_safe_bytes(o.expression)}, {"from", from}, {"to", to},
                        {"initial", initial.json()}, {"changes", std::move(changes)}};
       std::puts(j.dump().c_str());
     } else {

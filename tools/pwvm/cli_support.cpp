@@ -5,19 +5,23 @@
 #include <stdexcept>
 
 #include "assembler.h"
+#include "printable.h"
 #include "verifier.h"
 
 namespace pwvm {
 
-void report(const std::string& message) { std::fprintf(stderr, "pwvm: error: %s\n", message.c_str()); }
+void report(const std::string& message) {
+  const std::string line = "pwvm: error: " + pw::printable(message) + "\n";
+  std::fwrite(line.data(), 1, line.size(), stderr);
+}
 
 std::shared_ptr<const pw::Program> load_or_report(const std::string& path) {
   try {
     return pw::load_program(path);
   } catch (const pw::AssemblyError& e) {
-    std::fprintf(stderr, "%s\n", e.what());
+    std::fprintf(stderr, "%s\n", pw::printable(e.what()).c_str());
   } catch (const pw::VerifyError& e) {
-    std::fprintf(stderr, "%s\n", e.what());
+    std::fprintf(stderr, "%s\n", pw::printable(e.what()).c_str());
   } catch (const std::exception& e) {
     report(e.what());
   }

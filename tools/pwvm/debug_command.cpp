@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "front.h"
 #include "live_run.h"
+#include "printable.h"
 #include "session.h"
 #include "trace_writer.h"
 #include "vm_options.h"
@@ -36,7 +37,7 @@ int run_debug(const DebugOptions& o) {
   ro.args = o.vm.args;
   try {
     pw::debugger::LiveRun run(program, *config, std::make_unique<pw::SystemHost>(o.vm.args, o.vm.seed), ro);
-    std::printf("Live run of %s, recorded %s as it goes. \"help\" lists the commands.\n", program->source_name.c_str(),
+    std::printf("Live run of %s, recorded %s as it goes. \"help\" lists the commands.\n", pw::printable(program->source_name).c_str(),
                 o.record.empty() ? "in memory" : fmt::format("to {}", o.record).c_str());
     pw::debugger::Session session(run, /*live=*/true, stdout, stderr);
     const int code = pw::debugger::run_front(session, o.front);

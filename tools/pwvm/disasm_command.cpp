@@ -10,7 +10,7 @@ namespace pwvm {
 void add_disasm_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("disasm", "Print a program's bytecode as assembly");
   auto path = std::make_shared<std::string>();
-  cmd->add_option("program", *path, "Program (.pwa)")->required();
+  cmd->add_option("program", *path, "Program (.pwa text, at most 64 MiB)")->required();
   cmd->callback([path, &exit_code] {
     auto program = load_or_report(*path);
     if (!program) {

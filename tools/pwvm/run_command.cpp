@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "interpreter.h"
 #include "performance_monitor.h"
+#include "printable.h"
 #include "recorder.h"
 #include "trace_writer.h"
 #include "vm_options.h"
@@ -47,7 +48,7 @@ bool write_dump(const std::string& where, const std::string& text) {
 
 void print_stats(const pw::VmState& vm, double seconds) {
   const pw::GcStats& s = vm.heap.stats();
-  std::string result = vm.status == pw::RunStatus::Halted   ? pw::display(vm, vm.result)
+  std::string result = vm.status == pw::RunStatus::Halted   ? pw::printable(pw::display_brief(vm, vm.result))
                        : vm.status == pw::RunStatus::Failed ? std::string(pw::error_kind_name(vm.error->kind))
                                                             : "(stopped)";
   std::string out;
@@ -119,7 +120,8 @@ int run_program(const RunOptions& o) {
 
   int code = kExitOk;
   if (vm->status == pw::RunStatus::Failed) {
-    std::fputs(vm->error->format().c_str(), stderr);
+    const std::string report = vm->error->format();
+    std::fwrite(report.data(), 1, report.size(), stderr);
     code = kExitVmError;
   }
   if (o.stats) {

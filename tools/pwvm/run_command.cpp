@@ -72,7 +72,8 @@ int run_program(const RunOptions& o) {
   const auto config = vm_config(o.vm);
   if (!config) return kExitBadInput;
 
-  pw::SystemHost host(o.vm.args, o.vm.seed);
+  // With the dump on stdout, the program's output goes to stderr: stdout holds one JSON document.
+  pw::SystemHost host(o.vm.args, o.vm.seed, o.dump_state == "-" ? stderr : stdout);
   std::unique_ptr<pw::VmState> vm;
   try {
     vm = std::make_unique<pw::VmState>(program, *config, &host);
@@ -161,7 +162,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
                        : std::string();
           },
           "STEP"));
-  cmd->add_option("--dump-state", o->dump_state, "Write the final (or --stop-at) state as canonical JSON; - for stdout");
+  cmd->add_option("--dump-state", o->dump_state,
+                  "Write the final (or --stop-at) state as canonical JSON; - for stdout (the program's output then "
+                  "goes to stderr)");
   auto* record = cmd->add_option("--record", o->record, "Record the run to this trace file (.pwtrace)");
   auto* on_failure = cmd->add_option("--record-on-failure", o->record_on_failure,
                                      "Record the run, but keep the trace only if it ends in a runtime error");

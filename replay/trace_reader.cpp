@@ -274,6 +274,8 @@ void TraceReader::read_outcome(std::uint64_t offset, const std::string& what) {
       case Outcome::Status::FAILED:
         out.status = TraceOutcome::Status::Failed;
         out.error = read_error(o.getError());
+        // Recorded without the failing instruction: the run's end step counts it.
+        if (fails_inside_instruction(out.error->kind)) ++out.steps;
         break;
       default: out.status = TraceOutcome::Status::Stopped; break;
     }

@@ -50,13 +50,16 @@ struct ChunkInfo {
 };
 
 struct SnapshotInfo {
-  std::uint64_t step = 0;
+  std::uint64_t step = 0;  // the state's instruction counter (VmState::step): for the final
+                           // state of a run that failed in an instruction, one below its end
   std::uint64_t offset = 0;
   std::uint64_t hash = 0;
 };
 
 struct TraceOutcome {
   enum class Status { Halted, Failed, Stopped } status = Status::Stopped;
+  // The run's end step: instructions executed, a failing one included (executed_steps).
+  // The file records the count before a failing instruction; the reader adds it back.
   std::uint64_t steps = 0;
   std::string result;
   std::optional<VmError> error;

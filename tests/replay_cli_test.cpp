@@ -3,6 +3,9 @@
 // --dump-state -` prints, and bad input gets one line on stderr and exit code 2.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <regex>
+
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
@@ -59,7 +62,48 @@ TEST_F(ReplayCli, StateAtEndOfAFailedRunIsTheFailure) {
   const auto j = nlohmann::json::parse(end.out);
   EXPECT_EQ(j["status"], "failed");
   const CliResult live = pwvm({"run", example("inventory"), "--dump-state", "-"});
-  EXPECT_TRUE(pwtest::same_text(live.out.substr(live.out.size() - end.out.size()), end.out));
+  EXPECT_TRUE(pwtest::same_text(live.out, end.out));
+}
+
+// The number after [pattern]'s group in [text] (0 when it is not there, which no end step is).
+std::uint64_t number_in(const std::string& text, const std::string& pattern) {
+  std::smatch m;
+  return std::regex_search(text, m, std::regex(pattern)) ? std::stoull(m[1].str()) : 0;
+}
+
+// A failed run ends at one step in every report: the instructions it executed, the failing
+// one included, as executed_steps() counts them and the replay numbers positions.
+TEST_F(ReplayCli, AFailedRunEndsAtTheSameStepInEveryReport) {
+  pw::ScriptedHost host;
+  pw::VmState vm(pw::load_program(example("uncaught")), pwtest::default_config(), &host);
+  ASSERT_EQ(pw::run(vm), pw::RunStatus::Failed);
+  const std::uint64_t end = pw::executed_steps(vm);
+  ASSERT_EQ(end, vm.step + 1);  // the throw that found no handler counts
+
+  const std::string trace = dir_.path("u.pwtrace");
+  const CliResult run = pwvm({"run", example("uncaught"), "--record", trace, "--stats"});
+  ASSERT_EQ(run.code, 1) << run.err;
+  std::map<std::string, std::uint64_t> reported;
+  reported["error report"] = number_in(run.err, R"(state: step (\d+),)");
+  reported["run --stats"] = number_in(run.err, R"(\nsteps: +(\d+)\n)");
+  reported["info"] = number_in(pwreplay({"info", trace}).out, R"(\nsteps: +(\d+)\n)");
+  const auto info = nlohmann::json::parse(pwreplay({"info", trace, "--json"}).out);
+  reported["info --json steps"] = info["steps"];
+  reported["info --json outcome"] = info["outcome"]["steps"];
+  reported["info --json error"] = info["outcome"]["error"]["step"];
+  reported["state --at end"] = nlohmann::json::parse(pwreplay({"state", trace, "--at", "end"}).out)["step"];
+  reported["live dump"] = nlohmann::json::parse(pwvm({"run", example("uncaught"), "--dump-state", "-"}).out)["step"];
+  reported["verify"] = number_in(pwreplay({"verify", trace}).out, R"(: (\d+) steps, )");
+  reported["verify --json"] = nlohmann::json::parse(pwreplay({"verify", trace, "--json"}).out)["steps"];
+  const auto perf = nlohmann::json::parse(pwreplay({"perf", trace, "--json"}).out);
+  reported["perf --json to"] = perf["to"];
+  reported["perf --json steps"] = perf["steps"];
+  const std::string debug = pwreplay({"debug", trace, "--at", "end", "--batch", "-ex", "info program"}).out;
+  reported["debug banner"] = number_in(debug, R"(: (\d+) steps, failed)");
+  reported["debug position"] = number_in(debug, R"(\[step (\d+)\])");
+  const std::string live = pwvm({"debug", example("uncaught"), "--batch", "-ex", "goto end"}).out;
+  reported["live debug"] = number_in(live, R"(\[step (\d+)\] check_port)");
+  for (const auto& [where, step] : reported) EXPECT_EQ(step, end) << where;
 }
 
 TEST_F(ReplayCli, LastWriteFindsTheCulpritOfTheInventoryFailure) {

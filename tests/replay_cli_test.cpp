@@ -223,12 +223,77 @@ TEST_F(ReplayCli, ATruncatedTraceReplaysUpToItsLastWholeChunk) {
   const std::uint64_t step = nlohmann::json::parse(end.out)["step"].get<std::uint64_t>();
   EXPECT_GT(step, 0u);
   const CliResult live = pwvm({"run", example("fibonacci"), "--stop-at", std::to_string(step), "--dump-state", "-"});
-  EXPECT_TRUE(pwtest::same_text(live.out.substr(live.out.size() - end.out.size()), end.out));
-  const CliResult v = pwreplay({"verify", cut});
-  EXPECT_EQ(v.code, 2);
-  EXPECT_NE(v.out.find("verified"), std::string::npos);
-  EXPECT_EQ(pwtest::count_lines(v.err), 1u) << v.err;
-  EXPECT_NE(v.err.find("could not be verified"), std::string::npos) << v.err;
+  EXPECT_TRUE(pwtest::same_text(live.out, end.out));
+}
+
+// A killed recorder stops between two frames or in the middle of one: either way verify
+// checks what is there, says the trace is incomplete and exits 0, the torn last frame left
+// out. Damage that is not a torn tail is an error (exit 2).
+TEST_F(ReplayCli, VerifyTreatsACutInsideTheLastFrameAsACutBetweenFrames) {
+  const std::string full = dir_.path("full.pwtrace");
+  ASSERT_EQ(pwvm({"run", example("fibonacci"), "--record", full, "--snapshot-interval", "100000"}).code, 0);
+  const std::string bytes = pwtest::read_text_file(full);
+  // A chunk of events half way through the file: cut just before it, or inside it.
+  std::vector<pwtest::FrameSpan> chunks;
+  for (const auto& f : pwtest::frame_spans(bytes))
+    if (f.kind == pw::trace::RecordKind::EventChunk) chunks.push_back(f);
+  ASSERT_GE(chunks.size(), 3u);
+  const pwtest::FrameSpan& victim = chunks[chunks.size() / 2];
+  const std::string between = dir_.path("between.pwtrace");
+  const std::string inside = dir_.path("inside.pwtrace");
+  const std::string in_header = dir_.path("in_header.pwtrace");
+  pwtest::write_text_file(between, bytes.substr(0, victim.offset));
+  pwtest::write_text_file(inside, bytes.substr(0, victim.payload_offset + victim.payload_bytes / 2));
+  pwtest::write_text_file(in_header, bytes.substr(0, victim.offset + 5));
+
+  const CliResult b = pwreplay({"verify", between});
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_EQ(b.err, "");
+  EXPECT_NE(b.out.find("verified"), std::string::npos) << b.out;
+  EXPECT_NE(b.out.find("note: the trace is incomplete"), std::string::npos) << b.out;
+  const auto bj = nlohmann::json::parse(pwreplay({"verify", between, "--json"}).out);
+  EXPECT_EQ(bj["ok"], true);
+  EXPECT_EQ(bj["complete"], false);
+  EXPECT_EQ(bj["torn_tail"], false);
+  for (const std::string& cut : {inside, in_header}) {
+    SCOPED_TRACE(cut);
+    const CliResult c = pwreplay({"verify", cut});
+    EXPECT_EQ(c.code, 0) << c.err;
+    EXPECT_EQ(c.err, "");
+    EXPECT_NE(c.out.find("note: the trace is incomplete"), std::string::npos) << c.out;
+    const CliResult cjson = pwreplay({"verify", cut, "--json"});
+    EXPECT_EQ(cjson.code, 0) << cjson.err;
+    const auto cj = nlohmann::json::parse(cjson.out);
+    EXPECT_EQ(cj["ok"], true);
+    EXPECT_EQ(cj["complete"], false);
+    EXPECT_EQ(cj["torn_tail"], true);
+    EXPECT_FALSE(cj.contains("damage"));
+    // The torn frame is left out: what is verified is what the cut between frames holds.
+    EXPECT_EQ(cj["steps"], bj["steps"]);
+    EXPECT_EQ(cj["events"], bj["events"]);
+  }
+
+  // Real damage: a payload byte changed in a frame before the end (a checksum mismatch),
+  // or in the last frame of a cut trace, whose length is whole.
+  std::string flipped = bytes;
+  flipped[chunks[1].payload_offset + chunks[1].payload_bytes / 2] ^= 0x20;
+  std::string last_flipped = bytes.substr(0, victim.end());
+  last_flipped[victim.payload_offset + victim.payload_bytes / 2] ^= 0x20;
+  for (const auto& [name, damaged] : {std::pair{"flipped", flipped}, std::pair{"last_flipped", last_flipped}}) {
+    SCOPED_TRACE(name);
+    const std::string path = dir_.path(std::string(name) + ".pwtrace");
+    pwtest::write_text_file(path, damaged);
+    const CliResult d = pwreplay({"verify", path});
+    EXPECT_EQ(d.code, 2);
+    EXPECT_EQ(pwtest::count_lines(d.err), 1u) << d.err;
+    EXPECT_NE(d.err.find("checksum mismatch"), std::string::npos) << d.err;
+    const CliResult djson = pwreplay({"verify", path, "--json"});
+    EXPECT_EQ(djson.code, 2);
+    const auto dj = nlohmann::json::parse(djson.out);
+    EXPECT_EQ(dj["ok"], false);
+    EXPECT_EQ(dj["torn_tail"], false);
+    EXPECT_NE(dj["damage"].get<std::string>().find("checksum mismatch"), std::string::npos);
+  }
 }
 
 TEST_F(ReplayCli, BadInputGetsOneLineAndExitCode2) {

@@ -512,6 +512,7 @@ struct ReadAll {
   bool opened = false;
   bool complete = false;
   std::string damage;
+  bool torn_tail = false;
   std::vector<std::string> errors;
   std::size_t chunks = 0, snapshots = 0;
   std::vector<pw::trace::ChunkInfo> chunk_infos;
@@ -532,6 +533,7 @@ ReadAll read_all(const std::string& path, bool restore = false) {
   r.opened = true;
   r.complete = reader->complete();
   r.damage = reader->damage();
+  r.torn_tail = reader->torn_tail();
   r.chunk_infos = reader->chunks();
   (void)reader->steps();
   (void)reader->uncompressed_bytes();
@@ -612,13 +614,17 @@ TEST(TraceRobustness, TruncatedAtEveryLengthIsReadUpToTheCut) {
       EXPECT_EQ(r.chunk_infos[i].from_step, full.chunk_infos[i].from_step);
       EXPECT_EQ(r.chunk_infos[i].offset, full.chunk_infos[i].offset);
     }
-    // A cut inside a frame is damage; a cut between frames loses only what came after.
+    // A cut between frames loses only what came after; a cut inside a frame (or the
+    // trailer) says where reading stopped, and is only a torn tail: what a killed writer
+    // leaves, not damage.
     const bool on_boundary = std::any_of(frames.begin(), frames.end(), [&](const auto& f) { return f.end() == n; });
     if (on_boundary) {
       EXPECT_EQ(r.damage, "");
+      EXPECT_FALSE(r.torn_tail);
     } else {
       EXPECT_NE(r.damage, "");
       EXPECT_TRUE(mentions_frame_and_byte(r.damage)) << r.damage;
+      EXPECT_TRUE(r.torn_tail) << r.damage;
     }
   }
 }

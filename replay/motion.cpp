@@ -210,14 +210,25 @@ Stop next_line(Cursor& t) { return forward_to(t, this_frame_or_out(t, true), Sto
 Stop reverse_step_line(Cursor& t) { return back_to(t, Target{UINT32_MAX, false, true}, StopReason::Step); }
 Stop reverse_next_line(Cursor& t) { return back_to(t, this_frame_or_out(t, true), StopReason::Step); }
 
-Stop finish(Cursor& t) {
-  if (t.state().depth <= 1) throw MotionError("\"finish\" is not meaningful in the outermost frame");
-  return forward_to(t, Target{t.state().depth, true, false}, StopReason::Returned);
+Stop finish(Cursor& t, std::uint32_t level) {
+  const VmState& vm = t.state();
+  if (level >= vm.depth || vm.depth - level <= 1)
+    throw MotionError("\"finish\" is not meaningful in the outermost frame");
+  const std::uint32_t depth = vm.depth - level;
+  const std::uint32_t fn = vm.frames[depth - 1].fn;
+  // One run to where the frame is gone: a return from it, or an exception that unwound it
+  // (however many frames above it went with it).
+  Stop s = forward_to(t, Target{depth, true, false}, StopReason::Returned);
+  s.frame_fn = fn;
+  return s;
 }
 
 Stop reverse_finish(Cursor& t) {
   if (t.state().depth <= 1) throw MotionError("\"reverse-finish\" is not meaningful in the outermost frame");
-  return back_to(t, Target{t.state().depth, true, false}, StopReason::CallSite);
+  const std::uint32_t fn = t.state().top().fn;
+  Stop s = back_to(t, Target{t.state().depth, true, false}, StopReason::CallSite);
+  s.frame_fn = fn;
+  return s;
 }
 
 Stop continue_forward(Cursor& t, StopConditions& c) {

@@ -28,7 +28,6 @@ int run_watch(const Options& o) {
     if (!range) return kExitBadInput;
     const auto [from, to] = *range;
     pw::replay::ShownValue initial;
-    nlohmann::json changes = nlohmann::json::array();
     std::uint64_t count = 0;
     bool header_done = false;
     auto header = [&] {
@@ -37,20 +36,24 @@ int run_watch(const Options& o) {
       std::printf("%s = %s at step %llu\n", o.expression.c_str(), initial.text().c_str(),
                   static_cast<unsigned long long>(from));
     };
+    // JSON streams too: the changes array is written as they come (its key sorts first), so
+    // memory does not grow with the number of changes.
+    if (o.json) std::fputs("{\"changes\":[", stdout);
     pw::replay::watch(t, expr, from, to, initial, [&](const pw::replay::ChangeReport& r) {
-      ++count;
       if (o.json) {
-        changes.push_back(change_json(t.program(), r));
+        if (count) std::fputc(',', stdout);
+        std::fputs(change_json(t.program(), r).dump().c_str(), stdout);
       } else {
         header();
         std::fputs(change_text(t.program(), r).c_str(), stdout);
       }
+      ++count;
       return true;
     });
     if (o.json) {
-      nlohmann::json j{{"expression", o.expression}, {"from", from}, {"to", to},
-                       {"initial", initial.json()}, {"changes", std::move(changes)}};
-      std::puts(j.dump().c_str());
+      const nlohmann::json rest{{"expression", o.expression}, {"from", from}, {"to", to}, {"initial", initial.json()}};
+      const std::string tail = rest.dump();  // {"expression":...}: the keys after "changes"
+      std::printf("],%s\n", tail.c_str() + 1);
     } else {
       header();
       std::printf("%llu change%s in steps %llu..%llu\n", static_cast<unsigned long long>(count), count == 1 ? "" : "s",

@@ -139,8 +139,8 @@ class ConditionVisitor : public StepVisitor {
       if (a.fn == f.fn && a.ip == ip) return true;
     return false;
   }
-  static bool condition_holds(const VmState& vm, const Expression& e) {
-    const EvalResult r = e.evaluate(vm);
+  bool condition_holds(const VmState& vm, const Expression& e) {
+    const EvalResult r = e.evaluate(vm, &frames_);
     return r.available && r.value.truthy();
   }
 
@@ -149,6 +149,7 @@ class ConditionVisitor : public StepVisitor {
   bool backward_;
   std::vector<std::uint8_t> at_;  // by flat instruction index: a breakpoint or a throw is there
   std::vector<std::pair<int, ChangeTracker>> trackers_;
+  ActiveFrames frames_;  // for conditions that read FUNCTION::NAME, checked at every hit
   int catch_throw_ = 0;  // the catchpoints' ids (0: none)
   int catch_catch_ = 0;
   Op last_op_ = Op::NIL;

@@ -99,7 +99,7 @@ class LastWriteVisitor : public StepVisitor {
     previous_ = site_of(vm, position);
     if (position < before_) {
       const Value* target = store_target(vm);
-      if (target && target == expression_.locate(vm)) {
+      if (target && target == expression_.locate(vm, &frames_)) {
         latest = ChangeReport{};
         latest->change.position = position + 1;
         latest->change.old_value = ShownValue::of(vm, tracker_.current());
@@ -116,6 +116,7 @@ class LastWriteVisitor : public StepVisitor {
  private:
   const Expression& expression_;
   ChangeTracker tracker_;
+  ActiveFrames frames_;  // for locating FUNCTION::NAME at every store without a stack scan
   std::uint64_t before_;
   Site previous_;
   bool pending_new_ = false;

@@ -134,7 +134,7 @@ bool ChangeTracker::observe(const VmState& vm, std::uint64_t position) {
   last_op_ = running ? vm.top().ip->op : Op::HALT;
   // Skipping is exact: the value cannot have changed since the last position.
   if (started_ && running && !every_step_ && !may_change_places(previous)) return false;
-  EvalResult now = expression_->evaluate(vm);
+  EvalResult now = expression_->evaluate(vm, &frames_);
   if (!started_) {
     started_ = true;
     value_ = std::move(now);

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "active_frames.h"
 #include "expression.h"
 #include "cursor.h"
 #include "vm.h"
@@ -113,6 +114,7 @@ class ChangeTracker {
 
  private:
   const Expression* expression_;
+  ActiveFrames frames_;    // the run's frames, for FUNCTION::NAME
   bool every_step_;        // evaluate after every instruction, not only after stores and calls
   Op last_op_ = Op::NIL;   // the instruction about to run at the last position observed
   bool started_ = false;

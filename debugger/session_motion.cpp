@@ -87,13 +87,9 @@ void Session::cmd_reverse_nexti(std::string_view args) {
 
 void Session::cmd_finish(std::string_view args) {
   if (!args.empty()) throw CommandError("\"finish\" takes no arguments");
-  // Out of the selected frame, as gdb does: finish each frame below it first.
-  const std::uint32_t levels = selected_frame_ + 1;
-  move({}, false, [&, levels, n = 0u]() mutable {
-    replay::Stop s = replay::finish(cursor_);
-    if (++n < levels && s.reason == StopReason::Returned) s.reason = StopReason::Step;
-    return s;
-  });
+  // Out of the selected frame, as gdb does (the frames below it end on the way).
+  const std::uint32_t level = selected_frame_;
+  move({}, false, [&] { return replay::finish(cursor_, level); });
 }
 
 void Session::cmd_reverse_finish(std::string_view args) {
@@ -185,13 +181,13 @@ void Session::report(const replay::Stop& stop, const replay::Location& before, s
     case StopReason::Returned: {
       const std::string value = stop.returned ? fmt::format("returned {}", stop.returned->text())
                                               : std::string("left by an exception");
-      say("Left {}, {}\n", fn_name(before.fn), value);
-      log_.add(DebugEventKind::FunctionExit, at, fmt::format("{} {}", fn_name(before.fn), value));
+      say("Left {}, {}\n", fn_name(stop.frame_fn), value);
+      log_.add(DebugEventKind::FunctionExit, at, fmt::format("{} {}", fn_name(stop.frame_fn), value));
       break;
     }
     case StopReason::CallSite:
-      say("Back at the call of {}\n", fn_name(before.fn));
-      log_.add(DebugEventKind::StepCompleted, at, fmt::format("reverse-finish out of {}", fn_name(before.fn)));
+      say("Back at the call of {}\n", fn_name(stop.frame_fn));
+      log_.add(DebugEventKind::StepCompleted, at, fmt::format("reverse-finish out of {}", fn_name(stop.frame_fn)));
       break;
     case StopReason::Step: {
       // Forwards, a step may have entered a function or left one.

@@ -192,7 +192,7 @@ RecordResult Recorder::finish() {
 
   auto m = std::make_unique<capnp::MallocMessageBuilder>();
   auto out = m->initRoot<Outcome>();
-  out.setSteps(vm_.step);
+  out.setSteps(vm_.step);  // format 1.0: a failing instruction is not counted here (readers add it)
   out.setOutputBytes(vm_.output.size());
   out.setFinalHash(state_hash(vm_));
   if (status == RunStatus::Halted) {
@@ -207,7 +207,7 @@ RecordResult Recorder::finish() {
   writer_->append(RecordMeta{RecordKind::Outcome}, std::move(m));
 
   result_.status = status;
-  result_.steps = vm_.step;
+  result_.steps = executed_steps(vm_);
   try {
     writer_->finish();
   } catch (const TraceWriteError& e) {

@@ -30,7 +30,7 @@ struct RecordOptions {
 
 struct RecordResult {
   RunStatus status = RunStatus::Ready;  // as the run ended (Paused: stopped at stop_at)
-  std::uint64_t steps = 0;
+  std::uint64_t steps = 0;  // the end step: a failing instruction counts (executed_steps)
   std::uint64_t chunks = 0;
   std::uint64_t snapshots = 0;
   std::uint64_t events = 0;

@@ -207,7 +207,9 @@ void write_error(Error::Builder out, const VmError& e) {
   out.setHeapObjects(e.context.state.heap_objects);
   out.setHeapBytes(e.context.state.heap_bytes);
   out.setCallDepth(e.context.state.call_depth);
-  out.setStep(e.context.state.step);
+  // The format records the instructions executed before the failing one (format 1.0).
+  const bool inside = fails_inside_instruction(e.kind) && e.context.state.step > 0;
+  out.setStep(e.context.state.step - (inside ? 1 : 0));
 }
 
 VmError read_error(Error::Reader in) {
@@ -221,7 +223,9 @@ VmError read_error(Error::Reader in) {
   e.context.line = in.getLine();
   e.context.source_line = text_of(in.getSourceLine());
   for (auto f : in.getCallStack()) e.context.call_stack.push_back({text_of(f.getFunction()), f.getIp(), f.getLine()});
-  e.context.state = {in.getStackSize(), in.getHeapObjects(), in.getHeapBytes(), in.getCallDepth(), in.getStep()};
+  // Recorded without the failing instruction; in memory it counts (StateSummary::step).
+  const std::uint64_t step = in.getStep() + (fails_inside_instruction(*k) ? 1 : 0);
+  e.context.state = {in.getStackSize(), in.getHeapObjects(), in.getHeapBytes(), in.getCallDepth(), step};
   return e;
 }
 

@@ -202,7 +202,8 @@ const Event* EventChecker::recorded_host_result(const VmState& vm, HostFn fn) {
     return &host_answer_;
   }
   // The recorded run's host call failed here: fail the same way, without a divergence.
-  if (recorded_failure_ && recorded_failure_->kind == ErrorKind::HostError && recorded_failure_->context.state.step == vm.step)
+  // (Its step counts the failing instruction, this one.)
+  if (recorded_failure_ && recorded_failure_->kind == ErrorKind::HostError && recorded_failure_->context.state.step == vm.step + 1)
     return nullptr;
   diverge(vm.step, fmt::format("the replay called {} but the recording has {}", host_fn_info(fn).name,
                                look.has_next && look.next.step == vm.step ? describe(vm, look.next)

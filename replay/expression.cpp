@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "active_frames.h"
 #include "assembler.h"
 #include "interpreter_support.h"
 #include "object.h"
@@ -738,7 +739,7 @@ std::string_view function_name(const VmState& vm, std::uint32_t fn) {
 }
 
 // The value a Name, Local or Global node reads, or nullptr (not such a node, or unavailable).
-const Value* lone_name(const ExprNode& node, const VmState& vm, std::uint32_t depth) {
+const Value* lone_name(const ExprNode& node, const VmState& vm, std::uint32_t depth, const ActiveFrames* frames) {
   switch (node.kind) {
     case Kind::Name:
       if (depth > 0) {
@@ -750,16 +751,23 @@ const Value* lone_name(const ExprNode& node, const VmState& vm, std::uint32_t de
       if (node.global >= 0 && static_cast<std::size_t>(node.global) < vm.globals.size())
         return &vm.globals[static_cast<std::size_t>(node.global)];
       return nullptr;
-    case Kind::Local:
+    case Kind::Local: {
+      // The innermost active frame of the function: from the index when one follows the run
+      // (no scan of a deep stack at every call), else by looking down from the top.
+      if (frames) {
+        const Frame* f = frames->innermost(node.fn, depth);
+        return f ? &f->base[node.slot] : nullptr;
+      }
       for (std::uint32_t d = depth; d-- > 0;)
         if (vm.frames[d].fn == node.fn) return &vm.frames[d].base[node.slot];
       return nullptr;
+    }
     default: return nullptr;
   }
 }
 
-bool eval(const std::vector<ExprNode>& nodes, std::int32_t n, const VmState& vm, std::uint32_t depth, Operand& out,
-          std::string& why) {
+bool eval(const std::vector<ExprNode>& nodes, std::int32_t n, const VmState& vm, std::uint32_t depth,
+          const ActiveFrames* frames, Operand& out, std::string& why) {
   const ExprNode& node = nodes[static_cast<std::size_t>(n)];
   const auto value = [&](const Value& v) {
     out.v = v;
@@ -772,7 +780,7 @@ bool eval(const std::vector<ExprNode>& nodes, std::int32_t n, const VmState& vm,
     case Kind::Name:
     case Kind::Local:
     case Kind::Global:
-      if (const Value* v = lone_name(node, vm, depth)) return value(*v);
+      if (const Value* v = lone_name(node, vm, depth, frames)) return value(*v);
       if (node.kind == Kind::Local) {
         why = fmt::format("no active frame of {}", function_name(vm, node.fn));
       } else if (node.kind == Kind::Global) {
@@ -785,7 +793,7 @@ bool eval(const std::vector<ExprNode>& nodes, std::int32_t n, const VmState& vm,
       return false;
     case Kind::Stack: {
       Operand i;
-      if (!eval(nodes, node.a, vm, depth, i, why)) return false;
+      if (!eval(nodes, node.a, vm, depth, frames, i, why)) return false;
       if (i.lit || !i.v.is_int()) {
         why = fmt::format("a stack index must be an int, not {}", a_type(i));
         return false;
@@ -802,11 +810,11 @@ bool eval(const std::vector<ExprNode>& nodes, std::int32_t n, const VmState& vm,
     case Kind::Depth: return value(Value::integer(vm.depth));
     case Kind::Sp: return value(Value::integer(static_cast<std::int64_t>(vm.stack_size())));
     case Kind::Not: {
-      if (!eval(nodes, node.a, vm, depth, out, why)) return false;
+      if (!eval(nodes, node.a, vm, depth, frames, out, why)) return false;
       return value(Value::boolean(!truthy(out)));
     }
     case Kind::Neg: {
-      if (!eval(nodes, node.a, vm, depth, out, why)) return false;
+      if (!eval(nodes, node.a, vm, depth, frames, out, why)) return false;
       if (!out.lit && out.v.is_int() && out.v.i != INT64_MIN) return value(Value::integer(-out.v.i));
       if (!out.lit && out.v.type == ValueType::Float) return value(Value::number(-out.v.f));
       why = !out.lit && out.v.is_int() ? fmt::format("-({}) does not fit in a 64-bit int", out.v.i)
@@ -815,15 +823,15 @@ bool eval(const std::vector<ExprNode>& nodes, std::int32_t n, const VmState& vm,
     }
     case Kind::And:
     case Kind::Or: {
-      if (!eval(nodes, node.a, vm, depth, out, why)) return false;
+      if (!eval(nodes, node.a, vm, depth, frames, out, why)) return false;
       if (truthy(out) != (node.kind == Kind::And)) return value(Value::boolean(node.kind == Kind::Or));
-      if (!eval(nodes, node.b, vm, depth, out, why)) return false;
+      if (!eval(nodes, node.b, vm, depth, frames, out, why)) return false;
       return value(Value::boolean(truthy(out)));
     }
     case Kind::Car:
     case Kind::Cdr:
     case Kind::Length: {
-      if (!eval(nodes, node.a, vm, depth, out, why)) return false;
+      if (!eval(nodes, node.a, vm, depth, frames, out, why)) return false;
       if (node.kind == Kind::Length) {
         if (!out.lit && out.v.type == ValueType::Array) return value(Value::integer(as_array(out.v)->length));
         if (is_text(out)) return value(Value::integer(static_cast<std::int64_t>(text_of(out).size())));
@@ -841,7 +849,7 @@ bool eval(const std::vector<ExprNode>& nodes, std::int32_t n, const VmState& vm,
   }
   // The binary operators but && and ||: both operands, left first.
   Operand x, y;
-  if (!eval(nodes, node.a, vm, depth, x, why) || !eval(nodes, node.b, vm, depth, y, why)) return false;
+  if (!eval(nodes, node.a, vm, depth, frames, x, why) || !eval(nodes, node.b, vm, depth, frames, y, why)) return false;
   switch (node.kind) {
     case Kind::Eq: return value(Value::boolean(equal(x, y)));
     case Kind::Ne: return value(Value::boolean(!equal(x, y)));
@@ -855,25 +863,27 @@ bool eval(const std::vector<ExprNode>& nodes, std::int32_t n, const VmState& vm,
 }
 
 // The slot node [n] reads, for the node kinds that read one.
-const Value* place(const std::vector<ExprNode>& nodes, std::int32_t n, const VmState& vm, std::uint32_t depth) {
+const Value* place(const std::vector<ExprNode>& nodes, std::int32_t n, const VmState& vm, std::uint32_t depth,
+                   const ActiveFrames* frames) {
   const ExprNode& node = nodes[static_cast<std::size_t>(n)];
   Operand x, i;
   std::string why;
   switch (node.kind) {
     case Kind::Name:
     case Kind::Local:
-    case Kind::Global: return lone_name(node, vm, depth);
+    case Kind::Global: return lone_name(node, vm, depth, frames);
     case Kind::Stack: {
-      if (!eval(nodes, node.a, vm, depth, i, why) || i.lit || !i.v.is_int()) return nullptr;
+      if (!eval(nodes, node.a, vm, depth, frames, i, why) || i.lit || !i.v.is_int()) return nullptr;
       const std::int64_t k = item_index(i.v.i, static_cast<std::int64_t>(vm.stack_size()));
       return k < 0 ? nullptr : vm.stack + k;
     }
     case Kind::Car:
     case Kind::Cdr:
-      if (!eval(nodes, node.a, vm, depth, x, why) || x.lit || x.v.type != ValueType::Pair) return nullptr;
+      if (!eval(nodes, node.a, vm, depth, frames, x, why) || x.lit || x.v.type != ValueType::Pair) return nullptr;
       return node.kind == Kind::Car ? &as_pair(x.v)->car : &as_pair(x.v)->cdr;
     case Kind::Index: {
-      if (!eval(nodes, node.a, vm, depth, x, why) || !eval(nodes, node.b, vm, depth, i, why)) return nullptr;
+      if (!eval(nodes, node.a, vm, depth, frames, x, why) || !eval(nodes, node.b, vm, depth, frames, i, why))
+        return nullptr;
       if (x.lit || x.v.type != ValueType::Array || i.lit || !i.v.is_int()) return nullptr;
       const std::int64_t k = item_index(i.v.i, as_array(x.v)->length);
       return k < 0 ? nullptr : as_array(x.v)->items() + k;
@@ -1010,6 +1020,8 @@ Expression Expression::compile(std::string_view text, const pw::Program& program
   Expression e;
   e.text_ = std::string(text);
   Parser(e.text_, program, e.nodes_).parse();
+  e.reads_function_locals_ =
+      std::any_of(e.nodes_.begin(), e.nodes_.end(), [](const ExprNode& n) { return n.kind == Kind::Local; });
   return e;
 }
 
@@ -1019,24 +1031,35 @@ bool Expression::reads_stack_or_step() const {
   });
 }
 
-EvalResult Expression::evaluate(const pw::VmState& vm) const { return evaluate_in(vm, vm.depth); }
+EvalResult Expression::evaluate(const pw::VmState& vm, ActiveFrames* frames) const {
+  return evaluate_in(vm, vm.depth, frames);
+}
 
-EvalResult Expression::evaluate_in(const pw::VmState& vm, std::uint32_t depth) const {
+// The index is brought up to the VM only for expressions that read a function's locals.
+const ActiveFrames* Expression::followed(const pw::VmState& vm, ActiveFrames* frames) const {
+  if (!frames || !reads_function_locals_) return nullptr;
+  frames->follow(vm);
+  return frames;
+}
+
+EvalResult Expression::evaluate_in(const pw::VmState& vm, std::uint32_t depth, ActiveFrames* index) const {
   if (nodes_.empty()) return EvalResult::unavailable("empty expression");  // moved from
   depth = std::min(depth, vm.depth);
+  const ActiveFrames* frames = followed(vm, index);
   // A lone name is the common watch: read it without the general walk.
-  if (const Value* v = lone_name(nodes_.back(), vm, depth)) return EvalResult::of(*v);
+  if (const Value* v = lone_name(nodes_.back(), vm, depth, frames)) return EvalResult::of(*v);
   Operand o;
   std::string why;
-  if (!eval(nodes_, static_cast<std::int32_t>(nodes_.size()) - 1, vm, depth, o, why))
+  if (!eval(nodes_, static_cast<std::int32_t>(nodes_.size()) - 1, vm, depth, frames, o, why))
     return EvalResult::unavailable(std::move(why));
   // Only a lone literal gets here: every operator turns literals into VM values.
   if (o.lit) return EvalResult::unavailable("a string literal is only usable in comparisons");
   return EvalResult::of(o.v);
 }
 
-const pw::Value* Expression::locate(const pw::VmState& vm) const {
-  return nodes_.empty() ? nullptr : place(nodes_, static_cast<std::int32_t>(nodes_.size()) - 1, vm, vm.depth);
+const pw::Value* Expression::locate(const pw::VmState& vm, ActiveFrames* index) const {
+  if (nodes_.empty()) return nullptr;
+  return place(nodes_, static_cast<std::int32_t>(nodes_.size()) - 1, vm, vm.depth, followed(vm, index));
 }
 
 bool same_result(const EvalResult& a, const EvalResult& b) {

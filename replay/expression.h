@@ -20,6 +20,7 @@ namespace pw::replay {
 namespace detail {
 struct ExprNode;  // expression.cpp
 }
+class ActiveFrames;  // active_frames.h
 
 // A syntax error or an unknown name, in one line with its column:
 // "expression 'a[': expected an expression at column 3".
@@ -46,16 +47,19 @@ class Expression {
   // syntax errors and for names that exist nowhere.
   static Expression compile(std::string_view text, const pw::Program& program);
 
-  // [vm] must run the program the expression was compiled against.
-  EvalResult evaluate(const pw::VmState& vm) const;
+  // [vm] must run the program the expression was compiled against. Whoever evaluates
+  // position after position of one run (a watch, a watchpoint, a breakpoint condition)
+  // passes its [frames] index: a function's locals (`fib::n`) are then found without
+  // scanning the call stack.
+  EvalResult evaluate(const pw::VmState& vm, ActiveFrames* frames = nullptr) const;
   // As if only the outermost [depth] frames were active: how the debugger reads names in
   // the frame selected with `frame N` / `up` (bare names are that frame's locals).
-  EvalResult evaluate_in(const pw::VmState& vm, std::uint32_t depth) const;
+  EvalResult evaluate_in(const pw::VmState& vm, std::uint32_t depth, ActiveFrames* frames = nullptr) const;
 
   // The slot the expression reads when it names one: a global, a local, a stack slot, a
   // pair's car or cdr, an array item. nullptr for computed values, string bytes and
   // unavailable places. Last-write queries compare it with the slot a store writes.
-  const pw::Value* locate(const pw::VmState& vm) const;
+  const pw::Value* locate(const pw::VmState& vm, ActiveFrames* frames = nullptr) const;
 
   const std::string& text() const { return text_; }
   // Whether the value may change with any instruction: it reads the operand stack, its
@@ -71,9 +75,12 @@ class Expression {
 
  private:
   Expression();
+  // [frames] brought up to [vm], when given and the expression reads a function's locals.
+  const ActiveFrames* followed(const pw::VmState& vm, ActiveFrames* frames) const;
 
   std::string text_;
   std::vector<detail::ExprNode> nodes_;  // operands before their operator; the root is last
+  bool reads_function_locals_ = false;   // some node is FUNCTION::NAME
 };
 
 // Same value for change detection: both unavailable, or same type and payload (doubles

@@ -139,8 +139,8 @@ class ConditionVisitor : public StepVisitor {
       if (a.fn == f.fn && a.ip == ip) return true;
     return false;
   }
-  static bool condition_holds(const VmState& vm, const Expression& e) {
-    const EvalResult r = e.evaluate(vm);
+  bool condition_holds(const VmState& vm, const Expression& e) {
+    const EvalResult r = e.evaluate(vm, &frames_);
     return r.available && r.value.truthy();
   }
 
@@ -149,6 +149,7 @@ class ConditionVisitor : public StepVisitor {
   bool backward_;
   std::vector<std::uint8_t> at_;  // by flat instruction index: a breakpoint or a throw is there
   std::vector<std::pair<int, ChangeTracker>> trackers_;
+  ActiveFrames frames_;  // for conditions that read FUNCTION::NAME, checked at every hit
   int catch_throw_ = 0;  // the catchpoints' ids (0: none)
   int catch_catch_ = 0;
   Op last_op_ = Op::NIL;
@@ -210,14 +211,25 @@ Stop next_line(Cursor& t) { return forward_to(t, this_frame_or_out(t, true), Sto
 Stop reverse_step_line(Cursor& t) { return back_to(t, Target{UINT32_MAX, false, true}, StopReason::Step); }
 Stop reverse_next_line(Cursor& t) { return back_to(t, this_frame_or_out(t, true), StopReason::Step); }
 
-Stop finish(Cursor& t) {
-  if (t.state().depth <= 1) throw MotionError("\"finish\" is not meaningful in the outermost frame");
-  return forward_to(t, Target{t.state().depth, true, false}, StopReason::Returned);
+Stop finish(Cursor& t, std::uint32_t level) {
+  const VmState& vm = t.state();
+  if (level >= vm.depth || vm.depth - level <= 1)
+    throw MotionError("\"finish\" is not meaningful in the outermost frame");
+  const std::uint32_t depth = vm.depth - level;
+  const std::uint32_t fn = vm.frames[depth - 1].fn;
+  // One run to where the frame is gone: a return from it, or an exception that unwound it
+  // (however many frames above it went with it).
+  Stop s = forward_to(t, Target{depth, true, false}, StopReason::Returned);
+  s.frame_fn = fn;
+  return s;
 }
 
 Stop reverse_finish(Cursor& t) {
   if (t.state().depth <= 1) throw MotionError("\"reverse-finish\" is not meaningful in the outermost frame");
-  return back_to(t, Target{t.state().depth, true, false}, StopReason::CallSite);
+  const std::uint32_t fn = t.state().top().fn;
+  Stop s = back_to(t, Target{t.state().depth, true, false}, StopReason::CallSite);
+  s.frame_fn = fn;
+  return s;
 }
 
 Stop continue_forward(Cursor& t, StopConditions& c) {

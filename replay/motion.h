@@ -32,6 +32,7 @@ struct Stop {
   int breakpoint = 0;                   // its id, for Breakpoint; the catchpoint's for Thrown, Caught
   std::optional<Change> change;         // for Watchpoint
   std::optional<ShownValue> returned;   // for Returned: the value the frame returned
+  std::uint32_t frame_fn = 0;           // for Returned and CallSite: the function of that frame
 };
 
 // A move that makes no sense where the timeline is (finish in the outermost frame).
@@ -58,8 +59,10 @@ Stop next_line(Cursor& t);
 // returned to here (reverse-step) or over them (reverse-next).
 Stop reverse_step_line(Cursor& t);
 Stop reverse_next_line(Cursor& t);
-// Until the current frame returns: the caller's position just after the call.
-Stop finish(Cursor& t);
+// Until a frame returns or is left by an exception: the caller's position just after the
+// call, or the handler's. [level] picks the frame: 0 the innermost, 1 its caller (gdb's
+// finish after `up`), and so on; the frames above it end on the way.
+Stop finish(Cursor& t, std::uint32_t level = 0);
 // Back to the call that entered the current frame.
 Stop reverse_finish(Cursor& t);
 // To the first breakpoint, watchpoint or catchpoint hit after the current position, or

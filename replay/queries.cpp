@@ -99,7 +99,7 @@ class LastWriteVisitor : public StepVisitor {
     previous_ = site_of(vm, position);
     if (position < before_) {
       const Value* target = store_target(vm);
-      if (target && target == expression_.locate(vm)) {
+      if (target && target == expression_.locate(vm, &frames_)) {
         latest = ChangeReport{};
         latest->change.position = position + 1;
         latest->change.old_value = ShownValue::of(vm, tracker_.current());
@@ -116,6 +116,7 @@ class LastWriteVisitor : public StepVisitor {
  private:
   const Expression& expression_;
   ChangeTracker tracker_;
+  ActiveFrames frames_;  // for locating FUNCTION::NAME at every store without a stack scan
   std::uint64_t before_;
   Site previous_;
   bool pending_new_ = false;
@@ -123,7 +124,7 @@ class LastWriteVisitor : public StepVisitor {
 
 class CallsVisitor : public StepVisitor {
  public:
-  CallsVisitor(std::uint32_t fn, std::vector<CallReport>& out) : fn_(fn), out_(out) {}
+  CallsVisitor(std::uint32_t fn, std::deque<CallReport>& out) : fn_(fn), out_(out) {}
   bool visit(const VmState& vm, std::uint64_t position) override {
     if (vm.depth + 1 >= open_.size()) open_.resize(vm.depth + 2);
     if (!started_) {
@@ -131,12 +132,16 @@ class CallsVisitor : public StepVisitor {
     } else if (vm.depth > depth_) {
       if (vm.top().fn == fn_) begin(vm, position - 1);
     } else if (vm.depth == depth_ && vm.depth > 0 && vm.top().id != frame_id_ && vm.status == RunStatus::Paused) {
-      // A tail call: the frame's activations so far end by handing it over.
-      for (std::size_t i : open_[vm.depth]) {
-        if (out_[i].ending == CallReport::Ending::Unfinished) {
-          out_[i].ending = CallReport::Ending::TailCalled;
-          out_[i].tail_callee = vm.function_of(vm.top()).name;
-          out_[i].end_position = position - 1;
+      // A tail call: the frame's running activation ends by handing it over. Only the
+      // latest can be running (the earlier ones handed the frame on already): looking at
+      // it alone keeps a chain of tail calls linear.
+      if (!open_[vm.depth].empty()) {
+        ++visits;
+        CallReport& r = out_[open_[vm.depth].back()];
+        if (r.ending == CallReport::Ending::Unfinished) {
+          r.ending = CallReport::Ending::TailCalled;
+          r.tail_callee = vm.function_of(vm.top()).name;
+          r.end_position = position - 1;
         }
       }
       if (vm.top().fn == fn_) begin(vm, position - 1);
@@ -153,6 +158,7 @@ class CallsVisitor : public StepVisitor {
     last_op_ = vm.status == RunStatus::Paused ? vm.top().ip->op : Op::HALT;
     return false;
   }
+  std::uint64_t visits = 0;  // reports gone back to after they were made
 
  private:
   void begin(const VmState& vm, std::uint64_t at) {
@@ -161,13 +167,17 @@ class CallsVisitor : public StepVisitor {
     r.depth = vm.depth;
     r.frame_id = vm.top().id;
     const std::uint32_t arity = vm.program().functions[fn_].arity;
+    r.arguments.reserve(arity);
     for (std::uint32_t i = 0; i < arity; ++i) r.arguments.push_back(shown(vm, vm.top().base[i]));
     open_[vm.depth].push_back(out_.size());
     out_.push_back(std::move(r));
   }
   void end(const VmState& vm, std::uint32_t depth, const Value& v, bool threw, std::uint64_t at) {
-    if (depth >= open_.size()) return;
+    if (depth >= open_.size() || open_[depth].empty()) return;
+    // Every activation the frame held (a chain of tail calls) gets the one result: shown once.
+    const ShownValue result = shown(vm, v);
     for (std::size_t i : open_[depth]) {
+      ++visits;
       CallReport& r = out_[i];
       // The frame that returned a value is the innermost one; outer unwound frames threw.
       const bool returned = !threw && depth == depth_;
@@ -175,13 +185,13 @@ class CallsVisitor : public StepVisitor {
         r.ending = returned ? CallReport::Ending::Returned : CallReport::Ending::Threw;
         r.end_position = at;
       }
-      r.result = shown(vm, v);
+      r.result = result;
     }
     open_[depth].clear();
   }
 
   std::uint32_t fn_;
-  std::vector<CallReport>& out_;
+  std::deque<CallReport>& out_;
   bool started_ = false;
   std::uint32_t depth_ = 0;
   std::uint64_t frame_id_ = 0;
@@ -219,11 +229,13 @@ std::optional<ChangeReport> last_write(Cursor& t, const Expression& e, std::uint
   return found;
 }
 
-std::vector<CallReport> calls(Cursor& t, std::uint32_t fn, std::uint64_t from, std::uint64_t to) {
-  std::vector<CallReport> out;
+std::deque<CallReport> calls(Cursor& t, std::uint32_t fn, std::uint64_t from, std::uint64_t to,
+                             std::uint64_t* reports_visited) {
+  std::deque<CallReport> out;
   t.seek(from);
   CallsVisitor v(fn, out);
   t.run_forward(to, &v);
+  if (reports_visited) *reports_visited = v.visits;
   return out;
 }
 

@@ -3,6 +3,7 @@
 // function with its arguments and result.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -40,19 +41,24 @@ void watch(Cursor& t, const Expression& e, std::uint64_t from, std::uint64_t to,
 std::optional<ChangeReport> last_write(Cursor& t, const Expression& e, std::uint64_t before);
 
 // One activation of a function.
+// (Reports are kept for every call of a run: the fields are laid out without padding.)
 struct CallReport {
   std::uint64_t position = 0;  // where the call instruction ran
-  std::uint32_t depth = 0;     // call depth inside the callee (1: the entry function)
   std::uint64_t frame_id = 0;
+  std::uint32_t depth = 0;     // call depth inside the callee (1: the entry function)
+  enum class Ending : std::uint32_t { Returned, Threw, TailCalled, Unfinished } ending = Ending::Unfinished;
   std::vector<ShownValue> arguments;
-  enum class Ending { Returned, Threw, TailCalled, Unfinished } ending = Ending::Unfinished;
   std::optional<ShownValue> result;  // the value returned, or the exception thrown
   std::uint64_t end_position = 0;    // where it ended (0 when unfinished)
   std::string tail_callee;           // for TailCalled: the function it handed its frame to
 };
 
 // Every call of function [fn] in [from, to], in order. A call ended by a tail call gets the
-// result its frame returned in the end.
-std::vector<CallReport> calls(Cursor& t, std::uint32_t fn, std::uint64_t from, std::uint64_t to);
+// result its frame returned in the end. [reports_visited], when given, counts the times the
+// query went back to a report it had made (to end it, or to give it its result): at most
+// two per call however the run is shaped, so the query stays linear in the run. (A deque:
+// it grows without moving the reports it holds, which may be millions.)
+std::deque<CallReport> calls(Cursor& t, std::uint32_t fn, std::uint64_t from, std::uint64_t to,
+                             std::uint64_t* reports_visited = nullptr);
 
 }  // namespace pw::replay

@@ -85,22 +85,19 @@ Breakpoint make_breakpoint(const Program& p, std::string_view spec) {
 ShownValue ShownValue::of(const VmState& vm, const EvalResult& r) {
   ShownValue s;
   s.vm_ = &vm;
-  s.raw_ = r;
-  if (r.available && r.value.is_ref()) {
-    s.text_ = result_text(vm, r);
-    s.json_ = result_json(vm, r);
-  }
+  if (r.available && !r.value.is_ref()) s.value_ = r.value;
+  else s.rendered_ = std::make_shared<const Rendered>(Rendered{result_text(vm, r), result_json(vm, r)});
   return s;
 }
 
-const std::string& ShownValue::text() const {
-  if (!text_) text_ = vm_ ? result_text(*vm_, raw_) : std::string();
-  return *text_;
+std::string ShownValue::text() const {
+  if (rendered_) return rendered_->text;
+  return vm_ ? result_text(*vm_, EvalResult::of(value_)) : std::string();
 }
 
-const nlohmann::json& ShownValue::json() const {
-  if (!json_) json_ = vm_ ? result_json(*vm_, raw_) : nlohmann::json();
-  return *json_;
+nlohmann::json ShownValue::json() const {
+  if (rendered_) return rendered_->json;
+  return vm_ ? result_json(*vm_, EvalResult::of(value_)) : nlohmann::json();
 }
 
 namespace {
@@ -137,7 +134,7 @@ bool ChangeTracker::observe(const VmState& vm, std::uint64_t position) {
   last_op_ = running ? vm.top().ip->op : Op::HALT;
   // Skipping is exact: the value cannot have changed since the last position.
   if (started_ && running && !every_step_ && !may_change_places(previous)) return false;
-  EvalResult now = expression_->evaluate(vm);
+  EvalResult now = expression_->evaluate(vm, &frames_);
   if (!started_) {
     started_ = true;
     value_ = std::move(now);

@@ -10,6 +10,7 @@
 // value at the position before.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "active_frames.h"
 #include "expression.h"
 #include "cursor.h"
 #include "vm.h"
@@ -68,21 +70,27 @@ struct StopConditions {
 };
 
 // A value as shown in a report: its text for people and its JSON for programs. A value that
-// names heap objects is rendered when taken (a later state may no longer hold them); any
-// other is rendered when first asked for, since a watch may see millions of changes that
-// nobody prints. Those read only the program, through the VM given: keep it alive.
+// names heap objects is rendered when taken (a later state may no longer hold them), and so
+// is an unavailable one (its reason); any other is rendered each time it is asked for, since
+// a watch may see millions of changes that nobody prints. Those read only the program,
+// through the VM given: keep it alive. Small (a value and a pointer), as reports hold one
+// per argument of every call; copies share what was rendered.
 class ShownValue {
  public:
   ShownValue() = default;
   static ShownValue of(const VmState& vm, const EvalResult& r);
-  const std::string& text() const;
-  const nlohmann::json& json() const;
+  std::string text() const;
+  nlohmann::json json() const;
 
  private:
+  struct Rendered {
+    std::string text;
+    nlohmann::json json;
+  };
+
   const VmState* vm_ = nullptr;
-  EvalResult raw_;
-  mutable std::optional<std::string> text_;
-  mutable std::optional<nlohmann::json> json_;
+  Value value_;                             // when not rendered: an available value naming no object
+  std::shared_ptr<const Rendered> rendered_;  // for references and unavailable values
 };
 
 // One change of a watched expression: visible from [position] on, made by the instruction
@@ -106,6 +114,7 @@ class ChangeTracker {
 
  private:
   const Expression* expression_;
+  ActiveFrames frames_;    // the run's frames, for FUNCTION::NAME
   bool every_step_;        // evaluate after every instruction, not only after stores and calls
   Op last_op_ = Op::NIL;   // the instruction about to run at the last position observed
   bool started_ = false;

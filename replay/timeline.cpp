@@ -96,18 +96,16 @@ Timeline::~Timeline() = default;
 void Timeline::index_positions() {
   const trace::TraceReader& r = *reader_;
   const auto& outcome = r.outcome();
-  end_ = r.steps();
-  if (outcome && outcome->status == trace::TraceOutcome::Status::Failed && outcome->error &&
-      outcome->error->kind != ErrorKind::StepLimitExceeded)
-    end_ = outcome->steps + 1;
+  end_ = r.steps();  // counts a failing instruction
   if (!r.chunks().empty()) end_ = std::max(end_, r.chunks().back().to_step);
+  const bool failed_inside = outcome && outcome->status == trace::TraceOutcome::Status::Failed && outcome->error &&
+                             fails_inside_instruction(outcome->error->kind);
   snapshot_positions_.clear();
   for (std::size_t i = 0; i < r.snapshots().size(); ++i) {
     std::uint64_t p = r.snapshots()[i].step;
-    // The final snapshot of a run that failed in an instruction is the state after it.
-    if (i + 1 == r.snapshots().size() && outcome && outcome->status == trace::TraceOutcome::Status::Failed &&
-        p == outcome->steps)
-      p = end_;
+    // The final snapshot of a run that failed in an instruction is the state after it: its
+    // instruction counter does not count the failing one.
+    if (i + 1 == r.snapshots().size() && failed_inside && p + 1 == outcome->steps) p = end_;
     if (!snapshot_positions_.empty() && p <= snapshot_positions_.back())
       throw trace::TraceReadError(fmt::format("{}: snapshots are out of order at snapshot {}", r.path(), i));
     if (p > end_) break;  // past the readable events: of no use

@@ -19,6 +19,14 @@
 
 namespace pw::trace {
 
+namespace {
+// A frame that runs past the end of the file: cut short, as a killed writer leaves its last.
+class CutFrame : public TraceReadError {
+ public:
+  using TraceReadError::TraceReadError;
+};
+}  // namespace
+
 struct TraceReader::Frame {
   FrameHeader header;
   std::uint64_t offset = 0;
@@ -98,9 +106,10 @@ TraceReader::Frame TraceReader::read_frame(std::uint64_t offset, const std::stri
   auto fail = [&](const std::string& what) -> TraceReadError {
     return TraceReadError(fmt::format("{}: {} at byte {}: {}", path_, what_frame, offset, what));
   };
+  auto cut = [&](const std::string& what) { return CutFrame(fail(what).what()); };
   Frame f;
   f.offset = offset;
-  if (offset + kFrameHeaderBytes > file_bytes_) throw fail("truncated frame header");
+  if (offset + kFrameHeaderBytes > file_bytes_) throw cut("truncated frame header");
   char head[kFrameHeaderBytes];
   if (::pread(fd_, head, sizeof head, static_cast<off_t>(offset)) != static_cast<ssize_t>(sizeof head))
     throw fail(fmt::format("read error: {}", std::strerror(errno)));
@@ -111,8 +120,8 @@ TraceReader::Frame TraceReader::read_frame(std::uint64_t offset, const std::stri
   if (f.header.payload_bytes > kMaxPayloadBytes) throw fail("implausible payload length");
   f.end = offset + kFrameHeaderBytes + f.header.payload_bytes;
   if (f.end > file_bytes_)
-    throw fail(fmt::format("truncated: the frame needs {} bytes, the file has {} left", f.header.payload_bytes,
-                           file_bytes_ - offset - kFrameHeaderBytes));
+    throw cut(fmt::format("truncated: the frame needs {} bytes, the file has {} left", f.header.payload_bytes,
+                          file_bytes_ - offset - kFrameHeaderBytes));
   std::string payload(f.header.payload_bytes, '\0');
   if (::pread(fd_, payload.data(), payload.size(), static_cast<off_t>(offset + kFrameHeaderBytes)) !=
       static_cast<ssize_t>(payload.size()))
@@ -278,6 +287,8 @@ void TraceReader::read_outcome(std::uint64_t offset, const std::string& what) {
       case Outcome::Status::FAILED:
         out.status = TraceOutcome::Status::Failed;
         out.error = read_error(o.getError());
+        // Recorded without the failing instruction: the run's end step counts it.
+        if (fails_inside_instruction(out.error->kind)) ++out.steps;
         break;
       default: out.status = TraceOutcome::Status::Stopped; break;
     }
@@ -331,10 +342,20 @@ void TraceReader::scan() {
       }
     } catch (const TraceReadError& e) {
       damage_ = fmt::format("{}; the trace is read up to byte {} ({} frames)", e.what(), offset, number);
+      // A frame cut by the end of a file that never got its trailer is the torn tail of a
+      // killed writer; anywhere else (a trailer follows) the framing itself is damaged.
+      torn_tail_ = dynamic_cast<const CutFrame*>(&e) != nullptr && !ends_with_trailer();
       break;
     }
   }
   uncompressed_known_ = true;
+}
+
+bool TraceReader::ends_with_trailer() const {
+  char magic[8];
+  return file_bytes_ >= kTrailerBytes &&
+         ::pread(fd_, magic, sizeof magic, static_cast<off_t>(file_bytes_ - sizeof magic)) == sizeof magic &&
+         std::string_view(magic, sizeof magic) == kTrailerMagic;
 }
 
 bool TraceReader::refresh() {
@@ -343,6 +364,7 @@ bool TraceReader::refresh() {
   if (::fstat(fd_, &st) != 0 || static_cast<std::uint64_t>(st.st_size) <= file_bytes_) return false;
   file_bytes_ = static_cast<std::uint64_t>(st.st_size);
   damage_.clear();  // a frame cut short may be whole now
+  torn_tail_ = false;
   const std::size_t chunks = chunks_.size(), snapshots = snapshots_.size();
   const bool had_outcome = outcome_.has_value();
   scan();

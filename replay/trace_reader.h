@@ -50,13 +50,16 @@ struct ChunkInfo {
 };
 
 struct SnapshotInfo {
-  std::uint64_t step = 0;
+  std::uint64_t step = 0;  // the state's instruction counter (VmState::step): for the final
+                           // state of a run that failed in an instruction, one below its end
   std::uint64_t offset = 0;
   std::uint64_t hash = 0;
 };
 
 struct TraceOutcome {
   enum class Status { Halted, Failed, Stopped } status = Status::Stopped;
+  // The run's end step: instructions executed, a failing one included (executed_steps).
+  // The file records the count before a failing instruction; the reader adds it back.
   std::uint64_t steps = 0;
   std::string result;
   std::optional<VmError> error;
@@ -109,7 +112,11 @@ class TraceReader {
   bool complete() const { return complete_; }
   // Empty, or one line naming the frame and offset where reading stopped and why.
   const std::string& damage() const { return damage_; }
-  // Steps the trace covers: the outcome's, or the end of the last readable chunk.
+  // True when that damage is only a torn tail: the last frame cut short by the end of a file
+  // without a trailer, as a writer killed in the middle of a frame leaves it. Everything
+  // before it is whole; the trace is incomplete, not damaged.
+  bool torn_tail() const { return torn_tail_; }
+  // Steps the trace covers: the outcome's end step, or the end of the last readable chunk.
   std::uint64_t steps() const;
 
   // Reads the frames appended since the file was opened (or last refreshed): a trace
@@ -136,6 +143,8 @@ class TraceReader {
   // Indexes the records of [written] not indexed yet.
   void index_written(const std::vector<WrittenRecord>& written);
   void read_outcome(std::uint64_t offset, const std::string& what);
+  // Whether the file ends with the trailer's magic (its writer finished).
+  bool ends_with_trailer() const;
 
   std::string path_;
   int fd_ = -1;
@@ -152,6 +161,7 @@ class TraceReader {
   bool scan_done_ = false;
   std::size_t written_indexed_ = 0;  // records of the writer's list taken in
   std::string damage_;
+  bool torn_tail_ = false;
   std::uint64_t header_end_ = 0;
   mutable std::uint64_t uncompressed_ = 0;
   mutable bool uncompressed_known_ = false;

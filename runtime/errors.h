@@ -29,6 +29,10 @@ enum class ErrorKind : std::uint8_t {
 
 inline constexpr int kErrorKindCount = 16;
 
+// Whether an error of [kind] stops a run inside an instruction, which then counts as
+// executed; the step limit stops a run between two instructions.
+inline bool fails_inside_instruction(ErrorKind kind) { return kind != ErrorKind::StepLimitExceeded; }
+
 std::string_view error_kind_name(ErrorKind kind);
 std::optional<ErrorKind> error_kind_from_name(std::string_view name);
 
@@ -44,7 +48,8 @@ struct StateSummary {
   std::uint64_t heap_objects = 0;  // live heap objects
   std::uint64_t heap_bytes = 0;
   std::uint64_t call_depth = 0;    // active frames
-  std::uint64_t step = 0;          // instructions executed before the failing one
+  std::uint64_t step = 0;          // the run's end step: instructions executed, the failing one
+                                   // included (executed_steps)
   friend bool operator==(const StateSummary&, const StateSummary&) = default;
 };
 

@@ -82,7 +82,7 @@ json state_json(const VmState& vm) {
   const Program& p = vm.program();
   json j;
   j["status"] = std::string(status_name(vm.status));
-  j["step"] = vm.step;
+  j["step"] = executed_steps(vm);  // a failed instruction counts: the position, as replay numbers it
 
   json stack = json::array();
   for (const Value* v = vm.stack; v < vm.sp; ++v) stack.push_back(value_json(vm, *v));

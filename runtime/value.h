@@ -46,9 +46,10 @@ struct Value {
     Object* obj;
   };
 
-  Value() : tag_word(0), i(0) {}
-  Value(const Value& o) : tag_word(o.tag_word), i(o.i) {}
-  Value& operator=(const Value& o) {
+  // noexcept: containers of anything holding a Value then move it when they grow, not copy.
+  Value() noexcept : tag_word(0), i(0) {}
+  Value(const Value& o) noexcept : tag_word(o.tag_word), i(o.i) {}
+  Value& operator=(const Value& o) noexcept {
     tag_word = o.tag_word;
     i = o.i;
     return *this;

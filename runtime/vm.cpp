@@ -128,7 +128,10 @@ ErrorContext VmState::make_context() const {
 }
 
 VmError VmState::make_error(ErrorKind kind, std::string message) const {
-  return VmError{kind, std::move(message), make_context()};
+  VmError e{kind, std::move(message), make_context()};
+  // The failing instruction counts as executed, as executed_steps() counts it once failed.
+  if (fails_inside_instruction(kind)) ++e.context.state.step;
+  return e;
 }
 
 namespace {

@@ -153,7 +153,7 @@ std::string display_brief(const VmState& vm, const Value& v, std::size_t max_byt
 // Whether the run ended inside an instruction that failed: that instruction began, so it
 // counts as executed (a stop at the step limit comes before one, and does not).
 inline bool failed_in_instruction(const VmState& vm) {
-  return vm.status == RunStatus::Failed && vm.error && vm.error->kind != ErrorKind::StepLimitExceeded;
+  return vm.status == RunStatus::Failed && vm.error && fails_inside_instruction(vm.error->kind);
 }
 // The instructions executed, a failed one included: the position the run is at, as traces,
 // the timeline and the debugger number positions.

@@ -508,6 +508,21 @@ TEST_F(Cli, StopAtPrintsThePausedState) {
   EXPECT_EQ(j["status"], "paused");
 }
 
+// A program that prints: with the dump on stdout its output goes to stderr, so stdout is
+// one JSON document a program can parse.
+TEST_F(Cli, DumpStateToStdoutKeepsTheProgramsOutputOffStdout) {
+  const std::string hello = std::string(EXAMPLES_DIR) + "/hello.pwa";
+  const CliResult r = pwvm({"run", hello, "--dump-state", "-"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;
+  EXPECT_EQ(j["status"], "halted");
+  EXPECT_EQ(r.err, "Hello, world!\n");
+  // Without the dump on stdout, the output stays there.
+  EXPECT_EQ(pwvm({"run", hello}).out, "Hello, world!\n");
+  EXPECT_EQ(pwvm({"run", hello, "--dump-state", path("s.json")}).out, "Hello, world!\n");
+}
+
 TEST_F(Cli, StopAtDumpMatchesTheLibrary) {
   const std::string src = file("quiet.pwa", kQuiet);
   const CliResult r = pwvm({"run", src, "--stop-at", "57", "--dump-state", "-"});

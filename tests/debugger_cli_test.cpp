@@ -302,6 +302,68 @@ log ExceptionCaught
   }
 }
 
+// finish after `up` runs until the selected frame is gone, and says how it went: by an
+// exception that unwound it together with the frames above it (the run stops at the
+// handler), or by a return (with the value).
+TEST_F(DebuggerCli, FinishFromAnOuterFrameSaysWhenAnExceptionLeftIt) {
+  const std::string program = dir_.path("unwind.pwa");
+  pwtest::write_text_file(program, R"PWA(func deep(x)
+  push 'oops
+  throw
+end
+func middle(x)
+  get_local x
+  call_fn deep
+  push 1
+  add
+  return
+end
+func outer(x)
+  try failed
+  get_local x
+  call_fn middle
+  end_try
+  return
+failed:
+  pop                 ; the handler: line 19
+  push -1
+  return
+end
+func fine(x)
+  get_local x
+  push 1
+  add
+  return
+end
+func caller(x)
+  get_local x
+  call_fn fine
+  return
+end
+func main()
+  push 5
+  call_fn outer
+  pop
+  push 5
+  call_fn caller
+  halt
+end
+)PWA");
+  const std::string script = "break deep\nrun\nup\nfinish\nbreak fine\ncontinue\nup\nfinish\nlog exit\n";
+  const auto [live, replay] = both(program, script);
+  EXPECT_EQ(live.code, 0) << live.err;
+  EXPECT_EQ(replay.code, 0) << replay.err;
+  EXPECT_EQ(without_back_end_lines(live.out), without_back_end_lines(replay.out));
+  for (const std::string& out : {local(live.out), local(replay.out)})
+    expect_lines_in_order(out, {"Breakpoint 1, function deep", "[step 7] deep (x=5) at unwind.pwa:2",
+                                "#1  [step 7] middle (x=5) at unwind.pwa:7", "Left middle, left by an exception",
+                                "[step 9] outer (x=5) at unwind.pwa:19", "Breakpoint 2, function fine",
+                                "#1  [step 17] caller (x=5) at unwind.pwa:31", "Left caller, returned 6",
+                                "[step 22] main () at unwind.pwa:40",
+                                "step 9          FunctionExit         middle left by an exception",
+                                "step 22         FunctionExit         caller returned 6"});
+}
+
 TEST_F(DebuggerCli, StepEntersAndLeavesFunctionsAndTheLogSaysSo) {
   const std::string script =
       "display calls\nbreak 65\nrun\nstep\nstep\nfinish\nlog FunctionEntry\nlog exit\nlog step\nundisplay 1\n"

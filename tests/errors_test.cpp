@@ -29,7 +29,8 @@ void expect_consistent_context(const Machine& m) {
   EXPECT_EQ(c.state.call_depth, c.call_stack.size());
   EXPECT_EQ(c.state.heap_objects, m.vm.heap.stats().live_objects);
   EXPECT_EQ(c.state.heap_bytes, m.vm.heap.stats().live_bytes);
-  EXPECT_LE(c.state.step, m.vm.step);
+  // The end step: the failing instruction counts, as the replay numbers positions.
+  EXPECT_EQ(c.state.step, pw::executed_steps(m.vm));
   for (const pw::FrameInfo& f : c.call_stack) {
     const int index = p.find_function(f.function);
     ASSERT_GE(index, 0) << f.function;
@@ -116,7 +117,7 @@ end
   EXPECT_EQ(c.call_stack[2].ip, 7u);
   EXPECT_EQ(c.call_stack[2].line, line_of(src, "@main"));
   EXPECT_EQ(c.state.call_depth, 3u);
-  EXPECT_EQ(c.state.step, 11u);
+  EXPECT_EQ(c.state.step, 12u);
   EXPECT_EQ(c.state.heap_objects, 2u);
   EXPECT_EQ(c.state.heap_bytes, 2 * sizeof(pw::PairObj));
   EXPECT_GE(c.state.stack_size, 2u);
@@ -130,7 +131,7 @@ TEST(Errors, TypeErrorFromAddOfIntAndString) {
   const pw::VmError e = fail_with(src, pw::ErrorKind::TypeError);
   EXPECT_EQ(e.context.line, line_of(src, "@add"));
   EXPECT_EQ(e.context.ip, 2u);
-  EXPECT_EQ(e.context.state.step, 2u);
+  EXPECT_EQ(e.context.state.step, 3u);  // push, push, and the failing add
   EXPECT_EQ(e.context.state.call_depth, 1u);
   EXPECT_EQ(e.context.state.heap_objects, 1u);  // the string constant
 }
@@ -154,7 +155,7 @@ end
   EXPECT_EQ(stack_functions(e), (std::vector<std::string>{"divide", "main"}));
   EXPECT_EQ(e.context.line, line_of(src, "@div"));
   EXPECT_EQ(e.context.call_stack[1].line, line_of(src, "@call"));
-  EXPECT_EQ(e.context.state.step, 5u);
+  EXPECT_EQ(e.context.state.step, 6u);
 }
 
 TEST(Errors, ModuloByZero) {
@@ -449,7 +450,7 @@ end
   EXPECT_EQ(m.vm.error->kind, pw::ErrorKind::InvalidOpcode);
   EXPECT_EQ(stack_functions(*m.vm.error), (std::vector<std::string>{"helper", "main"}));
   EXPECT_EQ(m.vm.error->context.ip, 1u);
-  EXPECT_EQ(m.vm.error->context.state.step, 2u);
+  EXPECT_EQ(m.vm.error->context.state.step, 3u);
 }
 
 TEST(Errors, OperandOutOfRangeInUnverifiedCodeIsAnInvalidOpcode) {
@@ -480,7 +481,7 @@ TEST(Errors, StackUnderflowInUnverifiedCode) {
   EXPECT_EQ(m.vm.error->kind, pw::ErrorKind::StackUnderflow);
   EXPECT_EQ(m.vm.error->context.ip, 0u);
   EXPECT_EQ(m.vm.error->context.line, 2u);
-  EXPECT_EQ(m.vm.error->context.state.step, 0u);
+  EXPECT_EQ(m.vm.error->context.state.step, 1u);  // the pop that failed
 }
 
 TEST(Errors, StackUnderflowDoesNotReachTheCallersValues) {

@@ -2,6 +2,8 @@
 // states, reasons for unavailable values, change detection and the text and JSON forms.
 #include "expression.h"
 
+#include "active_frames.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -523,6 +525,102 @@ TEST(Expression, GarbageNeverCrashes) {
     }
   }
   EXPECT_GT(compiled, 100);
+}
+
+// Recursion with a try in every frame, tail calls and throws that unwind two frames.
+constexpr const char* kFrameChurn = R"PWA(
+func leaf(n)
+  get_local n
+  push 3
+  mod
+  jump_if_true ok
+  push 'boom
+  throw
+ok:
+  get_local n
+  return
+end
+func hop(n)
+  get_local n
+  tail_call_fn leaf
+end
+func down(n)
+  get_local n
+  lt_imm 1
+  jump_if_true base
+  try caught
+  get_local n
+  call_fn hop
+  pop
+  end_try
+  jump rec
+caught:
+  pop
+rec:
+  get_local n
+  sub_imm 1
+  call_fn down
+  return
+base:
+  push 0
+  return
+end
+func main()
+  local x
+  push 30
+  call_fn down
+  set_local x
+  push 7
+  call_fn down
+  halt
+end
+)PWA";
+
+// What a scan of the call stack finds: the innermost frame of [fn] below [depth].
+const pw::Frame* scanned(const pw::VmState& vm, std::uint32_t fn, std::uint32_t depth) {
+  for (std::uint32_t d = depth; d-- > 0;)
+    if (vm.frames[d].fn == fn) return &vm.frames[d];
+  return nullptr;
+}
+
+TEST(ActiveFrames, FindsWhatAScanOfTheStackFindsAtEveryPosition) {
+  Machine m{kFrameChurn};
+  const auto functions = static_cast<std::uint32_t>(m.vm.program().functions.size());
+  pw::replay::ActiveFrames frames, for_expressions;
+  const std::vector<Expression> expressions = {Expression::compile("down::n", m.vm.program()),
+                                               Expression::compile("leaf::n * 10 + down::n", m.vm.program())};
+  std::uint64_t positions = 0;
+  do {
+    frames.follow(m.vm);
+    for (std::uint32_t fn = 0; fn < functions; ++fn)
+      for (std::uint32_t depth = 0; depth <= m.vm.depth; ++depth)
+        ASSERT_EQ(frames.innermost(fn, depth), scanned(m.vm, fn, depth)) << "step " << m.vm.step << " fn " << fn;
+    for (const Expression& e : expressions)
+      ASSERT_TRUE(pw::replay::same_result(e.evaluate(m.vm, &for_expressions), e.evaluate(m.vm)))
+          << e.text() << " at step " << m.vm.step;
+    ++positions;
+  } while (m.run(1) == pw::RunStatus::Paused);
+  EXPECT_EQ(m.vm.status, pw::RunStatus::Halted) << m.outcome();
+  EXPECT_GT(positions, 500u);
+}
+
+// Followed position after position, the index looks at the frames that changed, not at the
+// whole stack: a recursion 20,000 deep costs about two looks per position, where scanning
+// for main's frame from the top would cost 20,000 at the bottom of it.
+TEST(ActiveFrames, FollowingARunLooksAtAFewFramesPerPosition) {
+  Machine m{"func down(n)\n  get_local n\n  lt_imm 1\n  jump_if_true base\n  get_local n\n  sub_imm 1\n"
+            "  call_fn down\n  return\nbase:\n  push 0\n  return\nend\n"
+            "func main()\n  local x\n  push 20000\n  call_fn down\n  halt\nend\n"};
+  const auto main_fn = static_cast<std::uint32_t>(m.vm.program().find_function("main"));
+  pw::replay::ActiveFrames frames;
+  std::uint64_t positions = 0;
+  do {
+    frames.follow(m.vm);
+    ASSERT_EQ(frames.innermost(main_fn, m.vm.depth), &m.vm.frames[0]);
+    ++positions;
+  } while (m.run(1) == pw::RunStatus::Paused);
+  EXPECT_GT(positions, 100'000u);
+  EXPECT_LE(frames.frames_looked_at(), 3 * positions);
 }
 
 }  // namespace

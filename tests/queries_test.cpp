@@ -188,4 +188,34 @@ TEST(CallsQuery, ExceptionsTailCallsAndAFailureEndCallsTheirWay) {
   EXPECT_EQ(bad[0].ending, CallReport::Ending::Unfinished);  // the run failed inside it
 }
 
+// A chain of 20,001 tail calls in one frame: each call's report is gone back to at most
+// twice (to end it by the tail call, and to give it the chain's result). Going back over
+// every earlier report of the frame at each tail call, as the query once did, makes 200
+// million visits here and hours of work at a few hundred thousand calls.
+TEST(CallsQuery, AChainOfTailCallsCostsAFewVisitsPerCall) {
+  const std::string src =
+      "func sum_to(i, n, acc)\n  get_local i\n  get_local n\n  gt\n  jump_if_true done\n  get_local i\n"
+      "  add_imm 1\n  get_local n\n  get_local acc\n  get_local i\n  add\n  tail_call_fn sum_to\n"
+      "done:\n  get_local acc\n  return\nend\n"
+      "func main()\n  push 1\n  push 20000\n  push 0\n  call_fn sum_to\n  halt\nend\n";
+  pwtest::Subject s{"chain", pwtest::load(src), pwtest::default_config()};
+  pwtest::ScratchDir dir("calls");
+  pwtest::record_subject(s, dir.path("chain.pwtrace"), 50'000, 20'000);
+  Timeline t(dir.path("chain.pwtrace"));
+  std::uint64_t visits = 0;
+  const auto list =
+      pw::replay::calls(t, static_cast<std::uint32_t>(t.program().find_function("sum_to")), 0, t.end(), &visits);
+  ASSERT_EQ(list.size(), 20'001u);
+  EXPECT_LE(visits, 2 * list.size());
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const CallReport& c = list[i];
+    ASSERT_EQ(c.depth, 2u);
+    ASSERT_EQ(c.arguments[0].text(), std::to_string(i + 1));
+    ASSERT_EQ(c.ending, i + 1 < list.size() ? CallReport::Ending::TailCalled : CallReport::Ending::Returned);
+    ASSERT_TRUE(c.result.has_value());
+    ASSERT_EQ(c.result->text(), "200010000");  // the sum the chain returned in the end
+  }
+  EXPECT_EQ(list[0].tail_callee, "sum_to");
+}
+
 }  // namespace

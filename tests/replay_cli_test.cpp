@@ -3,6 +3,9 @@
 // --dump-state -` prints, and bad input gets one line on stderr and exit code 2.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <regex>
+
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
@@ -44,9 +47,8 @@ TEST_F(ReplayCli, StateIsWhatTheLiveRunDumps) {
       const CliResult live = pwvm({"run", example(name), "--stop-at", std::to_string(at), "--dump-state", "-"});
       const CliResult replay = pwreplay({"state", trace, "--at", std::to_string(at)});
       ASSERT_EQ(replay.code, 0) << replay.err;
-      // The live run prints the program's output before the dump.
-      ASSERT_GE(live.out.size(), replay.out.size());
-      EXPECT_TRUE(pwtest::same_text(live.out.substr(live.out.size() - replay.out.size()), replay.out));
+      // The live run's stdout is the dump alone (the program's output goes to stderr).
+      EXPECT_TRUE(pwtest::same_text(live.out, replay.out));
     }
   }
 }
@@ -60,7 +62,48 @@ TEST_F(ReplayCli, StateAtEndOfAFailedRunIsTheFailure) {
   const auto j = nlohmann::json::parse(end.out);
   EXPECT_EQ(j["status"], "failed");
   const CliResult live = pwvm({"run", example("inventory"), "--dump-state", "-"});
-  EXPECT_TRUE(pwtest::same_text(live.out.substr(live.out.size() - end.out.size()), end.out));
+  EXPECT_TRUE(pwtest::same_text(live.out, end.out));
+}
+
+// The number after [pattern]'s group in [text] (0 when it is not there, which no end step is).
+std::uint64_t number_in(const std::string& text, const std::string& pattern) {
+  std::smatch m;
+  return std::regex_search(text, m, std::regex(pattern)) ? std::stoull(m[1].str()) : 0;
+}
+
+// A failed run ends at one step in every report: the instructions it executed, the failing
+// one included, as executed_steps() counts them and the replay numbers positions.
+TEST_F(ReplayCli, AFailedRunEndsAtTheSameStepInEveryReport) {
+  pw::ScriptedHost host;
+  pw::VmState vm(pw::load_program(example("uncaught")), pwtest::default_config(), &host);
+  ASSERT_EQ(pw::run(vm), pw::RunStatus::Failed);
+  const std::uint64_t end = pw::executed_steps(vm);
+  ASSERT_EQ(end, vm.step + 1);  // the throw that found no handler counts
+
+  const std::string trace = dir_.path("u.pwtrace");
+  const CliResult run = pwvm({"run", example("uncaught"), "--record", trace, "--stats"});
+  ASSERT_EQ(run.code, 1) << run.err;
+  std::map<std::string, std::uint64_t> reported;
+  reported["error report"] = number_in(run.err, R"(state: step (\d+),)");
+  reported["run --stats"] = number_in(run.err, R"(\nsteps: +(\d+)\n)");
+  reported["info"] = number_in(pwreplay({"info", trace}).out, R"(\nsteps: +(\d+)\n)");
+  const auto info = nlohmann::json::parse(pwreplay({"info", trace, "--json"}).out);
+  reported["info --json steps"] = info["steps"];
+  reported["info --json outcome"] = info["outcome"]["steps"];
+  reported["info --json error"] = info["outcome"]["error"]["step"];
+  reported["state --at end"] = nlohmann::json::parse(pwreplay({"state", trace, "--at", "end"}).out)["step"];
+  reported["live dump"] = nlohmann::json::parse(pwvm({"run", example("uncaught"), "--dump-state", "-"}).out)["step"];
+  reported["verify"] = number_in(pwreplay({"verify", trace}).out, R"(: (\d+) steps, )");
+  reported["verify --json"] = nlohmann::json::parse(pwreplay({"verify", trace, "--json"}).out)["steps"];
+  const auto perf = nlohmann::json::parse(pwreplay({"perf", trace, "--json"}).out);
+  reported["perf --json to"] = perf["to"];
+  reported["perf --json steps"] = perf["steps"];
+  const std::string debug = pwreplay({"debug", trace, "--at", "end", "--batch", "-ex", "info program"}).out;
+  reported["debug banner"] = number_in(debug, R"(: (\d+) steps, failed)");
+  reported["debug position"] = number_in(debug, R"(\[step (\d+)\])");
+  const std::string live = pwvm({"debug", example("uncaught"), "--batch", "-ex", "goto end"}).out;
+  reported["live debug"] = number_in(live, R"(\[step (\d+)\] check_port)");
+  for (const auto& [where, step] : reported) EXPECT_EQ(step, end) << where;
 }
 
 TEST_F(ReplayCli, LastWriteFindsTheCulpritOfTheInventoryFailure) {
@@ -180,12 +223,77 @@ TEST_F(ReplayCli, ATruncatedTraceReplaysUpToItsLastWholeChunk) {
   const std::uint64_t step = nlohmann::json::parse(end.out)["step"].get<std::uint64_t>();
   EXPECT_GT(step, 0u);
   const CliResult live = pwvm({"run", example("fibonacci"), "--stop-at", std::to_string(step), "--dump-state", "-"});
-  EXPECT_TRUE(pwtest::same_text(live.out.substr(live.out.size() - end.out.size()), end.out));
-  const CliResult v = pwreplay({"verify", cut});
-  EXPECT_EQ(v.code, 2);
-  EXPECT_NE(v.out.find("verified"), std::string::npos);
-  EXPECT_EQ(pwtest::count_lines(v.err), 1u) << v.err;
-  EXPECT_NE(v.err.find("could not be verified"), std::string::npos) << v.err;
+  EXPECT_TRUE(pwtest::same_text(live.out, end.out));
+}
+
+// A killed recorder stops between two frames or in the middle of one: either way verify
+// checks what is there, says the trace is incomplete and exits 0, the torn last frame left
+// out. Damage that is not a torn tail is an error (exit 2).
+TEST_F(ReplayCli, VerifyTreatsACutInsideTheLastFrameAsACutBetweenFrames) {
+  const std::string full = dir_.path("full.pwtrace");
+  ASSERT_EQ(pwvm({"run", example("fibonacci"), "--record", full, "--snapshot-interval", "100000"}).code, 0);
+  const std::string bytes = pwtest::read_text_file(full);
+  // A chunk of events half way through the file: cut just before it, or inside it.
+  std::vector<pwtest::FrameSpan> chunks;
+  for (const auto& f : pwtest::frame_spans(bytes))
+    if (f.kind == pw::trace::RecordKind::EventChunk) chunks.push_back(f);
+  ASSERT_GE(chunks.size(), 3u);
+  const pwtest::FrameSpan& victim = chunks[chunks.size() / 2];
+  const std::string between = dir_.path("between.pwtrace");
+  const std::string inside = dir_.path("inside.pwtrace");
+  const std::string in_header = dir_.path("in_header.pwtrace");
+  pwtest::write_text_file(between, bytes.substr(0, victim.offset));
+  pwtest::write_text_file(inside, bytes.substr(0, victim.payload_offset + victim.payload_bytes / 2));
+  pwtest::write_text_file(in_header, bytes.substr(0, victim.offset + 5));
+
+  const CliResult b = pwreplay({"verify", between});
+  ASSERT_EQ(b.code, 0) << b.err;
+  EXPECT_EQ(b.err, "");
+  EXPECT_NE(b.out.find("verified"), std::string::npos) << b.out;
+  EXPECT_NE(b.out.find("note: the trace is incomplete"), std::string::npos) << b.out;
+  const auto bj = nlohmann::json::parse(pwreplay({"verify", between, "--json"}).out);
+  EXPECT_EQ(bj["ok"], true);
+  EXPECT_EQ(bj["complete"], false);
+  EXPECT_EQ(bj["torn_tail"], false);
+  for (const std::string& cut : {inside, in_header}) {
+    SCOPED_TRACE(cut);
+    const CliResult c = pwreplay({"verify", cut});
+    EXPECT_EQ(c.code, 0) << c.err;
+    EXPECT_EQ(c.err, "");
+    EXPECT_NE(c.out.find("note: the trace is incomplete"), std::string::npos) << c.out;
+    const CliResult cjson = pwreplay({"verify", cut, "--json"});
+    EXPECT_EQ(cjson.code, 0) << cjson.err;
+    const auto cj = nlohmann::json::parse(cjson.out);
+    EXPECT_EQ(cj["ok"], true);
+    EXPECT_EQ(cj["complete"], false);
+    EXPECT_EQ(cj["torn_tail"], true);
+    EXPECT_FALSE(cj.contains("damage"));
+    // The torn frame is left out: what is verified is what the cut between frames holds.
+    EXPECT_EQ(cj["steps"], bj["steps"]);
+    EXPECT_EQ(cj["events"], bj["events"]);
+  }
+
+  // Real damage: a payload byte changed in a frame before the end (a checksum mismatch),
+  // or in the last frame of a cut trace, whose length is whole.
+  std::string flipped = bytes;
+  flipped[chunks[1].payload_offset + chunks[1].payload_bytes / 2] ^= 0x20;
+  std::string last_flipped = bytes.substr(0, victim.end());
+  last_flipped[victim.payload_offset + victim.payload_bytes / 2] ^= 0x20;
+  for (const auto& [name, damaged] : {std::pair{"flipped", flipped}, std::pair{"last_flipped", last_flipped}}) {
+    SCOPED_TRACE(name);
+    const std::string path = dir_.path(std::string(name) + ".pwtrace");
+    pwtest::write_text_file(path, damaged);
+    const CliResult d = pwreplay({"verify", path});
+    EXPECT_EQ(d.code, 2);
+    EXPECT_EQ(pwtest::count_lines(d.err), 1u) << d.err;
+    EXPECT_NE(d.err.find("checksum mismatch"), std::string::npos) << d.err;
+    const CliResult djson = pwreplay({"verify", path, "--json"});
+    EXPECT_EQ(djson.code, 2);
+    const auto dj = nlohmann::json::parse(djson.out);
+    EXPECT_EQ(dj["ok"], false);
+    EXPECT_EQ(dj["torn_tail"], false);
+    EXPECT_NE(dj["damage"].get<std::string>().find("checksum mismatch"), std::string::npos);
+  }
 }
 
 TEST_F(ReplayCli, BadInputGetsOneLineAndExitCode2) {

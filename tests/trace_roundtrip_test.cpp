@@ -130,6 +130,7 @@ void check_round_trip(const Subject& s, const pwtest::ScratchDir& dir) {
   feed(ref.host);
   ref.run(step_cap().value_or(pw::kRunForever));
   const std::uint64_t steps = ref.vm.step;
+  const std::uint64_t end_step = pw::executed_steps(ref.vm);  // a failing instruction counts
   const std::uint64_t interval = interval_for(steps);
   const std::uint64_t chunk_steps = std::max<std::uint64_t>(1, interval / 2);
   const std::uint64_t per_object = steps_per_live_object_for(steps);
@@ -145,7 +146,7 @@ void check_round_trip(const Subject& s, const pwtest::ScratchDir& dir) {
 
   // Recording changed nothing.
   EXPECT_EQ(rr.status, ref.vm.status) << ref.outcome();
-  EXPECT_EQ(rr.steps, steps);
+  EXPECT_EQ(rr.steps, end_step);
   EXPECT_EQ(rec.vm.status, ref.vm.status);
   EXPECT_EQ(rec.outcome(), ref.outcome());
   EXPECT_EQ(rec.host.output, ref.host.output);
@@ -156,7 +157,7 @@ void check_round_trip(const Subject& s, const pwtest::ScratchDir& dir) {
   EXPECT_TRUE(reader.complete());
   EXPECT_EQ(reader.damage(), "");
   EXPECT_TRUE(pw::same_code(*reader.header().program, *s.program));
-  EXPECT_EQ(reader.steps(), steps);
+  EXPECT_EQ(reader.steps(), end_step);
   EXPECT_EQ(reader.chunks().size(), rr.chunks);
   EXPECT_EQ(reader.snapshots().size(), rr.snapshots);
 
@@ -164,7 +165,7 @@ void check_round_trip(const Subject& s, const pwtest::ScratchDir& dir) {
   ASSERT_TRUE(reader.outcome().has_value());
   const pw::trace::TraceOutcome& out = *reader.outcome();
   EXPECT_EQ(status_of(out), pwtest::status_name(ref.vm.status));
-  EXPECT_EQ(out.steps, steps);
+  EXPECT_EQ(out.steps, end_step);
   EXPECT_EQ(out.final_hash, pw::state_hash(ref.vm));
   EXPECT_EQ(out.output_bytes, ref.vm.output.size());
   if (ref.vm.status == pw::RunStatus::Halted) {
@@ -511,6 +512,7 @@ struct ReadAll {
   bool opened = false;
   bool complete = false;
   std::string damage;
+  bool torn_tail = false;
   std::vector<std::string> errors;
   std::size_t chunks = 0, snapshots = 0;
   std::vector<pw::trace::ChunkInfo> chunk_infos;
@@ -531,6 +533,7 @@ ReadAll read_all(const std::string& path, bool restore = false) {
   r.opened = true;
   r.complete = reader->complete();
   r.damage = reader->damage();
+  r.torn_tail = reader->torn_tail();
   r.chunk_infos = reader->chunks();
   (void)reader->steps();
   (void)reader->uncompressed_bytes();
@@ -611,13 +614,17 @@ TEST(TraceRobustness, TruncatedAtEveryLengthIsReadUpToTheCut) {
       EXPECT_EQ(r.chunk_infos[i].from_step, full.chunk_infos[i].from_step);
       EXPECT_EQ(r.chunk_infos[i].offset, full.chunk_infos[i].offset);
     }
-    // A cut inside a frame is damage; a cut between frames loses only what came after.
+    // A cut between frames loses only what came after; a cut inside a frame (or the
+    // trailer) says where reading stopped, and is only a torn tail: what a killed writer
+    // leaves, not damage.
     const bool on_boundary = std::any_of(frames.begin(), frames.end(), [&](const auto& f) { return f.end() == n; });
     if (on_boundary) {
       EXPECT_EQ(r.damage, "");
+      EXPECT_FALSE(r.torn_tail);
     } else {
       EXPECT_NE(r.damage, "");
       EXPECT_TRUE(mentions_frame_and_byte(r.damage)) << r.damage;
+      EXPECT_TRUE(r.torn_tail) << r.damage;
     }
   }
 }

@@ -41,10 +41,13 @@ int run_calls(const Options& o) {
     const auto range = parse_range(o.from, o.to, t);
     if (!range) return kExitBadInput;
     const auto [from, to] = *range;
-    const auto list = pw::replay::calls(t, static_cast<std::uint32_t>(fn), from, to);
+    auto list = pw::replay::calls(t, static_cast<std::uint32_t>(fn), from, to);
     if (o.json) {
-      nlohmann::json calls = nlohmann::json::array();
-      for (const auto& c : list) {
+      // One object, written a call at a time (each let go once written): a tree of every
+      // call would cost far more memory than the list itself. "calls" sorts first.
+      std::string out = "{\"calls\":[";
+      for (std::size_t i = 0; i < list.size(); ++i) {
+        const pw::replay::CallReport c = std::move(list[i]);
         nlohmann::json args = nlohmann::json::array();
         for (const auto& a : c.arguments) args.push_back(a.json());
         nlohmann::json j{{"step", c.position}, {"depth", c.depth}, {"arguments", std::move(args)},
@@ -52,10 +55,18 @@ int run_calls(const Options& o) {
         if (c.result) j[c.ending == pw::replay::CallReport::Ending::Threw ? "exception" : "result"] = c.result->json();
         if (c.ending != pw::replay::CallReport::Ending::Unfinished) j["end_step"] = c.end_position;
         if (!c.tail_callee.empty()) j["tail_callee"] = pw::json_safe_bytes(c.tail_callee);
-        calls.push_back(std::move(j));
+        if (i) out += ',';
+        out += j.dump();
+        if (out.size() > (1 << 16)) {
+          std::fputs(out.c_str(), stdout);
+          out.clear();
+        }
       }
-      nlohmann::json j{{"function", pw::json_safe_bytes(o.function)}, {"from", from}, {"to", to}, {"calls", std::move(calls)}};
-      std::puts(j.dump().c_str());
+      const nlohmann::json rest{{"function", pw::json_safe_bytes(o.function)}, {"from", from}, {"to", to}};
+      out += "],";
+      out += rest.dump().substr(1);  // {"from":...}: the keys after "calls"
+      out += '\n';
+      std::fputs(out.c_str(), stdout);
       return kExitOk;
     }
     std::string out;

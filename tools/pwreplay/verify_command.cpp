@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "replay_support.h"
+#include "state_dump.h"
 #include "trace_text.h"
 
 namespace pwreplay {
@@ -19,22 +20,23 @@ struct Options {
 int run_verify(const Options& o) {
   return with_timeline(o.trace, [&](pw::replay::Timeline& t) {
     const auto& reader = t.trace();
-    // Every snapshot must be readable, a state the program can be in, and match its
-    // recorded hash, passed or not.
-    for (std::size_t i = 0; i < reader.snapshots().size(); ++i) {
-      const auto s = reader.read_snapshot(i);
-      try {
-        pw::check_state_image(t.state(), s.image);
-      } catch (const pw::StateImageError& e) {
-        throw pw::trace::TraceReadError(
-            fmt::format("{}: snapshot at step {} is invalid: {}", o.trace, s.info.step, e.what()));
-      }
-      if (pw::image_hash(s.image) != s.info.hash)
-        throw pw::replay::Divergence(s.info.step, fmt::format("snapshot {} is damaged: its contents do not match its recorded hash", i));
-    }
     std::uint64_t events = 0;
     for (const auto& c : reader.chunks()) events += c.event_count;
     try {
+      // Every snapshot must be readable, a state the program can be in, and match its
+      // recorded hash, passed or not.
+      for (std::size_t i = 0; i < reader.snapshots().size(); ++i) {
+        const auto s = reader.read_snapshot(i);
+        try {
+          pw::check_state_image(t.state(), s.image);
+        } catch (const pw::StateImageError& e) {
+          throw pw::trace::TraceReadError(
+              fmt::format("{}: snapshot at step {} is invalid: {}", o.trace, s.info.step, e.what()));
+        }
+        if (pw::image_hash(s.image) != s.info.hash)
+          throw pw::replay::Divergence(s.info.step,
+                                       fmt::format("snapshot {} is damaged: its contents do not match its recorded hash", i));
+      }
       t.run_forward(t.end(), nullptr);  // from step 0, through every snapshot
     } catch (const pw::replay::Divergence& d) {
       if (o.json) {
@@ -44,25 +46,46 @@ int run_verify(const Options& o) {
         std::puts(j.dump().c_str());
       }
       throw;
+    } catch (const pw::trace::TraceReadError& e) {
+      // A damaged frame the index pointed to: reading it is where the damage shows.
+      if (o.json) {
+        nlohmann::json j{{"ok", false}, {"damage", pw::json_safe_bytes(e.what())}, {"torn_tail", false},
+                         {"steps_verified", t.stats().steps_replayed}};
+        std::puts(j.dump().c_str());
+      }
+      throw;
     }
     const std::uint64_t snapshots = t.stats().snapshots_checked + 1;  // the one it started from
     const bool complete = reader.complete() && reader.outcome();
+    // A recorder that was stopped (killed) leaves a trace cut between two frames or inside
+    // the last one (a torn tail): either way what is there is whole and verified, and the
+    // trace is only incomplete. Damage anywhere else is an error.
+    const bool damaged = !reader.damage().empty() && !reader.torn_tail();
+    std::string note;
+    if (!complete && !damaged) {
+      note = reader.outcome() ? "the trace is incomplete: it has the run's outcome but not its index (its recorder was "
+                                "stopped while finishing)"
+                              : fmt::format("the trace is incomplete: it ends at step {} without the run's outcome (its "
+                                            "recorder was stopped)",
+                                            t.end());
+      if (reader.torn_tail()) note += "; its last frame, cut short, is left out";
+    }
     if (o.json) {
-      nlohmann::json j{{"ok", reader.damage().empty()},
+      nlohmann::json j{{"ok", !damaged},
                        {"steps", t.end()},
                        {"snapshots", snapshots},
                        {"events", events},
-                       {"complete", complete}};
-      if (!reader.damage().empty()) j["damage"] = reader.damage();
+                       {"complete", complete},
+                       {"torn_tail", reader.torn_tail()}};
+      if (!note.empty()) j["note"] = note;
+      if (damaged) j["damage"] = pw::json_safe_bytes(reader.damage());
       std::puts(j.dump().c_str());
     } else {
       print_text(fmt::format("verified {}: {} steps, {} snapshots and {} events match the recording\n", o.trace,
                              t.end(), snapshots, events));
-      if (!complete && reader.damage().empty())
-        std::printf("note: the trace ends at step %llu without the run's outcome (its recorder was stopped)\n",
-                    static_cast<unsigned long long>(t.end()));
+      if (!note.empty()) std::printf("note: %s\n", note.c_str());
     }
-    if (!reader.damage().empty()) {
+    if (damaged) {
       std::fflush(stdout);
       report(fmt::format("{}; the rest of the run could not be verified", reader.damage()));
       return kExitBadInput;

@@ -29,7 +29,6 @@ int run_watch(const Options& o) {
     if (!range) return kExitBadInput;
     const auto [from, to] = *range;
     pw::replay::ShownValue initial;
-    nlohmann::json changes = nlohmann::json::array();
     std::uint64_t count = 0;
     bool header_done = false;
     auto header = [&] {
@@ -37,20 +36,25 @@ int run_watch(const Options& o) {
       header_done = true;
       print_text(fmt::format("{} = {} at step {}\n", o.expression, initial.text(), from));
     };
+    // JSON streams too: the changes array is written as they come (its key sorts first), so
+    // memory does not grow with the number of changes.
+    if (o.json) std::fputs("{\"changes\":[", stdout);
     pw::replay::watch(t, expr, from, to, initial, [&](const pw::replay::ChangeReport& r) {
-      ++count;
       if (o.json) {
-        changes.push_back(change_json(t.program(), r));
+        if (count) std::fputc(',', stdout);
+        std::fputs(change_json(t.program(), r).dump().c_str(), stdout);
       } else {
         header();
         print_text(change_text(t.program(), r));
       }
+      ++count;
       return true;
     });
     if (o.json) {
-      nlohmann::json j{{"expression", pw::json_safe_bytes(o.expression)}, {"from", from}, {"to", to},
-                       {"initial", initial.json()}, {"changes", std::move(changes)}};
-      std::puts(j.dump().c_str());
+      const nlohmann::json rest{
+          {"expression", pw::json_safe_bytes(o.expression)}, {"from", from}, {"to", to}, {"initial", initial.json()}};
+      const std::string tail = rest.dump();  // {"expression":...}: the keys after "changes"
+      std::printf("],%s\n", tail.c_str() + 1);
     } else {
       header();
       std::printf("%llu change%s in steps %llu..%llu\n", static_cast<unsigned long long>(count), count == 1 ? "" : "s",

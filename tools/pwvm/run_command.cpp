@@ -51,11 +51,13 @@ void print_stats(const pw::VmState& vm, double seconds) {
   std::string result = vm.status == pw::RunStatus::Halted   ? pw::printable(pw::display_brief(vm, vm.result))
                        : vm.status == pw::RunStatus::Failed ? std::string(pw::error_kind_name(vm.error->kind))
                                                             : "(stopped)";
+  // The end step: a failing instruction counts, as the error report and the replay count it.
+  const std::uint64_t steps = pw::executed_steps(vm);
   std::string out;
   out += fmt::format("result:            {}\n", result);
-  out += fmt::format("steps:             {}\n", vm.step);
+  out += fmt::format("steps:             {}\n", steps);
   out += fmt::format("run time:          {:.3f} s ({:.1f} M steps/s)\n", seconds,
-                     seconds > 0 ? vm.step / seconds / 1e6 : 0.0);
+                     seconds > 0 ? steps / seconds / 1e6 : 0.0);
   out += fmt::format("gc collections:    {}\n", s.collections);
   out += fmt::format("gc allocated:      {} objects, {} bytes\n", s.objects_allocated, s.bytes_allocated);
   out += fmt::format("gc freed:          {} objects, {} bytes\n", s.objects_freed, s.bytes_freed);
@@ -73,7 +75,8 @@ int run_program(const RunOptions& o) {
   const auto config = vm_config(o.vm);
   if (!config) return kExitBadInput;
 
-  pw::SystemHost host(o.vm.args, o.vm.seed);
+  // With the dump on stdout, the program's output goes to stderr: stdout holds one JSON document.
+  pw::SystemHost host(o.vm.args, o.vm.seed, o.dump_state == "-" ? stderr : stdout);
   std::unique_ptr<pw::VmState> vm;
   try {
     vm = std::make_unique<pw::VmState>(program, *config, &host);
@@ -129,7 +132,7 @@ int run_program(const RunOptions& o) {
     if (!trace_path.empty() && (o.record_on_failure.empty() || vm->status == pw::RunStatus::Failed))
       std::fputs(fmt::format("trace:             {}: {} bytes, chunks {}, snapshots {}, events {}, {:.4f} bytes/step\n",
                              trace_path, recorded.file_bytes, recorded.chunks, recorded.snapshots, recorded.events,
-                             vm->step ? double(recorded.file_bytes) / double(vm->step) : 0.0)
+                             recorded.steps ? double(recorded.file_bytes) / double(recorded.steps) : 0.0)
                      .c_str(),
                  stderr);
   }
@@ -163,7 +166,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
                        : std::string();
           },
           "STEP"));
-  cmd->add_option("--dump-state", o->dump_state, "Write the final (or --stop-at) state as canonical JSON; - for stdout");
+  cmd->add_option("--dump-state", o->dump_state,
+                  "Write the final (or --stop-at) state as canonical JSON; - for stdout (the program's output then "
+                  "goes to stderr)");
   auto* record = cmd->add_option("--record", o->record, "Record the run to this trace file (.pwtrace)");
   auto* on_failure = cmd->add_option("--record-on-failure", o->record_on_failure,
                                      "Record the run, but keep the trace only if it ends in a runtime error");

@@ -36,7 +36,9 @@ struct RecordResult {
   std::uint64_t events = 0;
   std::uint64_t file_bytes = 0;
   std::uint64_t uncompressed_bytes = 0;
-  std::string write_error;  // non-empty: the trace could not be written and the run was stopped
+  // Non-empty: the trace could not be written and the run was stopped. One line, "cannot
+  // write trace PATH: REASON; recording stopped at step S": the file holds the run up to S.
+  std::string write_error;
 };
 
 // Pauses an incremental recording before an instruction: how a live debugging session
@@ -57,7 +59,8 @@ struct WrittenRecord;
 class Recorder {
  public:
   // Writes the header and the snapshot at step 0 of [vm] (freshly built, not yet run).
-  // Throws TraceWriteError if the file cannot be created.
+  // Throws TraceWriteError if the file cannot be created, is being written by another
+  // recorder, or its first bytes cannot be written.
   Recorder(VmState& vm, RecordOptions options);
   ~Recorder();
   Recorder(const Recorder&) = delete;
@@ -74,10 +77,14 @@ class Recorder {
   // Ends the recording where the run is (at its end, or stopped): the last chunk, the final
   // snapshot, the outcome and the index. Call once; the recorder does nothing after it.
   RecordResult finish();
+  // Ends the recording without finishing the file, and deletes it (a run recorded only in
+  // case it fails, that did not). Call instead of finish().
+  void discard();
 
   bool finished() const { return finished_; }
   // The records in the file so far, with their offsets (complete after sync()).
   std::vector<WrittenRecord> written() const;
+  // Empty, or what RecordResult::write_error says.
   std::string write_error() const;
 
  private:

@@ -1,4 +1,4 @@
-// pwvm run: run a program, optionally stopping at a step to dump the canonical state.
+// pwvm run: run a program, optionally recording it or stopping at a step to dump the canonical state.
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -10,10 +10,10 @@
 #include "interpreter.h"
 #include "performance_monitor.h"
 #include "recorder.h"
-#include "trace_writer.h"
-#include "vm_options.h"
 #include "state_dump.h"
+#include "trace_writer.h"
 #include "vm.h"
+#include "vm_options.h"
 
 namespace pwvm {
 namespace {
@@ -82,6 +82,7 @@ int run_program(const RunOptions& o) {
   }
   const std::string trace_path = !o.record.empty() ? o.record : o.record_on_failure;
   pw::trace::RecordResult recorded;
+  bool trace_kept = false;
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<pw::PerformanceMonitor> monitor;
   if (o.profile) {
@@ -102,7 +103,14 @@ int run_program(const RunOptions& o) {
     ro.recorder_name = "pwvm 0.1.0";
     ro.args = o.vm.args;
     try {
-      recorded = pw::trace::record_run(*vm, ro);
+      pw::trace::Recorder recorder(*vm, ro);
+      recorder.run(pw::kRunForever);
+      // --record-on-failure keeps the trace of a run that failed or could not be recorded
+      // to its end. The file goes while the recorder still holds it.
+      trace_kept = o.record_on_failure.empty() || vm->status == pw::RunStatus::Failed ||
+                   !recorder.write_error().empty();
+      if (trace_kept) recorded = recorder.finish();
+      else recorder.discard();
     } catch (const pw::trace::TraceWriteError& e) {
       report(e.what());
       return kExitTraceError;
@@ -111,11 +119,9 @@ int run_program(const RunOptions& o) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fflush(stdout);
   if (!recorded.write_error.empty()) {
-    report(fmt::format("{} (the run was stopped at step {})", recorded.write_error, vm->step));
+    report(recorded.write_error);
     return kExitTraceError;
   }
-  // --record-on-failure keeps the trace only for a run that ended in a VmError.
-  if (!o.record_on_failure.empty() && vm->status != pw::RunStatus::Failed) std::remove(trace_path.c_str());
 
   int code = kExitOk;
   if (vm->status == pw::RunStatus::Failed) {
@@ -124,7 +130,7 @@ int run_program(const RunOptions& o) {
   }
   if (o.stats) {
     print_stats(*vm, seconds);
-    if (!trace_path.empty() && (o.record_on_failure.empty() || vm->status == pw::RunStatus::Failed))
+    if (trace_kept)
       std::fputs(fmt::format("trace:             {}: {} bytes, chunks {}, snapshots {}, events {}, {:.4f} bytes/step\n",
                              trace_path, recorded.file_bytes, recorded.chunks, recorded.snapshots, recorded.events,
                              vm->step ? double(recorded.file_bytes) / double(vm->step) : 0.0)

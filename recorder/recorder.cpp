@@ -161,7 +161,9 @@ RunStatus Recorder::run(std::uint64_t max_steps, StepHook* hook) {
   if (options_.stop_at) stop = std::min(stop, *options_.stop_at);
   obs_->hook = hook;
   for (;;) {
-    if (vm_.step >= stop || writer_->failed()) return vm_.status == RunStatus::Ready ? RunStatus::Paused : vm_.status;
+    if (options_.stop_signal && !result_.signal) result_.signal = options_.stop_signal->load(std::memory_order_relaxed);
+    if (vm_.step >= stop || writer_->failed() || result_.signal)
+      return vm_.status == RunStatus::Ready ? RunStatus::Paused : vm_.status;
     const std::uint64_t boundary = std::min<std::uint64_t>({start_.step + options_.chunk_steps, next_snapshot_, stop});
     obs_->paused_by_hook = false;
     const RunStatus status = hook ? run_with(vm_, *obs_, boundary - vm_.step)
@@ -223,6 +225,7 @@ RecordResult Recorder::finish() {
     trace::write_error(out.initError(), *vm_.error);
   } else {
     out.setStatus(Outcome::Status::STOPPED);
+    out.setSignal(static_cast<std::uint32_t>(result_.signal));
   }
   writer_->append(RecordMeta{RecordKind::Outcome}, std::move(m));
 

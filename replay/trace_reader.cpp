@@ -275,7 +275,10 @@ void TraceReader::read_outcome(std::uint64_t offset, const std::string& what) {
         out.status = TraceOutcome::Status::Failed;
         out.error = read_error(o.getError());
         break;
-      default: out.status = TraceOutcome::Status::Stopped; break;
+      default:
+        out.status = TraceOutcome::Status::Stopped;
+        out.signal = o.getSignal();
+        break;
     }
     outcome_ = std::move(out);
     return 0;

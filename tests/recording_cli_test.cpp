@@ -1,6 +1,7 @@
 // Recording when something else happens, end to end with the built binaries: two recorders
-// of one path, and traces that cannot be written to their end (a file size limit, a full
-// device), for pwvm run and pwvm debug.
+// of one path, SIGINT and SIGTERM during a recording, and traces that cannot be written to
+// their end (a file size limit, a full device), for pwvm run and pwvm debug.
+#include <signal.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <regex>
 #include <thread>
 
 #include "background_process.h"
@@ -20,6 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using pw::trace::RecordKind;
+using pw::trace::TraceOutcome;
 using pw::trace::TraceReader;
 using pwtest::BackgroundProcess;
 using pwtest::CliResult;
@@ -60,6 +63,8 @@ loop:
   halt
 end
 )PWA";
+// The step of its read_line: push, print and pop come first.
+constexpr std::uint64_t kReadLineStep = 3;
 
 // Works about 3,000,000 steps, as above, without waiting for anything.
 const char* kWork = R"PWA(
@@ -88,6 +93,35 @@ loop:
   for_next k, loop
   push 0
   halt
+end
+)PWA";
+
+// Calls and allocates for ever.
+const char* kForever = R"PWA(
+func work(n)
+  local i, limit
+  push 1
+  set_local i
+  push 2000
+  set_local limit
+spin:
+  for_next i, spin
+  get_local n
+  nil
+  cons
+  return
+end
+
+func main()
+  local k
+  push 0
+  set_local k
+loop:
+  get_local k
+  call_fn work
+  pop
+  inc_local k, 1
+  jump loop
 end
 )PWA";
 
@@ -141,6 +175,25 @@ void wait_for_file(const std::string& trace, std::uintmax_t bytes) {
     if (!ec && size >= bytes) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+}
+
+// Waits (for at most a minute) until process [pid] sleeps in a system call: a read.
+void wait_until_sleeping(pid_t pid) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  const std::string stat = "/proc/" + std::to_string(pid) + "/stat";
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string s = pwtest::read_text_file(stat);
+    const std::size_t paren = s.rfind(')');
+    if (paren == std::string::npos || paren + 2 >= s.size() || s[paren + 2] == 'S') return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+// "... at step 1234; ..." in a line of pwvm's.
+std::uint64_t step_in(const std::string& line) {
+  std::smatch m;
+  if (!std::regex_search(line, m, std::regex(R"(at step (\d+))"))) return UINT64_MAX;
+  return std::stoull(m[1].str());
 }
 
 // ---- two recorders, one path ------------------------------------------------------------
@@ -217,6 +270,103 @@ TEST_F(RecordingCli, LiveDebuggerIsRefusedATraceARunIsRecording) {
   run.write_input("go\n");
   EXPECT_EQ(run.finish().code, 0);
   EXPECT_EQ(verified(trace)["complete"], true);
+}
+
+// ---- signals ------------------------------------------------------------------------------
+
+// Sends [sig] to a recording of kForever once it is under way, and checks what it leaves.
+void expect_signal_finishes_the_trace(RecordingCli* t, const std::string& trace, const std::string& record_flag,
+                                      int sig) {
+  const std::string program = t->file("forever.pwa", kForever);
+  BackgroundProcess p({PWVM_BINARY, "run", program, record_flag, trace, "--max-steps", "100000000000"});
+  ASSERT_TRUE(p.started());
+  wait_for_file(trace, 4096);  // a few chunks
+  ASSERT_EQ(::kill(p.pid(), sig), 0);
+  const CliResult r = p.finish();
+  EXPECT_FALSE(p.killed_by_signal()) << "pwvm ends by itself, after finishing the trace";
+  EXPECT_EQ(r.code, 128 + sig) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  EXPECT_EQ(r.err.rfind(fmt::format("pwvm: interrupted by signal {} (", sig), 0), 0u) << r.err;
+  EXPECT_NE(r.err.find(trace), std::string::npos) << r.err;
+  const std::uint64_t step = step_in(r.err);
+  ASSERT_NE(step, UINT64_MAX) << r.err;
+  EXPECT_GT(step, 0u);
+
+  ASSERT_TRUE(fs::exists(trace));
+  TraceReader reader(trace);
+  EXPECT_TRUE(reader.complete()) << "the index and trailer are written";
+  EXPECT_EQ(reader.damage(), "");
+  EXPECT_EQ(reader.header().format_minor, 1u);
+  ASSERT_TRUE(reader.outcome().has_value());
+  EXPECT_EQ(reader.outcome()->status, TraceOutcome::Status::Stopped);
+  EXPECT_EQ(reader.outcome()->signal, static_cast<std::uint32_t>(sig));
+  EXPECT_EQ(reader.outcome()->steps, step);
+  EXPECT_EQ(reader.steps(), step);
+  EXPECT_EQ(reader.snapshots().back().step, step);
+
+  const nlohmann::json v = t->verified(trace);
+  EXPECT_EQ(v["steps"].get<std::uint64_t>(), step);
+  EXPECT_EQ(v["complete"], true);
+  const CliResult info = t->pwreplay({"info", trace});
+  EXPECT_EQ(info.code, 0) << info.err;
+  EXPECT_NE(info.out.find(fmt::format("outcome:       interrupted by signal {} at step {}\n", sig, step)),
+            std::string::npos)
+      << info.out;
+  const CliResult json = t->pwreplay({"info", trace, "--json"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  const nlohmann::json j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["outcome"]["status"], "interrupted");
+  EXPECT_EQ(j["outcome"]["signal"], sig);
+  EXPECT_EQ(j["outcome"]["steps"].get<std::uint64_t>(), step);
+  EXPECT_EQ(j["format"]["minor"], 1);
+}
+
+TEST_F(RecordingCli, SigintFinishesTheTraceAndExitsWith130) {
+  expect_signal_finishes_the_trace(this, path("int.pwtrace"), "--record", SIGINT);
+}
+
+TEST_F(RecordingCli, SigtermFinishesTheTraceAndExitsWith143) {
+  expect_signal_finishes_the_trace(this, path("term.pwtrace"), "--record", SIGTERM);
+}
+
+TEST_F(RecordingCli, RecordOnFailureKeepsTheTraceOfAnInterruptedRun) {
+  expect_signal_finishes_the_trace(this, path("on_failure_int.pwtrace"), "--record-on-failure", SIGINT);
+  expect_signal_finishes_the_trace(this, path("on_failure_term.pwtrace"), "--record-on-failure", SIGTERM);
+}
+
+TEST_F(RecordingCli, SignalInterruptsARecordedRunWaitingForInput) {
+  const std::string program = file("prompt.pwa", kPromptThenWork);
+  const std::string trace = path("waiting.pwtrace");
+  BackgroundProcess p({PWVM_BINARY, "run", program, "--allow", "io", "--record", trace});
+  ASSERT_TRUE(p.wait_for_output("ready"));
+  wait_until_sleeping(p.pid());  // in the read
+  ASSERT_EQ(::kill(p.pid(), SIGTERM), 0);
+  // No input comes, and stdin stays open: only the signal can end the read.
+  const CliResult r = p.finish(/*keep_input_open=*/true);
+  EXPECT_FALSE(p.killed_by_signal());
+  EXPECT_EQ(r.code, 143) << r.err;
+  EXPECT_EQ(count_lines(r.err), 1u) << r.err;
+  EXPECT_EQ(step_in(r.err), kReadLineStep) << r.err;
+  EXPECT_EQ(r.out, "ready\n");
+  TraceReader reader(trace);
+  EXPECT_TRUE(reader.complete());
+  ASSERT_TRUE(reader.outcome().has_value());
+  EXPECT_EQ(reader.outcome()->signal, static_cast<std::uint32_t>(SIGTERM));
+  // The read did not happen: the run stopped before it, and no host answer was recorded.
+  EXPECT_EQ(reader.outcome()->steps, kReadLineStep);
+  for (const auto& e : pwtest::host_events(reader)) EXPECT_NE(e.type, static_cast<std::uint8_t>(pw::HostFn::ReadLine));
+  EXPECT_EQ(verified(trace)["steps"].get<std::uint64_t>(), kReadLineStep);
+}
+
+TEST_F(RecordingCli, PlainRunStillEndsOnSigint) {
+  const std::string program = file("forever.pwa", kForever);
+  BackgroundProcess p({PWVM_BINARY, "run", program, "--max-steps", "100000000000"});
+  ASSERT_TRUE(p.started());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_EQ(::kill(p.pid(), SIGINT), 0);
+  const CliResult r = p.finish();
+  EXPECT_TRUE(p.killed_by_signal()) << "without a trace to finish, the signal does what it always did";
+  EXPECT_EQ(r.code, 128 + SIGINT);
 }
 
 // ---- traces that cannot be written ---------------------------------------------------------

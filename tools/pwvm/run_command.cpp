@@ -1,6 +1,7 @@
 // pwvm run: run a program, optionally recording it or stopping at a step to dump the canonical state.
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 #include "performance_monitor.h"
 #include "recorder.h"
 #include "state_dump.h"
+#include "stop_signals.h"
 #include "trace_writer.h"
 #include "vm.h"
 #include "vm_options.h"
@@ -102,19 +104,24 @@ int run_program(const RunOptions& o) {
     ro.stop_at = o.stop_at;
     ro.recorder_name = "pwvm 0.1.0";
     ro.args = o.vm.args;
+    // A signal ends the recorded run where it is, with a finished trace, instead of killing it.
+    StopSignals signals;
+    ro.stop_signal = &StopSignals::caught();
+    host.interrupt_reads_on(&StopSignals::caught());
     try {
       pw::trace::Recorder recorder(*vm, ro);
       recorder.run(pw::kRunForever);
-      // --record-on-failure keeps the trace of a run that failed or could not be recorded
-      // to its end. The file goes while the recorder still holds it.
+      // --record-on-failure keeps the trace of a run that failed, was interrupted or could
+      // not be recorded to its end. The file goes while the recorder still holds it.
       trace_kept = o.record_on_failure.empty() || vm->status == pw::RunStatus::Failed ||
-                   !recorder.write_error().empty();
+                   recorder.stopped_by_signal() || !recorder.write_error().empty();
       if (trace_kept) recorded = recorder.finish();
       else recorder.discard();
     } catch (const pw::trace::TraceWriteError& e) {
       report(e.what());
       return kExitTraceError;
     }
+    signals.restore(/*acted_on=*/recorded.signal != 0);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fflush(stdout);
@@ -127,6 +134,13 @@ int run_program(const RunOptions& o) {
   if (vm->status == pw::RunStatus::Failed) {
     std::fputs(vm->error->format().c_str(), stderr);
     code = kExitVmError;
+  }
+  if (recorded.signal) {
+    std::fputs(fmt::format("pwvm: interrupted by signal {} ({}) at step {}; the trace {} is complete up to there\n",
+                           recorded.signal, strsignal(recorded.signal), vm->step, trace_path)
+                   .c_str(),
+               stderr);
+    code = 128 + recorded.signal;  // as a shell reports a process the signal ended
   }
   if (o.stats) {
     print_stats(*vm, seconds);

@@ -130,8 +130,7 @@ bool LiveRun::run_live(std::uint64_t limit, replay::StepVisitor* visitor, bool s
   const RunStatus status = recorder_->run(limit - frontier_, &hook);
   frontier_ = executed_steps(*vm_);
   position_ = frontier_;
-  if (const std::string error = recorder_->write_error(); !error.empty())
-    throw trace::TraceWriteError(fmt::format("the recording stopped: {}", error));
+  if (const std::string error = recorder_->write_error(); !error.empty()) throw trace::TraceWriteError(error);
   if (status == RunStatus::Halted || status == RunStatus::Failed) finish_recording();
   if (hook.stopped) return true;
   // The end of the run, or the limit: the visitor sees that position too.

@@ -90,6 +90,7 @@ struct Recorder::Observer : RecordingObserver {
 
 Recorder::Recorder(VmState& vm, RecordOptions options)
     : vm_(vm), options_(std::move(options)), writer_(std::make_unique<TraceWriter>(options_.path, options_.compression_level)) {
+  if (writer_->failed()) throw TraceWriteError(write_error());  // the program does not run
   write_header(*writer_, vm_, options_);
   write_snapshot();
   obs_ = std::make_unique<Observer>(vm_);
@@ -111,7 +112,15 @@ void Recorder::write_snapshot() {
   last_snapshot_step_ = vm_.step;
 }
 
-std::string Recorder::write_error() const { return writer_->error(); }
+std::string Recorder::write_error() const {
+  const std::string error = writer_->error();
+  if (error.empty()) return error;
+  // Chunks are written in step order: the last one written is where a reader's run ends.
+  std::uint64_t recorded = 0;
+  for (const WrittenRecord& r : writer_->written())
+    if (r.meta.kind == RecordKind::EventChunk) recorded = r.meta.to_step;
+  return fmt::format("{}; recording stopped at step {}", error, std::min(recorded, vm_.step));
+}
 
 std::vector<WrittenRecord> Recorder::written() const { return writer_->written(); }
 
@@ -152,7 +161,9 @@ RunStatus Recorder::run(std::uint64_t max_steps, StepHook* hook) {
   if (options_.stop_at) stop = std::min(stop, *options_.stop_at);
   obs_->hook = hook;
   for (;;) {
-    if (vm_.step >= stop || writer_->failed()) return vm_.status == RunStatus::Ready ? RunStatus::Paused : vm_.status;
+    if (options_.stop_signal && !result_.signal) result_.signal = options_.stop_signal->load(std::memory_order_relaxed);
+    if (vm_.step >= stop || writer_->failed() || result_.signal)
+      return vm_.status == RunStatus::Ready ? RunStatus::Paused : vm_.status;
     const std::uint64_t boundary = std::min<std::uint64_t>({start_.step + options_.chunk_steps, next_snapshot_, stop});
     obs_->paused_by_hook = false;
     const RunStatus status = hook ? run_with(vm_, *obs_, boundary - vm_.step)
@@ -172,7 +183,18 @@ RunStatus Recorder::run(std::uint64_t max_steps, StepHook* hook) {
 void Recorder::sync() {
   if (finished_) return;
   if (vm_.step > start_.step || obs_->events.count()) flush_chunk(vm_.step);
-  writer_->drain();
+  try {
+    writer_->drain();
+  } catch (const TraceWriteError&) {
+    throw TraceWriteError(write_error());
+  }
+}
+
+void Recorder::discard() {
+  if (finished_) return;
+  finished_ = true;
+  obs_.reset();  // detaches the GC log from the VM
+  writer_->discard();
 }
 
 RecordResult Recorder::finish() {
@@ -203,6 +225,7 @@ RecordResult Recorder::finish() {
     trace::write_error(out.initError(), *vm_.error);
   } else {
     out.setStatus(Outcome::Status::STOPPED);
+    out.setSignal(static_cast<std::uint32_t>(result_.signal));
   }
   writer_->append(RecordMeta{RecordKind::Outcome}, std::move(m));
 
@@ -210,8 +233,8 @@ RecordResult Recorder::finish() {
   result_.steps = executed_steps(vm_);
   try {
     writer_->finish();
-  } catch (const TraceWriteError& e) {
-    result_.write_error = e.what();
+  } catch (const TraceWriteError&) {
+    result_.write_error = write_error();
   }
   result_.file_bytes = writer_->file_bytes();
   result_.uncompressed_bytes = writer_->uncompressed_bytes();

@@ -1,5 +1,6 @@
 // Recording a run: drives the interpreter with a recording observer and writes the trace.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -26,6 +27,10 @@ struct RecordOptions {
   std::string recorder_name = "pwvm";
   std::vector<std::string> args;  // recorded in the header (host args returns them)
   int compression_level = 1;  // zstd: level 1 keeps the writer thread ahead of the VM
+  // Set asynchronously (by a signal handler) to the number of a signal that asks the run to
+  // stop. Checked between slices, never per instruction: the run ends there and the
+  // outcome records the signal.
+  const std::atomic<int>* stop_signal = nullptr;
 };
 
 struct RecordResult {
@@ -36,7 +41,10 @@ struct RecordResult {
   std::uint64_t events = 0;
   std::uint64_t file_bytes = 0;
   std::uint64_t uncompressed_bytes = 0;
-  std::string write_error;  // non-empty: the trace could not be written and the run was stopped
+  int signal = 0;  // non-zero: options.stop_signal stopped the run (status Paused)
+  // Non-empty: the trace could not be written and the run was stopped. One line, "cannot
+  // write trace PATH: REASON; recording stopped at step S": the file holds the run up to S.
+  std::string write_error;
 };
 
 // Pauses an incremental recording before an instruction: how a live debugging session
@@ -57,7 +65,8 @@ struct WrittenRecord;
 class Recorder {
  public:
   // Writes the header and the snapshot at step 0 of [vm] (freshly built, not yet run).
-  // Throws TraceWriteError if the file cannot be created.
+  // Throws TraceWriteError if the file cannot be created, is being written by another
+  // recorder, or its first bytes cannot be written.
   Recorder(VmState& vm, RecordOptions options);
   ~Recorder();
   Recorder(const Recorder&) = delete;
@@ -66,7 +75,8 @@ class Recorder {
   // Runs on for at most [max_steps] more instructions (and never past options.stop_at),
   // recording. With a [hook], it is asked before every instruction, and may pause the run;
   // without one, the run goes at the recorder's full speed. Returns the run's status
-  // (Paused when it can go on); a write error pauses it too (see write_error()).
+  // (Paused when it can go on); a write error pauses it too (see write_error()), and so
+  // does options.stop_signal (see stopped_by_signal()).
   RunStatus run(std::uint64_t max_steps, StepHook* hook = nullptr);
   // Makes everything recorded so far readable in the file: ends the current chunk at this
   // step and waits for the writer. Throws TraceWriteError.
@@ -74,11 +84,17 @@ class Recorder {
   // Ends the recording where the run is (at its end, or stopped): the last chunk, the final
   // snapshot, the outcome and the index. Call once; the recorder does nothing after it.
   RecordResult finish();
+  // Ends the recording without finishing the file, and deletes it (a run recorded only in
+  // case it fails, that did not). Call instead of finish().
+  void discard();
 
   bool finished() const { return finished_; }
   // The records in the file so far, with their offsets (complete after sync()).
   std::vector<WrittenRecord> written() const;
+  // Empty, or what RecordResult::write_error says.
   std::string write_error() const;
+  // The signal that stopped the run, or 0.
+  int stopped_by_signal() const { return result_.signal; }
 
  private:
   struct Observer;
@@ -107,7 +123,8 @@ class Recorder {
 
 // Runs [vm] (freshly built, not yet run) to its end while recording it to options.path.
 // The run behaves exactly as an unrecorded one. Throws TraceWriteError if the file cannot
-// be created; a write error later stops the run and is reported in write_error.
+// be created; a write error later stops the run and is reported in write_error, and
+// options.stop_signal stops it too (RecordResult::signal).
 RecordResult record_run(VmState& vm, const RecordOptions& options);
 
 }  // namespace pw::trace

@@ -1,4 +1,4 @@
-# The Physics World VM trace format, version 1.0.
+# The Physics World VM trace format, version 1.1.
 #
 # A trace file is:
 #   8 bytes   magic "PWTRACE\n"
@@ -30,7 +30,7 @@ $Cxx.namespace("pw::trace");
 struct Header {
   magic @0 :Text;              # always "pwtrace"
   formatMajor @1 :UInt16;      # 1
-  formatMinor @2 :UInt16;      # 0
+  formatMinor @2 :UInt16;      # 1 (1.1 added Outcome.signal)
   recorder @3 :Text;           # the program that wrote the file, e.g. "pwvm 0.1.0"
   program @4 :Program;         # the program itself: the trace needs nothing else to replay
   config @5 :VmConfig;         # limits and GC settings of the run (they shape its behaviour)
@@ -183,10 +183,13 @@ struct Outcome {
   error @3 :Error;             # the failure (failed only)
   finalHash @4 :UInt64;        # canonical hash of the final state
   outputBytes @5 :UInt64;      # total bytes printed
+  signal @6 :UInt32;           # added in 1.1: the signal that interrupted the run (status
+                               # stopped, e.g. 2 SIGINT, 15 SIGTERM); 0: none, or a 1.0 trace
   enum Status {
     halted @0;
     failed @1;
-    stopped @2;                # recording ended before the program did (--stop-at)
+    stopped @2;                # recording ended before the program did: --stop-at, or a
+                               # signal (then signal says which; the trace is complete)
   }
 }
 

@@ -2,6 +2,10 @@
 #include "trace_writer.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -36,15 +40,63 @@ std::string_view record_kind_name(RecordKind kind) {
 }
 
 TraceWriter::TraceWriter(std::string path, int compression_level) : path_(std::move(path)), level_(compression_level) {
-  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd_ < 0) throw TraceWriteError(fmt::format("cannot create {}: {}", path_, std::strerror(errno)));
-  write_all(kFileMagic.data(), kFileMagic.size());
-  if (!error_.empty()) {
-    ::close(fd_);
-    fd_ = -1;
-    throw TraceWriteError(error_);
-  }
+  open_locked();
+  write_all(kFileMagic.data(), kFileMagic.size());  // a failure here shows in failed(), as later ones
+  // Signals are for the thread that runs the program: a signal that asks the run to stop
+  // must reach it, and interrupt what it waits for, not the writer.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
   thread_ = std::thread([this] { run(); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+// Opens [path_] without truncating it, takes the lock, then truncates: a second recorder
+// of the same path finds the lock taken and leaves the first one's file alone.
+void TraceWriter::open_locked() {
+  for (int attempt = 0;; ++attempt) {
+    // O_NONBLOCK only for the open: a FIFO nobody reads is refused instead of waited for.
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
+    if (fd_ < 0) throw TraceWriteError(fmt::format("cannot create {}: {}", path_, std::strerror(errno)));
+    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
+    int locked;
+    while ((locked = ::flock(fd_, LOCK_EX | LOCK_NB)) != 0 && errno == EINTR) {
+    }
+    if (locked != 0 && errno == EWOULDBLOCK) {
+      close_file();
+      throw TraceWriteError(fmt::format("cannot record to {}: another recorder is writing it", path_));
+    }
+    // (Any other flock error is a file system without locks: the recording goes on unlocked.)
+    // The recorder that held the lock may have deleted or replaced the file before letting
+    // go of it: then this lock guards a file nobody will see, and the name is taken afresh.
+    struct stat by_fd, by_name;
+    if (::fstat(fd_, &by_fd) != 0) break;
+    const bool same =
+        ::stat(path_.c_str(), &by_name) == 0 && by_fd.st_dev == by_name.st_dev && by_fd.st_ino == by_name.st_ino;
+    if (!same && attempt < 100) {
+      close_file();
+      continue;
+    }
+    regular_file_ = S_ISREG(by_fd.st_mode);
+    if (regular_file_ && ::ftruncate(fd_, 0) != 0) {
+      const int err = errno;
+      close_file();
+      throw TraceWriteError(fmt::format("cannot create {}: {}", path_, std::strerror(err)));
+    }
+    return;
+  }
+}
+
+void TraceWriter::close_file() {
+  if (fd_ < 0) return;
+  // Closing also lets go of the lock. Some file systems report a failed write only here.
+  if (::close(fd_) != 0 && errno != EINTR) fail(std::strerror(errno));
+  fd_ = -1;
+}
+
+void TraceWriter::fail(const char* what) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (error_.empty()) error_ = fmt::format("cannot write trace {}: {}", path_, what);
 }
 
 TraceWriter::~TraceWriter() {
@@ -97,8 +149,7 @@ void TraceWriter::write_all(const void* data, std::size_t n) {
     const ssize_t w = ::write(fd_, p, n);
     if (w < 0) {
       if (errno == EINTR) continue;
-      std::lock_guard<std::mutex> lock(mu_);
-      if (error_.empty()) error_ = fmt::format("writing {}: {}", path_, std::strerror(errno));
+      fail(std::strerror(errno));
       return;
     }
     p += w;
@@ -123,8 +174,7 @@ void TraceWriter::write_frame(const Job& job) {
   const std::size_t n =
       ZSTD_compress(frame.data() + kFrameHeaderBytes, frame.size() - kFrameHeaderBytes, bytes.begin(), bytes.size(), level);
   if (ZSTD_isError(n)) {
-    std::lock_guard<std::mutex> lock(mu_);
-    error_ = fmt::format("compressing a trace record: {}", ZSTD_getErrorName(n));
+    fail(fmt::format("compressing a record: {}", ZSTD_getErrorName(n)).c_str());
     return;
   }
   FrameHeader h;
@@ -136,8 +186,18 @@ void TraceWriter::write_frame(const Job& job) {
   const std::uint64_t at = offset_;
   // One write per frame, so a kill leaves either all of it or a torn tail.
   write_all(frame.data(), kFrameHeaderBytes + n);
+  if (failed()) {
+    cut_to(at);
+    return;
+  }
   std::lock_guard<std::mutex> lock(mu_);
-  if (error_.empty()) written_.push_back({job.meta, at});
+  written_.push_back({job.meta, at});
+}
+
+void TraceWriter::cut_to(std::uint64_t offset) {
+  // A failed write may have left part of a frame: without it the file ends where its last
+  // complete frame does, and reads as a trace that simply stops there.
+  if (regular_file_ && ::ftruncate(fd_, static_cast<off_t>(offset)) == 0) offset_ = offset;
 }
 
 std::vector<WrittenRecord> TraceWriter::written() const {
@@ -185,13 +245,30 @@ void TraceWriter::finish() {
   char trailer[kTrailerBytes];
   std::memcpy(trailer, &index_offset, 8);
   std::memcpy(trailer + 8, kTrailerMagic.data(), 8);
-  write_all(trailer, sizeof trailer);
-  if (::fsync(fd_) != 0 && errno != EINVAL && errno != EROFS) {
+  if (!failed()) write_all(trailer, sizeof trailer);
+  if (failed()) cut_to(index_offset);  // an index without its trailer is no use
+  if (!failed() && ::fsync(fd_) != 0 && errno != EINVAL && errno != EROFS) fail(std::strerror(errno));
+  close_file();
+  if (failed()) throw TraceWriteError(error());
+}
+
+void TraceWriter::discard() {
+  {
     std::lock_guard<std::mutex> lock(mu_);
-    if (error_.empty()) error_ = fmt::format("writing {}: {}", path_, std::strerror(errno));
+    stopping_ = true;
+    queue_.clear();
+    queued_bytes_ = 0;
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!error_.empty()) throw TraceWriteError(error_);
+  work_ready_.notify_all();
+  room_ready_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  if (fd_ < 0) return;
+  struct stat by_fd, by_name;
+  const bool still_ours = regular_file_ && ::fstat(fd_, &by_fd) == 0 && ::stat(path_.c_str(), &by_name) == 0 &&
+                          by_fd.st_dev == by_name.st_dev && by_fd.st_ino == by_name.st_ino;
+  if (still_ours) ::unlink(path_.c_str());
+  ::close(fd_);
+  fd_ = -1;
 }
 
 bool TraceWriter::failed() const {

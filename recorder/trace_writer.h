@@ -2,6 +2,8 @@
 // on the caller's thread; compression and writing happen on a writer thread, so recording
 // costs the interpreter only the serialisation. Frames reach the file whole and in order,
 // so a process killed at any moment leaves a file readable up to its last complete frame.
+// The writer holds an exclusive lock on the file from creation to close: a second writer
+// of the same path is refused instead of interleaving its frames with the first's.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -41,7 +43,9 @@ struct WrittenRecord {
 
 class TraceWriter {
  public:
-  // Creates (or truncates) [path] and writes the file magic. Throws TraceWriteError.
+  // Creates (or truncates) [path], locks it and writes the file magic. Throws
+  // TraceWriteError when the file cannot be created or another writer holds it; a failed
+  // write, from the magic on, is reported by failed()/error().
   explicit TraceWriter(std::string path, int compression_level = 1);
   TraceWriter(const TraceWriter&) = delete;
   TraceWriter& operator=(const TraceWriter&) = delete;
@@ -51,14 +55,18 @@ class TraceWriter {
 
   // Queues [message] as a record; the writer thread serialises, compresses and writes it.
   // Blocks while too much is queued. Never throws for write errors: they are reported by
-  // failed()/error(), and later records are dropped.
+  // failed()/error() ("cannot write trace PATH: REASON"), later records are dropped, and
+  // the file is cut back to its last complete frame.
   void append(const RecordMeta& meta, std::unique_ptr<capnp::MallocMessageBuilder> message);
   // Waits until every record appended so far is in the file. Throws TraceWriteError if
   // any write failed.
   void drain();
-  // Waits for the queue to drain, writes the Index and the trailer, and closes the file.
-  // Throws TraceWriteError if any write failed.
+  // Waits for the queue to drain, writes the Index and the trailer, syncs and closes the
+  // file. Throws TraceWriteError if any write failed.
   void finish();
+  // Drops what is queued and deletes the file, before closing it: the lock is held until the
+  // name is gone, so this never deletes a file another writer has started since.
+  void discard();
 
   // The records written so far, with their offsets (after drain(): all appended): a reader
   // of the same file can index them without scanning it.
@@ -76,12 +84,17 @@ class TraceWriter {
     std::unique_ptr<capnp::MallocMessageBuilder> message;
     std::size_t bytes = 0;  // its size, for the queue's budget
   };
+  void open_locked();
   void run();
   void write_all(const void* data, std::size_t n);
   void write_frame(const Job& job);
+  void fail(const char* what);
+  void cut_to(std::uint64_t offset);
+  void close_file();
 
   std::string path_;
   int fd_ = -1;
+  bool regular_file_ = false;  // not a device or a FIFO: can be truncated and deleted
   int level_;
   std::thread thread_;
   mutable std::mutex mu_;

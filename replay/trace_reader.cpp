@@ -290,7 +290,10 @@ void TraceReader::read_outcome(std::uint64_t offset, const std::string& what) {
         // Recorded without the failing instruction: the run's end step counts it.
         if (fails_inside_instruction(out.error->kind)) ++out.steps;
         break;
-      default: out.status = TraceOutcome::Status::Stopped; break;
+      default:
+        out.status = TraceOutcome::Status::Stopped;
+        out.signal = o.getSignal();
+        break;
     }
     outcome_ = std::move(out);
     return 0;

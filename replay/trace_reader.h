@@ -65,6 +65,7 @@ struct TraceOutcome {
   std::optional<VmError> error;
   std::uint64_t final_hash = 0;
   std::uint64_t output_bytes = 0;
+  std::uint32_t signal = 0;  // Stopped: the signal that interrupted the run, 0 for none
 };
 
 struct ChunkData {

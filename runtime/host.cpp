@@ -101,21 +101,42 @@ SystemHost::SystemHost(std::vector<std::string> args, std::optional<std::uint64_
 }
 
 void SystemHost::write_output(std::string_view text) {
-  if (std::fwrite(text.data(), 1, text.size(), out_) != text.size())
-    throw std::runtime_error(std::string("cannot write output: ") + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    done += std::fwrite(text.data() + done, 1, text.size() - done, out_);
+    if (done == text.size()) break;
+    // A caught signal may interrupt a write to a full pipe: the text is written on.
+    if (!std::ferror(out_) || errno != EINTR)
+      throw std::runtime_error(std::string("cannot write output: ") + std::strerror(errno));
+    std::clearerr(out_);
+  }
 }
 
 std::optional<std::string> SystemHost::read_line() {
   std::fflush(out_);  // a prompt written before the read must be visible
-  std::string line;
+  std::string line = std::move(pending_);
+  pending_.clear();
+  bool any = !line.empty();
   int c;
-  bool any = false;
-  while ((c = std::fgetc(in_)) != EOF) {
+  for (;;) {
+    if (stop_ && stop_->load(std::memory_order_relaxed)) {
+      pending_ = std::move(line);
+      throw HostInterrupted();
+    }
+    c = std::fgetc(in_);
+    if (c == EOF) break;
     any = true;
     if (c == '\n') break;
     line.push_back(static_cast<char>(c));
   }
-  if (std::ferror(in_)) throw std::runtime_error(std::string("cannot read stdin: ") + std::strerror(errno));
+  if (c == EOF && std::ferror(in_)) {
+    if (errno == EINTR) {
+      std::clearerr(in_);
+      pending_ = std::move(line);
+      throw HostInterrupted();
+    }
+    throw std::runtime_error(std::string("cannot read stdin: ") + std::strerror(errno));
+  }
   if (!any) return std::nullopt;
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;

@@ -3,9 +3,11 @@
 // Their results are the only nondeterminism in a run. The VM asks a Host for them, so a
 // recorder can log what the host said and a replayer can answer with the logged values.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +49,13 @@ std::string capabilities_to_string(std::uint32_t caps);
 // A uniform int in [0, n) from a splitmix64 stream; n > 0.
 std::int64_t random_uniform(std::uint64_t& state, std::int64_t n);
 
+// Thrown by a host call that a signal interrupted before it took effect (a read waiting
+// for input): the run pauses before the host instruction, which runs again if the run goes on.
+class HostInterrupted : public std::runtime_error {
+ public:
+  HostInterrupted() : std::runtime_error("interrupted by a signal") {}
+};
+
 class Host {
  public:
   virtual ~Host() = default;
@@ -68,12 +77,19 @@ class SystemHost final : public Host {
   std::vector<std::string> args() override { return args_; }
   std::int64_t clock_ns() override;
   std::int64_t random_below(std::int64_t n) override;
+  // Makes reads interruptible for a caller that stops the run on a signal: read_line()
+  // throws HostInterrupted when a caught signal interrupts its wait, or when [*stop] is
+  // non-zero (set by the handler) before it waits. What it read of a line is kept for the
+  // next call.
+  void interrupt_reads_on(const std::atomic<int>* stop) { stop_ = stop; }
 
  private:
   std::vector<std::string> args_;
   std::uint64_t rng_state_;
   std::FILE* out_;
   std::FILE* in_;
+  const std::atomic<int>* stop_ = nullptr;
+  std::string pending_;  // the start of a line whose read was interrupted
 };
 
 // A host that keeps output in memory and answers from fixed inputs: for tests and for

@@ -601,7 +601,7 @@ dispatch:
   CASE(HOST) {
     SAVE();
     const HostFn fn = static_cast<HostFn>(ip->a);
-    if (PW_UNLIKELY(!detail::host_call(vm, fn))) FAILED();
+    if (PW_UNLIKELY(!detail::host_call(vm, fn))) return vm.status;  // Failed, or Paused: interrupted, not run
     sp = vm.sp;
     if constexpr (Observer::kEnabled) obs.on_host(vm, fn, sp[-1]);
     NEXT();

@@ -339,6 +339,9 @@ bool host_call_unguarded(VmState& vm, HostFn fn);
 bool host_call(VmState& vm, HostFn fn) {
   try {
     return host_call_unguarded(vm, fn);
+  } catch (const HostInterrupted&) {
+    vm.temp_roots.clear();
+    return false;  // nothing happened: vm.status stays Paused
   } catch (const std::exception& e) {
     vm.temp_roots.clear();
     fail(vm, ErrorKind::HostError, fmt::format("{}() failed: {}", host_fn_info(fn).name, e.what()));

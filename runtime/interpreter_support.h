@@ -26,6 +26,8 @@ bool string_op(VmState& vm, Op op);
 // ARRAY_NEW; operates on vm.sp.
 bool array_new(VmState& vm);
 // Calls host function [fn]: checks its capability, pops its arguments, pushes its result.
+// False also when the host was interrupted (HostInterrupted): then nothing changed and
+// vm.status is still Paused, and the run pauses before the instruction.
 bool host_call(VmState& vm, HostFn fn);
 // Unwinds to the innermost handler and pushes [v] there (vm.top() is then the handling
 // frame, its ip the handler); false with UncaughtException when there is none.

@@ -1,5 +1,8 @@
 // Every instruction family, run through the assembler, the verifier and the interpreter.
+#include <atomic>
+#include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 #include "test_util.h"
@@ -1404,6 +1407,32 @@ TEST(HostCalls, ReadLineReturnsLinesThenNil) {
   m.host.input_lines = {"first", "second"};
   ASSERT_EQ(m.run(), pw::RunStatus::Halted) << m.outcome();
   EXPECT_EQ(m.result(), "(\"first\" \"second\")");
+}
+
+// A read the host could not finish because of a signal did not happen: the run pauses before
+// the host instruction, with the stack as it was, and reads when it goes on.
+TEST(HostCalls, InterruptedReadPausesBeforeTheCallAndReadsWhenTheRunGoesOn) {
+  pw::VmConfig cfg = pwtest::default_config();
+  cfg.capabilities = pw::kCapIo;
+  char input[] = "first\n";
+  std::FILE* in = fmemopen(input, sizeof input - 1, "r");
+  std::FILE* out = std::tmpfile();
+  ASSERT_TRUE(in && out);
+  pw::SystemHost host({}, 1, out, in);
+  std::atomic<int> stop{SIGTERM};
+  host.interrupt_reads_on(&stop);
+  pw::VmState vm(pwtest::load(main_program("  push 7\n  host read_line\n  cons\n  halt")), cfg, &host);
+  ASSERT_EQ(pw::run(vm, 1), pw::RunStatus::Paused);
+  const std::size_t stack = vm.stack_size();
+  EXPECT_EQ(pw::run(vm), pw::RunStatus::Paused);
+  EXPECT_EQ(vm.step, 1u) << "paused before read_line, the second instruction";
+  EXPECT_FALSE(vm.error.has_value());
+  EXPECT_EQ(vm.stack_size(), stack) << "the stack as before the call";
+  stop = 0;
+  EXPECT_EQ(pw::run(vm), pw::RunStatus::Halted);
+  EXPECT_EQ(pw::display(vm, vm.result), "(7 . \"first\")");
+  std::fclose(in);
+  std::fclose(out);
 }
 
 TEST(HostCalls, ArgsReturnsAnArrayOfStrings) {

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <map>
 #include <random>
 
@@ -465,6 +467,49 @@ TEST(TraceHeader, StoppedRunIsRecordedAsStopped) {
   EXPECT_EQ(reader.steps(), 777u);
   EXPECT_EQ(reader.snapshots().back().step, 777u);
   EXPECT_EQ(reader.outcome()->final_hash, pw::state_hash(m.vm));
+}
+
+// A host whose every print raises the recorder's stop flag, as a signal handler would.
+class StopOnPrintHost final : public pw::Host {
+ public:
+  explicit StopOnPrintHost(std::atomic<int>& stop) : stop_(stop) {}
+  void write_output(std::string_view) override { stop_ = SIGINT; }
+  std::optional<std::string> read_line() override { return std::nullopt; }
+  std::vector<std::string> args() override { return {}; }
+  std::int64_t clock_ns() override { return 0; }
+  std::int64_t random_below(std::int64_t) override { return 0; }
+
+ private:
+  std::atomic<int>& stop_;
+};
+
+// The stop flag is looked at between slices only: the run ends at the first chunk boundary
+// after it is raised, and the trace says which signal ended it.
+TEST(Recorder, StopSignalEndsTheRunAtTheNextSliceAndIsRecorded) {
+  pwtest::ScratchDir dir("stop_signal");
+  // Prints at step 3, then counts for ever.
+  const auto program = pwtest::load(
+      "func main()\n  local i\n  push 0\n  set_local i\n  push 1\n  host print\n  pop\nloop:\n  inc_local i, 1\n"
+      "  jump loop\nend\n");
+  std::atomic<int> stop{0};
+  StopOnPrintHost host(stop);
+  pw::VmState vm(program, pwtest::default_config(), &host);
+  pw::trace::RecordOptions o;
+  o.path = dir.path("stopped.pwtrace");
+  o.chunk_steps = 1000;
+  o.stop_signal = &stop;
+  const auto rr = pw::trace::record_run(vm, o);
+  EXPECT_EQ(rr.status, pw::RunStatus::Paused);
+  EXPECT_EQ(rr.signal, SIGINT);
+  EXPECT_EQ(vm.step, 1000u);
+  TraceReader reader(o.path);
+  EXPECT_TRUE(reader.complete());
+  ASSERT_TRUE(reader.outcome().has_value());
+  EXPECT_EQ(reader.outcome()->status, pw::trace::TraceOutcome::Status::Stopped);
+  EXPECT_EQ(reader.outcome()->signal, static_cast<std::uint32_t>(SIGINT));
+  EXPECT_EQ(reader.outcome()->steps, 1000u);
+  EXPECT_EQ(reader.snapshots().back().step, 1000u);
+  EXPECT_EQ(reader.outcome()->final_hash, pw::state_hash(vm));
 }
 
 // ---- format versions --------------------------------------------------------------------

@@ -31,6 +31,7 @@ int run_debug(const Options& o) {
       if (r.outcome()->status == pw::trace::TraceOutcome::Status::Halted)
         outcome = "halted with " + pw::printable(r.outcome()->result);
       else if (r.outcome()->error) outcome = "failed: " + r.outcome()->error->headline();
+      else if (r.outcome()->signal) outcome = fmt::format("interrupted by signal {}", r.outcome()->signal);
     } else {
       outcome = "cut short (the recorder did not finish)";
     }

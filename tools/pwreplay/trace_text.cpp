@@ -162,7 +162,9 @@ std::string outcome_text(const pw::trace::TraceOutcome& o) {
       return fmt::format("failed: {} (in {} at {}:{})", o.error->headline(), pw::printable(c.function),
                          pw::printable(c.file), c.line);
     }
-    case pw::trace::TraceOutcome::Status::Stopped: return "stopped before the end";
+    case pw::trace::TraceOutcome::Status::Stopped:
+      if (o.signal) return fmt::format("interrupted by signal {} at step {}", o.signal, o.steps);
+      return "stopped before the end";
   }
   return "unknown";
 }
@@ -195,7 +197,10 @@ nlohmann::json outcome_json(const pw::trace::TraceOutcome& o) {
       }
       break;
     }
-    case pw::trace::TraceOutcome::Status::Stopped: j["status"] = "stopped"; break;
+    case pw::trace::TraceOutcome::Status::Stopped:
+      j["status"] = o.signal ? "interrupted" : "stopped";
+      if (o.signal) j["signal"] = o.signal;
+      break;
   }
   return j;
 }

@@ -1,8 +1,13 @@
 // pwvm: the Physics World VM's command line.
+#include <signal.h>
+
 #include "cli_main.h"
 #include "commands.h"
 
 int main(int argc, char** argv) {
+  // Past the file size limit a write fails with EFBIG, which pwvm reports, instead of the
+  // signal killing it with a half-written trace.
+  signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"pwvm: assemble, verify and run Physics World VM programs (.pwa)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "pwvm 0.1.0");

@@ -1,6 +1,7 @@
-// pwvm run: run a program, optionally stopping at a step to dump the canonical state.
+// pwvm run: run a program, optionally recording it or stopping at a step to dump the canonical state.
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -11,10 +12,11 @@
 #include "performance_monitor.h"
 #include "printable.h"
 #include "recorder.h"
-#include "trace_writer.h"
-#include "vm_options.h"
 #include "state_dump.h"
+#include "stop_signals.h"
+#include "trace_writer.h"
 #include "vm.h"
+#include "vm_options.h"
 
 namespace pwvm {
 namespace {
@@ -86,6 +88,7 @@ int run_program(const RunOptions& o) {
   }
   const std::string trace_path = !o.record.empty() ? o.record : o.record_on_failure;
   pw::trace::RecordResult recorded;
+  bool trace_kept = false;
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<pw::PerformanceMonitor> monitor;
   if (o.profile) {
@@ -105,21 +108,31 @@ int run_program(const RunOptions& o) {
     ro.stop_at = o.stop_at;
     ro.recorder_name = "pwvm 0.1.0";
     ro.args = o.vm.args;
+    // A signal ends the recorded run where it is, with a finished trace, instead of killing it.
+    StopSignals signals;
+    ro.stop_signal = &StopSignals::caught();
+    host.interrupt_reads_on(&StopSignals::caught());
     try {
-      recorded = pw::trace::record_run(*vm, ro);
+      pw::trace::Recorder recorder(*vm, ro);
+      recorder.run(pw::kRunForever);
+      // --record-on-failure keeps the trace of a run that failed, was interrupted or could
+      // not be recorded to its end. The file goes while the recorder still holds it.
+      trace_kept = o.record_on_failure.empty() || vm->status == pw::RunStatus::Failed ||
+                   recorder.stopped_by_signal() || !recorder.write_error().empty();
+      if (trace_kept) recorded = recorder.finish();
+      else recorder.discard();
     } catch (const pw::trace::TraceWriteError& e) {
       report(e.what());
       return kExitTraceError;
     }
+    signals.restore(/*acted_on=*/recorded.signal != 0);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::fflush(stdout);
   if (!recorded.write_error.empty()) {
-    report(fmt::format("{} (the run was stopped at step {})", recorded.write_error, vm->step));
+    report(recorded.write_error);
     return kExitTraceError;
   }
-  // --record-on-failure keeps the trace only for a run that ended in a VmError.
-  if (!o.record_on_failure.empty() && vm->status != pw::RunStatus::Failed) std::remove(trace_path.c_str());
 
   int code = kExitOk;
   if (vm->status == pw::RunStatus::Failed) {
@@ -127,9 +140,16 @@ int run_program(const RunOptions& o) {
     std::fwrite(report.data(), 1, report.size(), stderr);
     code = kExitVmError;
   }
+  if (recorded.signal) {
+    std::fputs(fmt::format("pwvm: interrupted by signal {} ({}) at step {}; the trace {} is complete up to there\n",
+                           recorded.signal, strsignal(recorded.signal), vm->step, trace_path)
+                   .c_str(),
+               stderr);
+    code = 128 + recorded.signal;  // as a shell reports a process the signal ended
+  }
   if (o.stats) {
     print_stats(*vm, seconds);
-    if (!trace_path.empty() && (o.record_on_failure.empty() || vm->status == pw::RunStatus::Failed))
+    if (trace_kept)
       std::fputs(fmt::format("trace:             {}: {} bytes, chunks {}, snapshots {}, events {}, {:.4f} bytes/step\n",
                              trace_path, recorded.file_bytes, recorded.chunks, recorded.snapshots, recorded.events,
                              recorded.steps ? double(recorded.file_bytes) / double(recorded.steps) : 0.0)

@@ -219,7 +219,8 @@ RecordResult Recorder::finish() {
   out.setFinalHash(state_hash(vm_));
   if (status == RunStatus::Halted) {
     out.setStatus(Outcome::Status::HALTED);
-    out.setResult(text_ref(display(vm_, vm_.result)));
+    // The start of a huge value: the outcome is a summary, and a Text field holds at most 512 MiB.
+    out.setResult(text_ref(display_brief(vm_, vm_.result)));
   } else if (status == RunStatus::Failed && vm_.error) {
     out.setStatus(Outcome::Status::FAILED);
     trace::write_error(out.initError(), *vm_.error);

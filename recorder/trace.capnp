@@ -179,7 +179,8 @@ struct GcCounters {
 struct Outcome {
   steps @0 :UInt64;            # instructions executed
   status @1 :Status;
-  result @2 :Text;             # the halt value as print shows it (halted only)
+  result @2 :Text;             # the halt value as print shows it (halted only): its first
+                               # 4096 bytes, then "... (N bytes in all)", when longer
   error @3 :Error;             # the failure (failed only)
   finalHash @4 :UInt64;        # canonical hash of the final state
   outputBytes @5 :UInt64;      # total bytes printed

@@ -165,6 +165,13 @@ void TraceWriter::write_frame(const Job& job) {
   }
   const kj::Array<capnp::word> words = capnp::messageToFlatArray(*job.message);
   const auto bytes = words.asBytes();
+  // A reader refuses a record past the format's cap: better to stop here than to write one.
+  if (bytes.size() > kMaxRecordBytes) {
+    fail(fmt::format("a {} record of {} bytes is larger than the {} a record may hold", record_kind_name(job.meta.kind),
+                     bytes.size(), kMaxRecordBytes)
+             .c_str());
+    return;
+  }
   // The frame header goes in front of the compressed payload, in one buffer, one write.
   std::string& frame = frame_buffer_;
   frame.resize(kFrameHeaderBytes + ZSTD_compressBound(bytes.size()));
@@ -175,6 +182,12 @@ void TraceWriter::write_frame(const Job& job) {
       ZSTD_compress(frame.data() + kFrameHeaderBytes, frame.size() - kFrameHeaderBytes, bytes.begin(), bytes.size(), level);
   if (ZSTD_isError(n)) {
     fail(fmt::format("compressing a record: {}", ZSTD_getErrorName(n)).c_str());
+    return;
+  }
+  if (n > kMaxPayloadBytes) {
+    fail(fmt::format("a {} record compresses to {} bytes, more than the {} a frame may hold",
+                     record_kind_name(job.meta.kind), n, kMaxPayloadBytes)
+             .c_str());
     return;
   }
   FrameHeader h;

@@ -127,6 +127,8 @@ std::optional<std::string> SystemHost::read_line() {
     if (c == EOF) break;
     any = true;
     if (c == '\n') break;
+    if (line.size() == max_line_bytes_)
+      throw std::length_error("a line of input is longer than " + std::to_string(max_line_bytes_) + " bytes");
     line.push_back(static_cast<char>(c));
   }
   if (c == EOF && std::ferror(in_)) {

@@ -3,6 +3,7 @@
 // Their results are the only nondeterminism in a run. The VM asks a Host for them, so a
 // recorder can log what the host said and a replayer can answer with the logged values.
 #pragma once
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <cstdio>
@@ -82,6 +83,9 @@ class SystemHost final : public Host {
   // non-zero (set by the handler) before it waits. What it read of a line is kept for the
   // next call.
   void interrupt_reads_on(const std::atomic<int>* stop) { stop_ = stop; }
+  // A line longer than [max_bytes] (at most what a heap string can hold) fails the read
+  // instead of growing without bound: stdin may be /dev/zero.
+  void limit_lines_to(std::size_t max_bytes) { max_line_bytes_ = std::min(max_bytes, max_line_bytes_); }
 
  private:
   std::vector<std::string> args_;
@@ -90,6 +94,7 @@ class SystemHost final : public Host {
   std::FILE* in_;
   const std::atomic<int>* stop_ = nullptr;
   std::string pending_;  // the start of a line whose read was interrupted
+  std::size_t max_line_bytes_ = UINT32_MAX;
 };
 
 // A host that keeps output in memory and answers from fixed inputs: for tests and for

@@ -200,6 +200,21 @@ TEST_F(Cli, EndlessDeviceAsProgramIsReadOnlyUpToTheCap) {
   }
 }
 
+TEST_F(Cli, AnEndlessLineOfInputFailsTheReadAtTheHeapLimit) {
+  // read_line from /dev/zero never meets a newline: the read stops at what the heap could
+  // hold, as a HostError, instead of growing without bound.
+  const std::string program = (dir_ / "reader.pwa").string();
+  pwtest::write_text_file(program, "func main()\n  host read_line\n  halt\nend\n");
+  const std::uint64_t address_space = under_address_sanitizer() ? 0 : std::uint64_t{512} << 20;
+  const pwtest::MeasuredRun r = pwtest::run_binary_measured(
+      PWVM_BINARY, {"run", program, "--allow", "io", "--max-heap", "4M"}, dir_, address_space, "/dev/zero");
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_NE(r.err.find("HostError: read_line() failed: a line of input is longer than 4194304 bytes"),
+            std::string::npos)
+      << r.err;
+  if (!under_address_sanitizer()) EXPECT_LT(r.peak_rss_bytes, std::uint64_t{200} << 20);
+}
+
 // Doubles a string until the heap cannot hold it. [seed] sets where the sizes fall: "x"
 // ends with a request bigger than the whole heap (2^30 + 16 bytes), "abc" with live data
 // that no collection can bring under the limit.

@@ -66,12 +66,13 @@ struct MeasuredRun {
   std::uint64_t peak_rss_bytes = 0;  // the child's own peak resident memory (wait4)
 };
 
-// Runs [binary] with [args], stdin from /dev/null, stdout discarded, stderr kept under [dir],
+// Runs [binary] with [args], stdin from [stdin_path], stdout discarded, stderr kept under [dir],
 // and never with PWVM_GC_STRESS. When [address_space_bytes] is not 0 the child may map no
 // more than that, so a run that would grow without bound fails fast instead of taking the
 // machine's memory (sanitizer builds reserve terabytes: pass 0 there).
 inline MeasuredRun run_binary_measured(const std::string& binary, const std::vector<std::string>& args,
-                                       const std::filesystem::path& dir, std::uint64_t address_space_bytes = 0) {
+                                       const std::filesystem::path& dir, std::uint64_t address_space_bytes = 0,
+                                       const char* stdin_path = "/dev/null") {
   const std::string err = (dir / "stderr.txt").string();
   std::vector<std::string> argv_text{binary};
   argv_text.insert(argv_text.end(), args.begin(), args.end());
@@ -82,7 +83,7 @@ inline MeasuredRun run_binary_measured(const std::string& binary, const std::vec
   const pid_t pid = ::fork();
   if (pid < 0) return r;
   if (pid == 0) {
-    const int in = ::open("/dev/null", O_RDONLY);
+    const int in = ::open(stdin_path, O_RDONLY);
     const int out = ::open("/dev/null", O_WRONLY);
     const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (in < 0 || out < 0 || e < 0) ::_exit(126);

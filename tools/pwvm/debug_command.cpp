@@ -36,7 +36,9 @@ int run_debug(const DebugOptions& o) {
   ro.recorder_name = "pwvm debug 0.1.0";
   ro.args = o.vm.args;
   try {
-    pw::debugger::LiveRun run(program, *config, std::make_unique<pw::SystemHost>(o.vm.args, o.vm.seed), ro);
+    auto host = std::make_unique<pw::SystemHost>(o.vm.args, o.vm.seed);
+    host->limit_lines_to(config->limits.max_heap);  // no line the heap could not hold
+    pw::debugger::LiveRun run(program, *config, std::move(host), ro);
     std::printf("Live run of %s, recorded %s as it goes. \"help\" lists the commands.\n", pw::printable(program->source_name).c_str(),
                 o.record.empty() ? "in memory" : fmt::format("to {}", o.record).c_str());
     pw::debugger::Session session(run, /*live=*/true, stdout, stderr);

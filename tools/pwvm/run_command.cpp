@@ -79,6 +79,7 @@ int run_program(const RunOptions& o) {
 
   // With the dump on stdout, the program's output goes to stderr: stdout holds one JSON document.
   pw::SystemHost host(o.vm.args, o.vm.seed, o.dump_state == "-" ? stderr : stdout);
+  host.limit_lines_to(config->limits.max_heap);  // no line the heap could not hold
   std::unique_ptr<pw::VmState> vm;
   try {
     vm = std::make_unique<pw::VmState>(program, *config, &host);

@@ -94,20 +94,25 @@ void escape_into(std::string& out, std::string_view bytes) {
   }
 }
 
-// The expression as quoted in an error: one line, printable, not too long.
-std::string echo(std::string_view text) {
+// [text] on one line and printable (other bytes as \xHH), cut after [limit] bytes.
+std::string printable(std::string_view text, std::size_t limit) {
   std::string out;
-  for (std::size_t i = 0; i < text.size() && i < kMaxEchoed; ++i) {
+  for (std::size_t i = 0; i < text.size() && i < limit; ++i) {
     const auto u = static_cast<unsigned char>(text[i]);
     if (u < 0x20 || u >= 0x7f) out += fmt::format("\\x{:02x}", u);
     else out += text[i];
   }
-  if (text.size() > kMaxEchoed) out += "...";
+  if (text.size() > limit) out += "...";
   return out;
 }
 
+// The expression as quoted in an error: one line, printable, not too long.
+std::string echo(std::string_view text) { return printable(text, kMaxEchoed); }
+
+// The message too may quote the text (an unknown escape names its byte).
 [[noreturn]] void fail(std::string_view text, std::size_t column, std::string_view message) {
-  throw ExpressionError(fmt::format("expression '{}': {} at column {}", echo(text), message, column));
+  throw ExpressionError(
+      fmt::format("expression '{}': {} at column {}", echo(text), printable(message, message.size()), column));
 }
 
 std::string float_text(double f) {

@@ -192,6 +192,10 @@ void TraceReader::read_header() {
     header_.config.limits.max_depth = c.getMaxDepth();
     header_.config.limits.max_heap = c.getMaxHeap();
     header_.config.limits.max_output = c.getMaxOutput();
+    // A replay allocates the stack and frames these ask for before it runs anything.
+    if (c.getMaxStack() > kMaxStackLimit || c.getMaxDepth() > kMaxDepthLimit)
+      throw TraceFormatError(fmt::format("the recorded limits (max stack {}, max depth {}) are beyond any run's ({}, {})",
+                                         c.getMaxStack(), c.getMaxDepth(), kMaxStackLimit, kMaxDepthLimit));
     header_.config.gc.enabled = c.getGcEnabled();
     header_.config.gc.stress = c.getGcStress();
     header_.config.gc.min_threshold = c.getGcMinThreshold();

@@ -22,6 +22,11 @@ struct Limits {
   std::uint64_t max_output = 256ull << 20;       // bytes printed (the state keeps them all)
 };
 
+// The largest stack and depth limits taken from outside (the command line, a trace's
+// header): a VmState allocates its stack and frames for them up front.
+inline constexpr std::uint32_t kMaxStackLimit = 1u << 28;  // value slots: 4 GiB
+inline constexpr std::uint32_t kMaxDepthLimit = 1u << 24;  // call frames
+
 struct GcConfig {
   bool enabled = true;
   bool stress = false;  // collect before every allocation

@@ -48,8 +48,9 @@ std::optional<pw::VmConfig> vm_config(const VmOptions& o) {
     return std::nullopt;
   }
   config.capabilities = *caps;
-  if (o.max_stack > (1u << 28) || o.max_depth > (1u << 24)) {
-    report("--max-stack may be at most 268435456 slots and --max-depth at most 16777216 frames");
+  if (o.max_stack > pw::kMaxStackLimit || o.max_depth > pw::kMaxDepthLimit) {
+    report(fmt::format("--max-stack may be at most {} slots and --max-depth at most {} frames", pw::kMaxStackLimit,
+                       pw::kMaxDepthLimit));
     return std::nullopt;
   }
   const auto max_output = parse_size(o.max_output);

@@ -84,8 +84,9 @@ std::string echo(std::string_view text) {
   return out;
 }
 
+// The message too may quote the text (an unknown escape names its byte).
 [[noreturn]] void fail(std::string_view text, std::size_t column, std::string_view message) {
-  throw ExpressionError(fmt::format("expression '{}': {} at column {}", echo(text), message, column));
+  throw ExpressionError(fmt::format("expression '{}': {} at column {}", echo(text), printable(message), column));
 }
 
 std::string float_text(double f) {

@@ -150,7 +150,11 @@ json state_json(const VmState& vm) {
 
 }  // namespace
 
-std::string dump_state(const VmState& vm) { return state_json(vm).dump(2) + "\n"; }
+// Strings and output are made valid UTF-8 above; names are the program's, which a trace may
+// carry in any bytes: a byte that is not UTF-8 shows as U+FFFD rather than failing the dump.
+std::string dump_state(const VmState& vm) {
+  return state_json(vm).dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
 
 std::string json_safe_bytes(std::string_view bytes) {
   std::string out;

@@ -2,12 +2,15 @@
 # Installs what the build needs (from Debian's packages) and builds into build/.
 # Safe to run again: it installs only what is missing and rebuilds only what changed.
 # Usage: scripts/setup.sh [extra cmake -D options...]
+# Environment: BUILD_DIR (default build), BUILD_TYPE (default Release), BUILD_TARGET (default all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config capnproto libcapnp-dev libzstd-dev
           libcli11-dev libgtest-dev googletest nlohmann-json3-dev libfmt-dev libxxhash-dev libedit-dev
           lua5.4 time jq hyperfine valgrind)
+# The fuzz harnesses (-DPWVM_FUZZ=ON) need clang, its libFuzzer runtime and llvm-symbolizer.
+[[ " $* " == *" -DPWVM_FUZZ=ON "* ]] && packages+=(clang libclang-rt-14-dev llvm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,4 +25,4 @@ fi
 
 build_dir=${BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" "$@" >/dev/null
-cmake --build "$build_dir" -j "$(nproc)"
+cmake --build "$build_dir" -j "$(nproc)" ${BUILD_TARGET:+--target "$BUILD_TARGET"}

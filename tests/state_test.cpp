@@ -136,6 +136,18 @@ TEST(StateDump, FailedStateCarriesTheError) {
   EXPECT_FALSE(j.contains("result"));
 }
 
+TEST(StateDump, NamesThatAreNotUtf8StillDump) {
+  // The assembler takes only ASCII names, but a trace's program may hold any bytes.
+  pw::Program p = pwtest::mutable_program(pwtest::main_program("  push 1\n  halt", "x"));
+  p.functions[0].name = "ma\xfein";
+  p.functions[0].locals[0] = "\xff";
+  Machine m(std::make_shared<const pw::Program>(std::move(p)));
+  ASSERT_EQ(m.run(1), pw::RunStatus::Paused);
+  const nlohmann::json j = parse(m.dump());
+  EXPECT_EQ(j["frames"][0]["function"], "ma\xef\xbf\xbdin");  // U+FFFD
+  EXPECT_TRUE(j["frames"][0]["locals"].contains("\xef\xbf\xbd"));
+}
+
 TEST(StateDump, TwoVmsAtTheSameStepDumpIdentically) {
   const std::uint64_t total = total_steps(kBusy, pwtest::default_config());
   for (std::uint64_t k : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{7}, total / 2, total - 1, total}) {

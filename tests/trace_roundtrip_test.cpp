@@ -540,6 +540,27 @@ TEST(TraceFormat, NewerMinorVersionIsRead) {
   EXPECT_EQ(reader.steps(), 0u);
 }
 
+TEST(TraceFormat, LimitsBeyondAnyRunAreRefused) {
+  // A replay would allocate the stack and frames they ask for (up to 192 GiB) first.
+  pwtest::ScratchDir dir("limits");
+  const std::string path = dir.path("limits.pwtrace");
+  const std::pair<std::uint32_t, std::uint32_t> limits[] = {{pw::kMaxStackCeiling + 1, 100}, {1000, pw::kMaxDepthCeiling + 1},
+                                                            {UINT32_MAX, UINT32_MAX}};
+  for (const auto& [stack, depth] : limits) {
+    pwtest::write_text_file(path, pwtest::header_only_trace(pw::trace::kFormatMajor, pw::trace::kFormatMinor,
+                                                            [&](pw::trace::Header::Builder h) {
+                                                              h.getConfig().setMaxStack(stack);
+                                                              h.getConfig().setMaxDepth(depth);
+                                                            }));
+    try {
+      TraceReader reader(path);
+      FAIL() << "max stack " << stack << " and max depth " << depth << " were accepted";
+    } catch (const TraceReadError& e) {
+      EXPECT_NE(std::string(e.what()).find("is above the most a VM accepts"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(TraceFormat, MajorVersionZeroIsRefused) {
   pwtest::ScratchDir dir("zero");
   const std::string path = dir.path("zero.pwtrace");

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -232,8 +233,9 @@ inline std::string frame_record(pw::trace::RecordKind kind, capnp::MessageBuilde
 }
 
 // A trace file holding just the magic and a header of format [major].[minor], built the way
-// recorder.cpp builds its header.
-inline std::string header_only_trace(std::uint16_t major, std::uint16_t minor) {
+// recorder.cpp builds its header; [adjust] may change the header before it is framed.
+inline std::string header_only_trace(std::uint16_t major, std::uint16_t minor,
+                                     const std::function<void(pw::trace::Header::Builder)>& adjust = {}) {
   const auto program = load(main_program("  push 1\n  halt"));
   capnp::MallocMessageBuilder m;
   auto h = m.initRoot<pw::trace::Header>();
@@ -251,6 +253,7 @@ inline std::string header_only_trace(std::uint16_t major, std::uint16_t minor) {
   config.setMaxOutput(limits.max_output);
   h.setCapabilities("io");
   h.setSnapshotInterval(10);
+  if (adjust) adjust(h);
   return std::string(pw::trace::kFileMagic) + frame_record(pw::trace::RecordKind::Header, m);
 }
 

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include <fmt/format.h>
@@ -113,11 +114,22 @@ class Session {
   int next_id() { return ++last_id_; }
 
   // Printing. Names, values, source lines and output come from the program or the trace and
-  // may hold any byte: everything said is escaped for the terminal, newlines and tabs kept.
+  // may hold any byte: every text argument is escaped as one line (a newline in a name
+  // cannot start a line of its own); the lines are the format's.
   template <class... Args>
   void say(fmt::format_string<Args...> f, Args&&... args) {
-    const std::string text = printable_lines(fmt::format(f, std::forward<Args>(args)...));
+    const std::string text = fmt::vformat(f, fmt::make_format_args(one_line(args)...));
     std::fwrite(text.data(), 1, text.size(), out_);
+  }
+  template <class T>
+  static decltype(auto) one_line(T&& arg) {
+    if constexpr (std::is_convertible_v<T, std::string_view>) return printable(std::string_view(arg));
+    else return std::forward<T>(arg);
+  }
+  // Text of several lines (the program's output): escaped, its newlines kept.
+  void say_lines(std::string_view text) {
+    const std::string shown = printable_lines(text);
+    std::fwrite(shown.data(), 1, shown.size(), out_);
   }
   // "fib (n=3) at examples/fibonacci.pwa:12" for frame [index] (0: innermost).
   std::string frame_text(std::uint32_t index) const;

@@ -267,7 +267,8 @@ void Session::info_output(std::string_view args) {
       from = i + 1;
       break;
     }
-  say("{}\n", text.substr(from));
+  say_lines(text.substr(from));
+  say("\n");
 }
 
 void Session::info_program() {

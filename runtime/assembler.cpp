@@ -561,7 +561,11 @@ std::size_t decode_escape(std::string_view text, std::size_t at, std::string& ou
       out += static_cast<char>(std::stoi(std::string(text.substr(at + 1, 2)), nullptr, 16));
       return 3;
     default:
-      error = fmt::format("unknown escape '\\{}'", text[at]);
+      // The byte may be a control byte or half of a UTF-8 sequence: named, never written raw.
+      if (std::isprint(static_cast<unsigned char>(text[at])))
+        error = fmt::format("unknown escape '\\{}'", text[at]);
+      else
+        error = fmt::format("unknown escape: a backslash before byte 0x{:02x}", static_cast<unsigned char>(text[at]));
       return 0;
   }
 }

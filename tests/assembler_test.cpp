@@ -386,7 +386,11 @@ TEST(AssemblerErrors, IntegerOutOfRange) {
 
 TEST(AssemblerErrors, BadStrings) {
   check_error({"unterminated", in_main("  push \"abc"), 3, 8, nullptr});
-  check_error({"bad escape", in_main("  push \"a\\qb\""), 3, 0, nullptr});
+  check_error({"bad escape", in_main("  push \"a\\qb\""), 3, 0, "'\\q'"});
+  // A control byte after the backslash is named escaped, never written raw.
+  check_error({"escape of a control byte", in_main("  push \"a\\\x1b[2Jb\""), 3, 0, "byte 0x1b"});
+  const pw::AssemblyError e = assembly_error(in_main("  push \"a\\\x01" "b\""));
+  EXPECT_EQ(e.message.find('\x01'), std::string::npos) << e.message;
 }
 
 TEST(AssemblerErrors, UnknownNames) {

@@ -3,9 +3,11 @@
 // the structure of every snapshot), with one line and exit code 2, and a replay never makes
 // a host call for real.
 #include <cstring>
+#include <sstream>
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>
+#include <nlohmann/json.hpp>
 #include <zstd.h>
 
 #include "cli_util.h"
@@ -290,6 +292,94 @@ TEST_F(TraceTrust, OutputThatCannotBeWrittenIsExitCode3) {
     const std::string text = pwtest::read_text_file(err);
     EXPECT_EQ(pwtest::count_lines(text), 1u) << text;
     EXPECT_NE(text.find("cannot write"), std::string::npos) << text;
+  }
+}
+
+// A trace's program may carry any bytes in its names (the assembler takes only plain ones, a
+// crafted file anything): every report shows them escaped, JSON stays valid UTF-8, and no
+// control byte reaches the terminal or a file.
+TEST_F(TraceTrust, NamesOfAnyBytesAreShownEscapedInEveryReport) {
+  const std::string good = record(pwtest::kRecursiveFib15);
+  const auto frames = pwtest::frame_spans(good);
+  const std::string raw = pwtest::frame_payload(good, frames[0]);
+  kj::ArrayPtr<const capnp::word> words(reinterpret_cast<const capnp::word*>(raw.data()), raw.size() / 8);
+  capnp::FlatArrayMessageReader reader(words);
+  capnp::MallocMessageBuilder m;
+  m.setRoot(reader.getRoot<pw::trace::Header>());
+  auto program = m.getRoot<pw::trace::Header>().getProgram();
+  const std::string name = "fi\xfe\x1b[31m;b\n";
+  const std::string source = "sub\x07ject\xc3.pwa";
+  program.setSourceName(capnp::Text::Reader(source.c_str(), source.size()));
+  bool renamed = false;
+  for (auto f : program.getFunctions()) {
+    if (f.getName() != "fib") continue;
+    f.setName(capnp::Text::Reader(name.c_str(), name.size()));
+    renamed = true;
+  }
+  ASSERT_TRUE(renamed);
+  const std::string trace =
+      file("names.pwtrace", replace_frame(good, frames[0], pwtest::frame_record(RecordKind::Header, m)));
+  const auto no_control_bytes = [](const std::string& text) {
+    for (const char c : text)
+      if ((static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') || c == 0x7f) return false;
+    return true;
+  };
+  const std::string folded = path("names.folded"), html = path("names.html"), chrome = path("names.json");
+  // How the name shows: escaped as text, that text again escaped in JSON; a canonical state
+  // dump (plain JSON of the names) has U+FFFD for the byte that is not UTF-8, and events take
+  // it as Latin-1, the way they show the program's strings.
+  const std::string as_text = "fi\\xfe\\x1b[31m;b\\x0a", as_json = "fi\\\\xfe\\\\x1b[31m;b\\\\x0a",
+                    in_dump = "fi\xef\xbf\xbd\\u001b[31m;b\\n", in_events = "fi\xc3\xbe\\u001b[31m;b\\n";
+  const struct {
+    std::vector<std::string> args;
+    bool json;
+    const std::string& shows;
+  } reports[] = {
+      {{"perf", trace, "--json"}, true, as_json},
+      {{"perf", trace, "--folded", folded, "--html", html, "--chrome-trace", chrome}, false, as_text},
+      {{"events", trace, "--json"}, true, in_events},
+      {{"calls", trace, name}, false, as_text},
+      {{"state", trace, "--at", "40"}, true, in_dump},
+      {{"debug", trace, "--batch", "-ex", "stepi 40", "-ex", "bt", "-ex", "info frame"}, false, as_text},
+  };
+  for (const auto& report : reports) {
+    SCOPED_TRACE(report.args[0]);
+    const CliResult r = pwreplay(report.args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(no_control_bytes(r.out)) << r.out;
+    EXPECT_NE(r.out.find(report.shows), std::string::npos) << r.out.substr(0, 2000);
+    if (!report.json) continue;
+    if (report.args[0] != "events") {
+      EXPECT_NO_THROW((void)nlohmann::json::parse(r.out));
+      continue;
+    }
+    std::istringstream lines(r.out);  // JSON Lines
+    for (std::string line; std::getline(lines, line);) EXPECT_NO_THROW((void)nlohmann::json::parse(line)) << line;
+  }
+  // The program's own file name too.
+  for (const bool json : {false, true}) {
+    const CliResult r = pwreplay(json ? std::vector<std::string>{"info", trace, "--json"} : std::vector<std::string>{"info", trace});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(no_control_bytes(r.out)) << r.out;
+    EXPECT_NE(r.out.find(json ? "sub\\u0007ject" : "sub\\x07ject"), std::string::npos) << r.out;
+  }
+  for (const std::string& f : {folded, html, chrome}) {
+    const std::string text = pwtest::read_text_file(f);
+    EXPECT_TRUE(no_control_bytes(text)) << f;
+    const std::string shows = f == folded ? "fi\\xfe\\x1b[31m\\x3bb\\x0a" : f == html ? as_text : as_json;
+    EXPECT_NE(text.find(shows), std::string::npos) << f;
+  }
+  EXPECT_NO_THROW((void)nlohmann::json::parse(pwtest::read_text_file(chrome)));
+  // Folded stacks: fib's ';' does not split the frame, so every line is main, then fibs.
+  std::istringstream lines(pwtest::read_text_file(folded));
+  for (std::string line; std::getline(lines, line);) {
+    const std::string stack = line.substr(0, line.rfind(' '));
+    EXPECT_EQ(stack.rfind("main", 0), 0u) << line;
+    std::size_t frames_in_line = 1;
+    for (const char c : stack) frames_in_line += c == ';';
+    std::size_t fibs = 0;
+    for (std::size_t at = stack.find("fi\\xfe"); at != std::string::npos; at = stack.find("fi\\xfe", at + 1)) ++fibs;
+    EXPECT_EQ(frames_in_line, fibs + 1) << line;
   }
 }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "printable.h"
 #include "queries.h"
 #include "replay_support.h"
 #include "state_dump.h"
@@ -69,16 +70,18 @@ int run_calls(const Options& o) {
       std::fputs(out.c_str(), stdout);
       return kExitOk;
     }
+    // Names are the trace's: escaped as one line each, so a newline in one starts no line.
+    const std::string name = pw::printable(o.function);
     std::string out;
     for (const auto& c : list) {
       std::string args;
       for (const auto& a : c.arguments) args += (args.empty() ? "" : ", ") + a.text();
-      out += fmt::format("step {:>10}  depth {:>3}  {}({})", c.position, c.depth, o.function, args);
+      out += fmt::format("step {:>10}  depth {:>3}  {}({})", c.position, c.depth, name, args);
       switch (c.ending) {
         case pw::replay::CallReport::Ending::Returned: out += " -> " + c.result->text(); break;
         case pw::replay::CallReport::Ending::Threw: out += " threw " + c.result->text(); break;
         case pw::replay::CallReport::Ending::TailCalled:
-          out += fmt::format(" -> tail call to {}", c.tail_callee);
+          out += fmt::format(" -> tail call to {}", pw::printable(c.tail_callee));
           if (c.result) out += " -> " + c.result->text();
           break;
         case pw::replay::CallReport::Ending::Unfinished: out += " (unfinished)"; break;
@@ -89,7 +92,7 @@ int run_calls(const Options& o) {
         out.clear();
       }
     }
-    out += fmt::format("{} call{} of {} in steps {}..{}\n", list.size(), list.size() == 1 ? "" : "s", o.function, from, to);
+    out += fmt::format("{} call{} of {} in steps {}..{}\n", list.size(), list.size() == 1 ? "" : "s", name, from, to);
     print_text(out);
     return kExitOk;
   });

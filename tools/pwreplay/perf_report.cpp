@@ -6,10 +6,18 @@
 #include <fmt/format.h>
 
 #include "disassembler.h"
+#include "printable.h"
 #include "trace_text.h"
 
 namespace pwreplay {
 namespace {
+
+// Every name, path and host string in the report is the trace's, which may carry any bytes:
+// shown escaped (printable.h), so the JSON is valid UTF-8 and the text, HTML and folded
+// outputs hold no control bytes.
+std::string shown(std::string_view text) { return pw::printable(text); }
+std::string fn_shown(const pw::Program& p, std::uint32_t fn) { return shown(p.functions[fn].name); }
+
 
 using pw::replay::kConstantSite;
 using pw::replay::kHostSite;
@@ -54,10 +62,10 @@ class CodeMap {
     const pw::Function& f = program_.functions[fn];
     const std::uint32_t ip = flat - starts_[fn];
     if (ip >= f.code.size()) return {{"function", "(host calls)"}, {"ip", nullptr}, {"line", nullptr}, {"instruction", ""}};
-    return {{"function", f.name},
+    return {{"function", shown(f.name)},
             {"ip", ip},
             {"line", ip < f.lines.size() ? f.lines[ip] : 0},
-            {"instruction", pw::disassemble_instruction(program_, f, ip)}};
+            {"instruction", shown(pw::disassemble_instruction(program_, f, ip))}};
   }
   // For an instruction of the program (flat < the code's size).
   std::pair<std::uint32_t, std::uint32_t> fn_ip(std::uint32_t flat) const {
@@ -85,7 +93,7 @@ std::vector<std::uint64_t> node_totals(const pw::replay::WindowProfile& w) {
 nlohmann::json flame_node(const pw::Program& p, const pw::replay::WindowProfile& w,
                           const std::vector<std::uint64_t>& total, std::uint32_t n, int max_depth) {
   const pw::replay::CallNode& node = w.nodes[n];
-  nlohmann::json j{{"name", n == kRootNode ? std::string("(all)") : p.functions[node.fn].name},
+  nlohmann::json j{{"name", n == kRootNode ? std::string("(all)") : fn_shown(p, node.fn)},
                    {"self_steps", max_depth > 0 ? node.self_steps : total[n]},
                    {"total_steps", total[n]}};
   nlohmann::json children = nlohmann::json::array();
@@ -101,8 +109,8 @@ nlohmann::json flame_node(const pw::Program& p, const pw::replay::WindowProfile&
 }
 
 std::string recorded_on(const pw::trace::TraceHeader& h) {
-  if (h.host_name.empty()) return h.host_system.empty() ? "an unknown machine" : h.host_system;
-  return h.host_system.empty() ? h.host_name : fmt::format("{} ({})", h.host_name, h.host_system);
+  if (h.host_name.empty()) return h.host_system.empty() ? "an unknown machine" : shown(h.host_system);
+  return h.host_system.empty() ? shown(h.host_name) : fmt::format("{} ({})", shown(h.host_name), shown(h.host_system));
 }
 
 // Sorted by [key], largest first, ties in their first order.
@@ -118,7 +126,7 @@ nlohmann::json functions_json(const pw::Program& program, const pw::replay::Wind
     if (w.fn_self_steps[f] || w.fn_calls[f] || w.fn_total_steps[f]) fns.push_back(f);
   nlohmann::json functions = nlohmann::json::array();
   for (const std::size_t f : largest_first(fns, [&](std::size_t x) { return w.fn_self_steps[x]; }))
-    functions.push_back({{"name", program.functions[f].name},
+    functions.push_back({{"name", fn_shown(program, static_cast<std::uint32_t>(f))},
                          {"calls", w.fn_calls[f]},
                          {"self_steps", w.fn_self_steps[f]},
                          {"total_steps", w.fn_total_steps[f]},
@@ -134,8 +142,8 @@ nlohmann::json functions_json(const pw::Program& program, const pw::replay::Wind
 nlohmann::json call_graph_json(const pw::Program& program, const pw::replay::WindowProfile& w) {
   nlohmann::json graph = nlohmann::json::array();
   for (const auto& e : largest_first(w.edges, [](const pw::replay::CallEdge& x) { return x.total_steps; }))
-    graph.push_back({{"caller", program.functions[e.caller].name},
-                     {"callee", program.functions[e.callee].name},
+    graph.push_back({{"caller", fn_shown(program, e.caller)},
+                     {"callee", fn_shown(program, e.callee)},
                      {"calls", e.calls},
                      {"total_steps", e.total_steps}});
   return graph;
@@ -161,9 +169,9 @@ void instructions_json(const pw::Program& program, const CodeMap& code, const pw
   j["hot_lines"] = nlohmann::json::array();
   using LineCount = std::pair<std::pair<std::uint32_t, std::uint32_t>, std::uint64_t>;
   for (const auto& [where, count] : largest_first(std::vector<LineCount>(lines.begin(), lines.end()), by_count))
-    j["hot_lines"].push_back({{"file", program.source_name},
+    j["hot_lines"].push_back({{"file", shown(program.source_name)},
                               {"line", where.second},
-                              {"function", program.functions[where.first].name},
+                              {"function", fn_shown(program, where.first)},
                               {"steps", count}});
   j["hot_instructions"] = nlohmann::json::array();
   for (const auto& [flat, count] : largest_first(hot, by_count)) {
@@ -261,11 +269,11 @@ nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::
   const pw::replay::WindowProfile& w = profile.window;
   const CodeMap code(program);
   nlohmann::json j;
-  j["trace"] = timeline.trace().path();
+  j["trace"] = shown(timeline.trace().path());
   // A trace cut short (its writer was killed) still reports on what it holds, and says so.
   j["trace_complete"] = timeline.trace().complete();
-  if (!timeline.trace().damage().empty()) j["trace_damage"] = timeline.trace().damage();
-  j["program"] = program.source_name;
+  if (!timeline.trace().damage().empty()) j["trace_damage"] = shown(timeline.trace().damage());
+  j["program"] = shown(program.source_name);
   j["recorded_on"] = recorded_on(timeline.trace().header());
   j["recorded_at"] = utc_time(timeline.trace().header().start_time_unix_ns);
   j["from"] = w.from;
@@ -317,7 +325,8 @@ std::string perf_folded(const pw::Program& program, const pw::replay::WindowProf
     std::string line;
     for (auto it = path.rbegin(); it != path.rend(); ++it) {
       if (!line.empty()) line += ';';
-      line += program.functions[*it].name;
+      // A ';' would split the frame in two for every folded-stack reader.
+      for (const char c : fn_shown(program, *it)) line += c == ';' ? std::string_view("\\x3b") : std::string_view(&c, 1);
     }
     const bool deeper = depth[n] == kMaxDepth &&
                         std::any_of(w.nodes[n].children.begin(), w.nodes[n].children.end(),
@@ -332,7 +341,7 @@ nlohmann::json perf_chrome_trace(const pw::replay::Timeline& timeline, const pw:
   const pw::Program& program = timeline.program();
   const pw::replay::WindowProfile& w = profile.window;
   nlohmann::json events = nlohmann::json::array();
-  events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", "pwvm " + program.source_name}}}});
+  events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"args", {{"name", "pwvm " + shown(program.source_name)}}}});
   events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", 1},
                     {"args", {{"name", "interpreter (1 us = 1 instruction)"}}}});
   std::vector<pw::replay::Span> spans = w.spans;
@@ -341,7 +350,7 @@ nlohmann::json perf_chrome_trace(const pw::replay::Timeline& timeline, const pw:
     return a.start != b.start ? a.start < b.start : a.depth < b.depth;
   });
   for (const auto& s : spans)
-    events.push_back({{"name", program.functions[s.fn].name}, {"cat", "function"}, {"ph", "X"}, {"pid", 1}, {"tid", 1},
+    events.push_back({{"name", fn_shown(program, s.fn)}, {"cat", "function"}, {"ph", "X"}, {"pid", 1}, {"tid", 1},
                       {"ts", s.start}, {"dur", s.end - s.start}});
   for (const auto& c : w.collections)
     events.push_back({{"name", "gc"}, {"cat", "gc"}, {"ph", "i"}, {"s", "p"}, {"pid", 1}, {"tid", 1}, {"ts", c.step},
@@ -355,7 +364,7 @@ nlohmann::json perf_chrome_trace(const pw::replay::Timeline& timeline, const pw:
                       {"args", {{"live_bytes", h.live_bytes}, {"live_objects", h.live_objects}}}});
   return {{"traceEvents", std::move(events)},
           {"otherData",
-           {{"trace", timeline.trace().path()},
+           {{"trace", shown(timeline.trace().path())},
             {"clock", "1 us = 1 executed instruction"},
             {"from", w.from},
             {"to", w.to},

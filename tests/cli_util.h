@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,8 +64,26 @@ inline CliResult run_binary(const std::string& binary, const std::vector<std::st
 struct MeasuredRun {
   int code = -1;  // the exit code, or 128 + the signal that ended it
   std::string err;
-  std::uint64_t peak_rss_bytes = 0;  // the child's own peak resident memory (wait4)
+  // The child's peak resident memory (wait4). Linux counts in it the pages the child had
+  // from this process between fork and exec, so it is never below inherited_rss_bytes.
+  std::uint64_t peak_rss_bytes = 0;
+  std::uint64_t inherited_rss_bytes = 0;  // this process's own peak when it forked (VmHWM)
 };
+
+// This process's peak resident memory, from /proc/self/status.
+inline std::uint64_t own_peak_rss_bytes() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  return 0;
+}
+
+// Whether the child's own peak stayed below [bound]. When this process had already passed
+// the bound (one test process running the whole suite, under a sanitizer) the figure cannot
+// tell, and the bound is checked where each test runs in a process of its own.
+inline bool peak_rss_below(const MeasuredRun& r, std::uint64_t bound) {
+  return r.inherited_rss_bytes >= bound || r.peak_rss_bytes < bound;
+}
 
 // Runs [binary] with [args], stdin from [stdin_path], stdout discarded, stderr kept under [dir],
 // and never with PWVM_GC_STRESS. When [address_space_bytes] is not 0 the child may map no
@@ -80,6 +99,7 @@ inline MeasuredRun run_binary_measured(const std::string& binary, const std::vec
   for (std::string& a : argv_text) argv.push_back(a.data());
   argv.push_back(nullptr);
   MeasuredRun r;
+  r.inherited_rss_bytes = own_peak_rss_bytes();
   const pid_t pid = ::fork();
   if (pid < 0) return r;
   if (pid == 0) {

@@ -430,7 +430,8 @@ TEST(Expression, SyntaxErrorsNameTheColumn) {
   EXPECT_EQ(compile_error("1 &", p), "expression '1 &': unexpected character '&' at column 3");
   EXPECT_EQ(compile_error("x\n\x01", p), "expression 'x\\x0a\\x01': unexpected byte 0x01 at column 3");
   // The escape's own byte is quoted printably too: the error stays on one line.
-  EXPECT_EQ(compile_error("\"\\\n\"", p), "expression '\"\\\\x0a\"': unknown escape '\\\\x0a' at column 2");
+  EXPECT_EQ(compile_error("\"\\\n\"", p),
+            "expression '\"\\\\x0a\"': unknown escape: a backslash before byte 0x0a at column 2");
   EXPECT_EQ(compile_error("$foo", p),
             "expression '$foo': unknown variable '$foo' (there are $stack[i], $step, $depth and $sp) at column 1");
   EXPECT_EQ(compile_error("$stack", p), "expression '$stack': expected '[' after $stack at column 7");

@@ -96,35 +96,6 @@ loop:
 end
 )PWA";
 
-// Calls and allocates for ever.
-const char* kForever = R"PWA(
-func work(n)
-  local i, limit
-  push 1
-  set_local i
-  push 2000
-  set_local limit
-spin:
-  for_next i, spin
-  get_local n
-  nil
-  cons
-  return
-end
-
-func main()
-  local k
-  push 0
-  set_local k
-loop:
-  get_local k
-  call_fn work
-  pop
-  inc_local k, 1
-  jump loop
-end
-)PWA";
-
 // The helpers are public: the checks shared by several tests are free functions.
 class RecordingCli : public ::testing::Test {
  public:
@@ -274,10 +245,10 @@ TEST_F(RecordingCli, LiveDebuggerIsRefusedATraceARunIsRecording) {
 
 // ---- signals ------------------------------------------------------------------------------
 
-// Sends [sig] to a recording of kForever once it is under way, and checks what it leaves.
+// Sends [sig] to a recording of pwtest::kForever once it is under way, and checks what it leaves.
 void expect_signal_finishes_the_trace(RecordingCli* t, const std::string& trace, const std::string& record_flag,
                                       int sig) {
-  const std::string program = t->file("forever.pwa", kForever);
+  const std::string program = t->file("forever.pwa", pwtest::kForever);
   BackgroundProcess p({PWVM_BINARY, "run", program, record_flag, trace, "--max-steps", "100000000000"});
   ASSERT_TRUE(p.started());
   wait_for_file(trace, 4096);  // a few chunks
@@ -359,7 +330,7 @@ TEST_F(RecordingCli, SignalInterruptsARecordedRunWaitingForInput) {
 }
 
 TEST_F(RecordingCli, PlainRunStillEndsOnSigint) {
-  const std::string program = file("forever.pwa", kForever);
+  const std::string program = file("forever.pwa", pwtest::kForever);
   BackgroundProcess p({PWVM_BINARY, "run", program, "--max-steps", "100000000000"});
   ASSERT_TRUE(p.started());
   std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -288,6 +288,37 @@ inline std::string program_with_names(std::size_t functions, std::size_t globals
   return s;
 }
 
+// Loops for ever: each round calls a function that spins 2000 steps and allocates a pair, so
+// there are calls, returns, allocations and collections without millions of events. For
+// tests that stop a run from outside.
+inline constexpr const char* kForever = R"PWA(
+func work(n)
+  local i, limit
+  push 1
+  set_local i
+  push 2000
+  set_local limit
+spin:
+  for_next i, spin
+  get_local n
+  nil
+  cons
+  return
+end
+
+func main()
+  local k
+  push 0
+  set_local k
+loop:
+  get_local k
+  call_fn work
+  pop
+  inc_local k, 1
+  jump loop
+end
+)PWA";
+
 // A program that uses every instruction (disassembler_test checks that it does). It verifies,
 // and with all capabilities it halts with 4999999998 after printing "hi\nx".
 inline constexpr const char* kAllInstructions = R"PWA(

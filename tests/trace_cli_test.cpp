@@ -356,36 +356,6 @@ TEST_F(TraceCli, StopAtRecordsAStoppedRunUpToThatStep) {
 
 // ---- a recorder killed mid-run ---------------------------------------------------------
 
-// Loops forever: each round calls a function that spins 2000 steps and allocates a pair, so
-// there are calls, returns and allocations (and collections) without millions of events.
-const char* kForever = R"PWA(
-func work(n)
-  local i, limit
-  push 1
-  set_local i
-  push 2000
-  set_local limit
-spin:
-  for_next i, spin
-  get_local n
-  nil
-  cons
-  return
-end
-
-func main()
-  local k
-  push 0
-  set_local k
-loop:
-  get_local k
-  call_fn work
-  pop
-  inc_local k, 1
-  jump loop
-end
-)PWA";
-
 // Starts [argv] with stdout and stderr to /dev/null and without PWVM_GC_STRESS.
 pid_t spawn(const std::vector<std::string>& argv) {
   posix_spawn_file_actions_t actions;
@@ -410,7 +380,7 @@ pid_t spawn(const std::vector<std::string>& argv) {
 }
 
 TEST_F(TraceCli, KilledRecorderLeavesAReadableTrace) {
-  const std::string program = file("forever.pwa", kForever);
+  const std::string program = file("forever.pwa", pwtest::kForever);
   const std::string trace = path("killed.pwtrace");
   const pid_t pid = spawn({PWVM_BINARY, "run", program, "--record", trace, "--max-steps", "100000000000"});
   ASSERT_GT(pid, 0);

@@ -135,7 +135,8 @@ void Session::show_display(const Display& d) {
 
 void Session::cmd_info(std::string_view args) {
   const auto [what, rest] = split_word(args);
-  const auto is = [&](std::string_view full, std::size_t shortest) {
+  // (A plain copy for the lambda: clang 14 cannot capture a structured binding.)
+  const auto is = [&, what = what](std::string_view full, std::size_t shortest) {
     return what.size() >= shortest && full.substr(0, what.size()) == what;
   };
   if (what.empty()) throw CommandError("\"info\" needs what: breakpoints, watchpoints, locals, args, globals, stack, heap, gc, frame, program, "

@@ -11,6 +11,7 @@
 #                     mutations of them (-seed=1), in a fresh temporary corpus; crashes go to
 #                     BUILD_DIR/fuzz-crashes/
 #   --no-build        use the harnesses already in the build directory
+#   --jobs N          harnesses run at once (default: one per core)
 # Environment: BUILD_DIR (default build-fuzz), BUILD_TYPE (default RelWithDebInfo), for the
 # build scripts/setup.sh makes with -DPWVM_FUZZ=ON.
 # Prints one line per harness: executions, coverage (edges and features), corpus, findings;
@@ -23,6 +24,7 @@ all=(program trace_reader trace_records expression state_image)
 time_per_harness=600
 corpus_root=${PWVM_FUZZ_DIR:-$HOME/.cache/pwvm-fuzz}
 smoke_runs=""
+jobs=$(nproc)
 build=1
 harnesses=()
 while (($#)); do
@@ -31,7 +33,8 @@ while (($#)); do
     --corpus) corpus_root=$2; shift 2 ;;
     --smoke) smoke_runs=$2; shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --jobs) jobs=$2; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
     *)
       if [[ " ${all[*]} " != *" $1 "* ]]; then
@@ -59,9 +62,11 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 symbolizer=$(command -v llvm-symbolizer || true)
 [ -n "$symbolizer" ] && export ASAN_SYMBOLIZER_PATH=$symbolizer
 
-failed=0
-for h in "${harnesses[@]}"; do
-  flags=(-timeout=20 -rss_limit_mb=4096 -malloc_limit_mb=8192 -print_final_stats=1)
+# One harness: its run, then one line of figures in $work/$h.line (and its output on stderr
+# when it found something). Returns non-zero when it did.
+run_harness() {
+  local h=$1 corpus crashes log status=0 runs cov found
+  local flags=(-timeout=20 -rss_limit_mb=4096 -malloc_limit_mb=8192 -print_final_stats=1)
   case "$h" in
     program) flags+=(-dict="$work/seeds/program.dict") ;;
     expression) flags+=(-dict="$work/seeds/expression.dict") ;;
@@ -77,18 +82,37 @@ for h in "${harnesses[@]}"; do
   fi
   mkdir -p "$corpus" "$crashes"
   log=$work/$h.log
-  status=0
   "$bin/fuzz_$h" "${flags[@]}" -artifact_prefix="$crashes/$h-" "$corpus" "$work/seeds/$h" >"$log" 2>&1 || status=$?
   # libFuzzer's closing figures: executions, and coverage at the last status line.
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1 || true)
   found=$(grep -c '^artifact_prefix=\|Test unit written to' "$log" || true)
-  echo "fuzz_$h: ${runs:-?} executions, ${cov:-no coverage line}, findings: $found$( ((status)) && echo " (exit $status)")"
+  echo "fuzz_$h: ${runs:-?} executions, ${cov:-no coverage line}, findings: $found$( ((status)) && echo " (exit $status)")" \
+    >"$work/$h.line"
   if ((status)); then
-    failed=1
-    echo "---- fuzz_$h output (last 60 lines)" >&2
-    tail -60 "$log" >&2
-    echo "---- the input is kept in $crashes/; reproduce with: $bin/fuzz_$h FILE" >&2
+    {
+      echo "---- fuzz_$h output (last 60 lines)"
+      tail -60 "$log"
+      echo "---- the input is kept in $crashes/; reproduce with: $bin/fuzz_$h FILE"
+    } >&2
+    return 1
   fi
+}
+
+# As many harnesses at once as there are cores; the lines come out in the harnesses' order.
+failed=0
+running=0
+for h in "${harnesses[@]}"; do
+  if ((running >= jobs)); then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
+  run_harness "$h" &
+  running=$((running + 1))
 done
+while ((running > 0)); do
+  wait -n || failed=1
+  running=$((running - 1))
+done
+for h in "${harnesses[@]}"; do cat "$work/$h.line"; done
 exit $failed

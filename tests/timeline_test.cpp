@@ -306,7 +306,7 @@ TEST_P(Motion, MovesLandWhereTheLiveRunSays) {
     const std::pair<pw::replay::StopConditions*, StopReason> catches[] = {{&catch_throw, StopReason::Thrown},
                                                                           {&catch_catch, StopReason::Caught}};
     for (const auto& [conditions, reason] : catches) {
-      auto hit = [&](std::uint64_t q) { return reason == StopReason::Thrown ? thrown_at(q) : caught_at(q); };
+      auto hit = [&, reason = reason](std::uint64_t q) { return reason == StopReason::Thrown ? thrown_at(q) : caught_at(q); };
       t.seek(p);
       const auto cf = pw::replay::continue_forward(t, *conditions);
       EXPECT_EQ(t.position(), first_after(o, p, hit).value_or(end));

@@ -548,7 +548,7 @@ TEST(TraceFormat, LimitsBeyondAnyRunAreRefused) {
                                                             {UINT32_MAX, UINT32_MAX}};
   for (const auto& [stack, depth] : limits) {
     pwtest::write_text_file(path, pwtest::header_only_trace(pw::trace::kFormatMajor, pw::trace::kFormatMinor,
-                                                            [&](pw::trace::Header::Builder h) {
+                                                            [stack = stack, depth = depth](pw::trace::Header::Builder h) {
                                                               h.getConfig().setMaxStack(stack);
                                                               h.getConfig().setMaxDepth(depth);
                                                             }));

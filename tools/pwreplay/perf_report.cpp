@@ -330,7 +330,7 @@ std::string perf_folded(const pw::Program& program, const pw::replay::WindowProf
     }
     const bool deeper = depth[n] == kMaxDepth &&
                         std::any_of(w.nodes[n].children.begin(), w.nodes[n].children.end(),
-                                    [&](const auto& c) { return line_of[c.second] == n; });
+                                    [&, n = n](const auto& c) { return line_of[c.second] == n; });
     out += fmt::format("{}{} {}\n", line, deeper ? ";..." : "", count);
   }
   return out;

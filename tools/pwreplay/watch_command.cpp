@@ -31,7 +31,7 @@ int run_watch(const Options& o) {
     pw::replay::ShownValue initial;
     std::uint64_t count = 0;
     bool header_done = false;
-    auto header = [&] {
+    auto header = [&, from = from] {
       if (header_done || o.json) return;
       header_done = true;
       print_text(fmt::format("{} = {} at step {}\n", o.expression, initial.text(), from));

@@ -19,16 +19,19 @@
 #include <fmt/format.h>
 
 #include "host.h"
+#include "printable.h"
 #include "verifier.h"
 
 namespace pw {
 
+// Messages quote the source, which may hold any byte (a string literal with a control byte
+// in it, say): they are escaped here, once for every error, so a report stays one line.
 AssemblyError::AssemblyError(std::string file_, std::uint32_t line_, std::uint32_t column_, std::string message_)
-    : std::runtime_error(fmt::format("{}:{}:{}: error: {}", file_, line_, column_, message_)),
+    : std::runtime_error(fmt::format("{}:{}:{}: error: {}", file_, line_, column_, printable(message_))),
       file(std::move(file_)),
       line(line_),
       column(column_),
-      message(std::move(message_)) {}
+      message(printable(message_)) {}
 
 namespace {
 

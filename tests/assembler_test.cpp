@@ -391,6 +391,10 @@ TEST(AssemblerErrors, BadStrings) {
   check_error({"escape of a control byte", in_main("  push \"a\\\x1b[2Jb\""), 3, 0, "byte 0x1b"});
   const pw::AssemblyError e = assembly_error(in_main("  push \"a\\\x01" "b\""));
   EXPECT_EQ(e.message.find('\x01'), std::string::npos) << e.message;
+  // A control byte inside a literal that an error quotes is escaped too (found by fuzzing).
+  const pw::AssemblyError quoted = assembly_error(in_main("  push 1 \"w\x11\x11orld\""));
+  EXPECT_NE(quoted.message.find("w\\x11\\x11orld"), std::string::npos) << quoted.message;
+  EXPECT_EQ(std::string(quoted.what()).find('\x11'), std::string::npos) << quoted.what();
 }
 
 TEST(AssemblerErrors, UnknownNames) {

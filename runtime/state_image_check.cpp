@@ -202,11 +202,11 @@ class ImageChecker {
     const std::int32_t allowed = fn.entry_depth[f.ip];
     if (allowed < 1 || values + 1 != static_cast<std::uint64_t>(allowed))
       bad("frame {} of {} has {}, the verifier allows {}", number, fn.name, counted(values, "value"), allowed - 1);
-    // call_fn's callee takes its arguments where the result goes; call's sits above the callee value.
+    // call_fn's callee takes its arguments where the result goes; call's sits above the callee
+    // value. (The callee's function is checked only later: it is named by number here.)
     const std::uint64_t gap = call == Op::CALL ? 1 : 0;
     if (callee.base != callee.result_slot + gap)
-      bad("frame {} of {} does not start where its caller's {} put it", frame_number(d + 1), fn_of(d + 1).name,
-          op_info(call).mnemonic);
+      bad("frame {} does not start where its caller's {} put it", frame_number(d + 1), op_info(call).mnemonic);
   }
 
   // The innermost frame: about to run its instruction (ready, paused, or failed in it), or

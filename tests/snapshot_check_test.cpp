@@ -159,6 +159,10 @@ TEST(SnapshotCheck, FramesMustRunReachableCodeOfTheirFunction) {
   pw::StateImage img = good;
   img.frames[1].fn = 9;
   EXPECT_TRUE(refused(program, img, "frame 0 runs function 9, the program has 2"));
+  // Its caller is checked first, and a wrong start is told without the callee's name.
+  ++img.frames[1].base;
+  img.stack.insert(img.stack.begin() + 2, pw::ValueImage{});
+  EXPECT_TRUE(refused(program, img, "frame 0 does not start where its caller's call_fn put it"));
   img = good;
   img.frames[1].ip = 100;
   EXPECT_TRUE(refused(program, img, "frame 0 of add3 resumes at instruction 100, past its end"));

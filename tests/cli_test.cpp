@@ -175,28 +175,17 @@ TEST_F(Cli, ProgramFileOverTheSizeCapIsRefusedBeforeItIsRead) {
   EXPECT_NE(r.err.find("unexpected byte 0x00"), std::string::npos) << r.err;
 }
 
-bool under_address_sanitizer() {
-#if defined(__SANITIZE_ADDRESS__)
-  return true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-  return true;
-#endif
-#endif
-  return false;
-}
-
 TEST_F(Cli, EndlessDeviceAsProgramIsReadOnlyUpToTheCap) {
   // /dev/zero never ends and has no size: the loader must stop one byte past the cap. The
   // child may map 512 MiB at most, so a loader that reads on dies here instead of taking
   // the machine's memory.
-  const std::uint64_t address_space = under_address_sanitizer() ? 0 : std::uint64_t{512} << 20;
+  const std::uint64_t address_space = pwtest::under_address_sanitizer() ? 0 : std::uint64_t{512} << 20;
   for (const std::string command : {"run", "check"}) {
     const pwtest::MeasuredRun r = pwtest::run_binary_measured(PWVM_BINARY, {command, "/dev/zero"}, dir_, address_space);
     EXPECT_EQ(r.code, 2) << command << ": " << r.err;
     EXPECT_EQ(count_lines(r.err), 1u) << command << ": " << r.err;
     EXPECT_NE(r.err.find("/dev/zero is larger than 64 MiB"), std::string::npos) << command << ": " << r.err;
-    if (!under_address_sanitizer()) EXPECT_TRUE(pwtest::peak_rss_below(r, std::uint64_t{200} << 20)) << command;
+    if (!pwtest::under_address_sanitizer()) EXPECT_TRUE(pwtest::peak_rss_below(r, std::uint64_t{200} << 20)) << command;
   }
 }
 
@@ -205,14 +194,14 @@ TEST_F(Cli, AnEndlessLineOfInputFailsTheReadAtTheHeapLimit) {
   // hold, as a HostError, instead of growing without bound.
   const std::string program = (dir_ / "reader.pwa").string();
   pwtest::write_text_file(program, "func main()\n  host read_line\n  halt\nend\n");
-  const std::uint64_t address_space = under_address_sanitizer() ? 0 : std::uint64_t{512} << 20;
+  const std::uint64_t address_space = pwtest::under_address_sanitizer() ? 0 : std::uint64_t{512} << 20;
   const pwtest::MeasuredRun r = pwtest::run_binary_measured(
       PWVM_BINARY, {"run", program, "--allow", "io", "--max-heap", "4M"}, dir_, address_space, "/dev/zero");
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.err.find("HostError: read_line() failed: a line of input is longer than 4194304 bytes"),
             std::string::npos)
       << r.err;
-  if (!under_address_sanitizer()) EXPECT_TRUE(pwtest::peak_rss_below(r, std::uint64_t{200} << 20));
+  if (!pwtest::under_address_sanitizer()) EXPECT_TRUE(pwtest::peak_rss_below(r, std::uint64_t{200} << 20));
 }
 
 // Doubles a string until the heap cannot hold it. [seed] sets where the sizes fall: "x"
@@ -226,7 +215,7 @@ std::string doubling_program(const std::string& seed) {
 TEST_F(Cli, StringDoublingStopsAtTheHeapLimitWithinItsMemory) {
   // Peak resident memory is a size, measured by the kernel: it must stay near --max-heap
   // (the default, 1 GiB), so no string operation may hold a copy the heap does not count.
-  if (under_address_sanitizer()) GTEST_SKIP() << "AddressSanitizer's shadow and quarantine memory are not the VM's";
+  if (pwtest::under_address_sanitizer()) GTEST_SKIP() << "AddressSanitizer's shadow and quarantine memory are not the VM's";
   const std::uint64_t max_heap = std::uint64_t{1} << 30;
   struct Case {
     std::string seed;
@@ -283,7 +272,7 @@ fill:
 
 TEST_F(Cli, TextOfAValueTooBigForTheHeapOrTheOutputIsNeverBuilt) {
   // to_string and print measure the text first: 800 MiB is refused without being written.
-  if (under_address_sanitizer()) GTEST_SKIP() << "AddressSanitizer's shadow and quarantine memory are not the VM's";
+  if (pwtest::under_address_sanitizer()) GTEST_SKIP() << "AddressSanitizer's shadow and quarantine memory are not the VM's";
   struct Case {
     std::string op;
     std::vector<std::string> flags;
@@ -319,7 +308,7 @@ TEST_F(Cli, CheckDoesLinearWorkInTheNumberOfNames) {
   // Assembling and verifying four times the functions, globals, locals, labels and
   // constants must cost about four times the instructions: a name looked up by a scan
   // would make it sixteen.
-  if (under_address_sanitizer()) GTEST_SKIP() << "valgrind cannot run a sanitizer build";
+  if (pwtest::under_address_sanitizer()) GTEST_SKIP() << "valgrind cannot run a sanitizer build";
   if (std::system("valgrind --version >/dev/null 2>&1") != 0) GTEST_SKIP() << "valgrind is not installed";
   constexpr std::size_t kSmall = 3000;
   const auto small = instructions_to_check(file("small.pwa", pwtest::program_with_names(kSmall, kSmall)), dir_);

@@ -51,6 +51,19 @@ namespace pwtest {
 
 inline constexpr const char* kFile = "t.pwa";
 
+// True in a build with AddressSanitizer (g++ or clang): its shadow memory and quarantine
+// count in a process's memory, and valgrind cannot run it.
+inline bool under_address_sanitizer() {
+#if defined(__SANITIZE_ADDRESS__)
+  return true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  return true;
+#endif
+#endif
+  return false;
+}
+
 // Every .pwa file in examples/, sorted.
 inline std::vector<std::filesystem::path> example_files() {
   std::vector<std::filesystem::path> files;

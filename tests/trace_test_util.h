@@ -26,16 +26,7 @@ namespace pwtest {
 
 // True when the suite runs slowly: under GC stress (a collection before every allocation) or
 // under AddressSanitizer. Tests shrink their loops then.
-inline bool slow_mode() {
-#if defined(__SANITIZE_ADDRESS__)
-  return true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-  return true;
-#endif
-#endif
-  return pw::VmConfig::from_environment().gc.stress;
-}
+inline bool slow_mode() { return under_address_sanitizer() || pw::VmConfig::from_environment().gc.stress; }
 
 // Subjects of the trace suites: every example, the program that uses every instruction,
 // and runs that end at each limit.

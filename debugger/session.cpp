@@ -38,7 +38,7 @@ const std::vector<Session::Command>& Session::commands() {
       {"break", {"b", "br"}, &Session::cmd_break, false, "break [LOCATION] [if COND]", "Set a breakpoint: FUNCTION, *FUNCTION+IP, FILE:LINE or LINE (default: here)."},
       {"tbreak", {"tb"}, &Session::cmd_tbreak, false, "tbreak [LOCATION] [if COND]", "Set a breakpoint that is deleted when first hit."},
       {"watch", {}, &Session::cmd_watch, false, "watch EXPR", "Stop when the value of EXPR changes."},
-      {"catch", {}, &Session::cmd_catch, false, "catch throw|catch", "Stop when an exception is thrown, or caught."},
+      {"catch", {}, &Session::cmd_catch, false, "catch throw|catch|uncaught", "Stop when an exception is thrown, caught, or thrown with no handler to catch it."},
       {"delete", {"d"}, &Session::cmd_delete, false, "delete [N...]", "Delete breakpoints, watchpoints and catchpoints (all without N)."},
       {"disable", {"disa"}, &Session::cmd_disable, false, "disable [N...]", "Disable them (all without N)."},
       {"enable", {"en"}, &Session::cmd_enable, false, "enable [N...]", "Enable them (all without N)."},
@@ -89,6 +89,15 @@ const Session::Command* Session::find_command(std::string_view word) {
   if (found == &table.back() + 1)
     throw CommandError(fmt::format("ambiguous command \"{}\": {}", word, candidates));
   return found;
+}
+
+bool Session::names_command(std::string_view word) {
+  if (word.empty()) return false;
+  try {
+    return find_command(word) != nullptr;
+  } catch (const CommandError&) {
+    return true;  // ambiguous, but a command: running it says so
+  }
 }
 
 Session::Session(replay::Cursor& cursor, bool live, std::FILE* out, std::FILE* err)

@@ -29,6 +29,9 @@ class CommandError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// "thrown", "caught", "thrown and not caught".
+std::string_view catchpoint_text(replay::Catchpoint::On on);
+
 class Session {
  public:
   // [live]: the cursor runs a program now (pwvm debug), not a recording (pwreplay debug).
@@ -42,6 +45,19 @@ class Session {
   void announce();
   // Every command's full name, in the order help lists them.
   static const std::vector<std::string_view>& command_names();
+  // Whether [word] names a command (a name, an alias or a unique prefix of a name).
+  static bool names_command(std::string_view word);
+
+  // For a front end beside the text one (the DAP adapter): the breakpoints, watchpoints and
+  // catchpoints, numbered as the commands number them; the frame print and info read; and
+  // where the output goes.
+  replay::StopConditions& conditions() { return conditions_; }
+  int allocate_id() { return next_id(); }
+  void select_frame(std::uint32_t index) { selected_frame_ = index; }
+  void redirect(std::FILE* out, std::FILE* err) {
+    out_ = out;
+    err_ = err;
+  }
 
  private:
   struct Command;

@@ -32,6 +32,15 @@ std::vector<int> ids_of(std::string_view args) {
 
 }  // namespace
 
+std::string_view catchpoint_text(replay::Catchpoint::On on) {
+  switch (on) {
+    case replay::Catchpoint::On::Throw: return "thrown";
+    case replay::Catchpoint::On::Catch: return "caught";
+    case replay::Catchpoint::On::Uncaught: return "thrown and not caught";
+  }
+  return "?";
+}
+
 void Session::add_breakpoint(std::string_view args, bool temporary) {
   auto [where, condition] = split_condition(args);
   std::string spec(where);
@@ -59,7 +68,7 @@ void Session::cmd_tbreak(std::string_view args) { add_breakpoint(args, true); }
 
 void Session::cmd_watch(std::string_view args) {
   if (args.empty()) throw CommandError("\"watch\" needs an expression");
-  replay::Watchpoint w{0, true, replay::Expression::compile(args, cursor_.program())};
+  replay::Watchpoint w{0, true, replay::Expression::compile(args, cursor_.program()), std::nullopt, std::nullopt, 0};
   w.id = next_id();
   const replay::EvalResult now = w.expression.evaluate(cursor_.state());
   say("Watchpoint {}: {} (now {})\n", w.id, w.expression.text(), replay::result_text(cursor_.state(), now, 80));
@@ -70,10 +79,11 @@ void Session::cmd_catch(std::string_view args) {
   replay::Catchpoint k;
   if (args == "throw") k.on = replay::Catchpoint::On::Throw;
   else if (args == "catch") k.on = replay::Catchpoint::On::Catch;
-  else throw CommandError(args.empty() ? "\"catch\" needs what to catch: throw or catch"
-                                       : fmt::format("cannot catch \"{}\": throw or catch", args));
+  else if (args == "uncaught") k.on = replay::Catchpoint::On::Uncaught;
+  else throw CommandError(args.empty() ? "\"catch\" needs what to catch: throw, catch or uncaught"
+                                       : fmt::format("cannot catch \"{}\": throw, catch or uncaught", args));
   k.id = next_id();
-  say("Catchpoint {} (exception {})\n", k.id, args == "throw" ? "thrown" : "caught");
+  say("Catchpoint {} (exception {})\n", k.id, catchpoint_text(k.on));
   conditions_.catchpoints.push_back(k);
 }
 
@@ -147,7 +157,7 @@ void Session::info_breakpoints(bool watchpoints_only) {
                       b.description + (b.condition ? fmt::format(" if {}", b.condition->text()) : ""), b.hits});
     for (const replay::Catchpoint& k : conditions_.catchpoints)
       rows.push_back({k.id, "catchpoint", "keep", k.enabled,
-                      k.on == replay::Catchpoint::On::Throw ? "exception thrown" : "exception caught", k.hits});
+                      fmt::format("exception {}", catchpoint_text(k.on)), k.hits});
   }
   for (const replay::Watchpoint& w : conditions_.watchpoints)
     rows.push_back({w.id, "watchpoint", "keep", w.enabled, w.expression.text(), 0});

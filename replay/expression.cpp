@@ -27,7 +27,7 @@ namespace detail {
 
 struct ExprNode {
   enum class Kind : std::uint8_t {
-    Const, Literal, Name, Local, Global, Stack, Step, Depth, Sp,
+    Const, Literal, Name, Local, Global, Stack, Step, Depth, Sp, Object,
     Neg, Not, Add, Sub, Mul, Div, Mod, Eq, Ne, Lt, Le, Gt, Ge, And, Or,
     Car, Cdr, Length, Index,
   };
@@ -35,10 +35,13 @@ struct ExprNode {
   std::int32_t a = -1, b = -1;           // operands
   std::int32_t global = -1;              // Name, Global: index in vm.globals, -1 for none
   std::int32_t slot = -1;                // Local: slot in a frame of [fn]
+  std::int32_t capture = -1;             // Local: capture of the frame's closure, when not a slot
+  std::uint64_t object_id = 0;           // Object: the heap object's id
   std::uint32_t fn = 0;                  // Local
   std::uint32_t height = 1;              // of the subtree: bounds the evaluator's recursion
   Value constant;                        // Const
   std::vector<std::int32_t> slot_by_fn;  // Name: its slot in each function, -1 for none
+  std::vector<std::int32_t> capture_by_fn;  // Name: its capture in each function, -1 for none
   std::string text;                      // Literal: its bytes; names: the name, for reasons
 };
 
@@ -97,7 +100,7 @@ std::string float_text(double f) {
 
 // ---- tokens -------------------------------------------------------------------------
 
-enum class Tok : std::uint8_t { Name, Int, Float, String, Symbol, Dollar, Punct, End };
+enum class Tok : std::uint8_t { Name, Int, Float, String, Symbol, Dollar, ObjectId, Punct, End };
 
 struct Token {
   Tok kind = Tok::End;
@@ -116,6 +119,7 @@ class Lexer {
     for (const Function& f : p.functions) {
       names_.insert(f.name);
       for (const std::string& l : f.locals) names_.insert(l);
+      for (const std::string& c : f.captures) names_.insert(c);
     }
     for (std::size_t i = p.symbols.size(); i-- > 0;) symbols_[p.symbols[i]] = static_cast<std::uint32_t>(i);
   }
@@ -145,6 +149,19 @@ class Lexer {
         t.kind = Tok::Dollar;
         t.text = std::string(text_.substr(i + 1, len));
         i += 1 + len;
+      } else if (c == '#') {
+        // #ID: the heap object with that id, as values show it ("[1, 2] #14").
+        std::size_t j = i + 1;
+        std::uint64_t id = 0;
+        while (j < n && std::isdigit(static_cast<unsigned char>(text_[j]))) {
+          if (id > (UINT64_MAX - 9) / 10) fail(text_, t.column, "object id does not fit in 64 bits");
+          id = id * 10 + static_cast<std::uint64_t>(text_[j] - '0');
+          ++j;
+        }
+        if (j == i + 1) fail(text_, t.column, "expected an object id after '#'");
+        t.kind = Tok::ObjectId;
+        t.magnitude = id;
+        i = j;
       } else if (c == '\'') {
         if (i + 1 >= n || !name_start(text_[i + 1])) fail(text_, t.column, "expected a symbol name after '");
         const std::size_t len = name_length(i + 1, [&](std::string_view s) { return symbols_.contains(s); });
@@ -477,6 +494,13 @@ class Parser {
         return add(std::move(n), next());
       }
       case Tok::Dollar: return special();
+      case Tok::ObjectId: {
+        ExprNode n;
+        n.kind = Kind::Object;
+        n.object_id = t.magnitude;
+        n.text = fmt::format("#{}", t.magnitude);
+        return add(std::move(n), next());
+      }
       case Tok::Name: {
         if (t.text == "nil") return constant(Value::nil(), next());
         if (t.text == "true") return constant(Value::boolean(true), next());
@@ -539,14 +563,17 @@ class Parser {
     const int f = program_.find_function(fn_tok.text);
     if (f < 0) fail_at(fn_tok, fmt::format("no function is named '{}'", fn_tok.text));
     const Function& fn = program_.functions[static_cast<std::size_t>(f)];
-    std::int32_t slot = -1;
+    std::int32_t slot = -1, capture = -1;
     for (std::size_t i = 0; i < fn.locals.size(); ++i)
       if (fn.locals[i] == name.text) slot = static_cast<std::int32_t>(i);
-    if (slot < 0) fail_at(name, fmt::format("function {} has no local '{}'", fn.name, name.text));
+    for (std::size_t i = 0; slot < 0 && i < fn.captures.size(); ++i)
+      if (fn.captures[i] == name.text) capture = static_cast<std::int32_t>(i);
+    if (slot < 0 && capture < 0) fail_at(name, fmt::format("function {} has no local '{}'", fn.name, name.text));
     ExprNode n;
     n.kind = Kind::Local;
     n.fn = static_cast<std::uint32_t>(f);
     n.slot = slot;
+    n.capture = capture;
     n.text = fn.name + "::" + name.text;
     return add(std::move(n), name);
   }
@@ -559,6 +586,7 @@ class Parser {
     n.global = program_.find_global(t.text);
     bool any = n.global >= 0;
     n.slot_by_fn.assign(program_.functions.size(), -1);
+    n.capture_by_fn.assign(program_.functions.size(), -1);
     for (std::size_t f = 0; f < program_.functions.size(); ++f) {
       const auto& locals = program_.functions[f].locals;
       for (std::size_t i = 0; i < locals.size(); ++i) {
@@ -568,8 +596,16 @@ class Parser {
           break;
         }
       }
+      const auto& captures = program_.functions[f].captures;
+      for (std::size_t i = 0; n.slot_by_fn[f] < 0 && i < captures.size(); ++i) {
+        if (captures[i] == t.text) {
+          n.capture_by_fn[f] = static_cast<std::int32_t>(i);
+          any = true;
+          break;
+        }
+      }
     }
-    if (!any) fail_at(t, fmt::format("no global or local is named '{}'", t.text));
+    if (!any) fail_at(t, fmt::format("no global, local or capture is named '{}'", t.text));
     return add(std::move(n), t);
   }
 
@@ -716,7 +752,8 @@ bool index_into(const Operand& x, const Operand& i, Operand& out, std::string& w
     return false;
   }
   std::int64_t length;
-  if (!x.lit && x.v.type == ValueType::Array) length = as_array(x.v)->length;
+  const bool closure = !x.lit && x.v.type == ValueType::Closure;  // its captures, in order
+  if (!x.lit && (x.v.type == ValueType::Array || closure)) length = x.v.obj->length;
   else if (is_text(x)) length = static_cast<std::int64_t>(text_of(x).size());
   else {
     why = fmt::format("cannot index {}", a_type(x));
@@ -725,10 +762,11 @@ bool index_into(const Operand& x, const Operand& i, Operand& out, std::string& w
   const std::int64_t k = item_index(i.v.i, length);
   if (k < 0) {
     why = fmt::format("index {} is out of range for {} of {}", i.v.i,
-                      !x.lit && x.v.type == ValueType::Array ? "an array" : "a string", length);
+                      closure ? "a closure's captures" : !x.lit && x.v.type == ValueType::Array ? "an array" : "a string", length);
     return false;
   }
-  if (!x.lit && x.v.type == ValueType::Array) out.v = as_array(x.v)->items()[k];
+  if (closure) out.v = static_cast<const ClosureObj*>(x.v.obj)->captures()[k];
+  else if (!x.lit && x.v.type == ValueType::Array) out.v = as_array(x.v)->items()[k];
   else out.v = Value::integer(static_cast<unsigned char>(text_of(x)[static_cast<std::size_t>(k)]));
   out.lit = nullptr;
   return true;
@@ -739,6 +777,12 @@ std::string_view function_name(const VmState& vm, std::uint32_t fn) {
   return fn < fns.size() ? std::string_view(fns[fn].name) : std::string_view("?");
 }
 
+// Capture [index] of the closure frame [f] runs, or nullptr (a plain function's frame).
+const Value* capture_of(const Frame& f, std::int32_t index) {
+  if (!f.closure || index < 0 || static_cast<std::uint32_t>(index) >= f.closure->length) return nullptr;
+  return f.closure->captures() + index;
+}
+
 // The value a Name, Local or Global node reads, or nullptr (not such a node, or unavailable).
 const Value* lone_name(const ExprNode& node, const VmState& vm, std::uint32_t depth, const ActiveFrames* frames) {
   switch (node.kind) {
@@ -746,6 +790,9 @@ const Value* lone_name(const ExprNode& node, const VmState& vm, std::uint32_t de
       if (depth > 0) {
         const Frame& f = vm.frames[depth - 1];
         if (f.fn < node.slot_by_fn.size() && node.slot_by_fn[f.fn] >= 0) return &f.base[node.slot_by_fn[f.fn]];
+        if (f.fn < node.capture_by_fn.size() && node.capture_by_fn[f.fn] >= 0) {
+          if (const Value* v = capture_of(f, node.capture_by_fn[f.fn])) return v;
+        }
       }
       [[fallthrough]];
     case Kind::Global:
@@ -755,12 +802,13 @@ const Value* lone_name(const ExprNode& node, const VmState& vm, std::uint32_t de
     case Kind::Local: {
       // The innermost active frame of the function: from the index when one follows the run
       // (no scan of a deep stack at every call), else by looking down from the top.
+      const auto read = [&](const Frame& f) { return node.slot >= 0 ? &f.base[node.slot] : capture_of(f, node.capture); };
       if (frames) {
         const Frame* f = frames->innermost(node.fn, depth);
-        return f ? &f->base[node.slot] : nullptr;
+        return f ? read(*f) : nullptr;
       }
       for (std::uint32_t d = depth; d-- > 0;)
-        if (vm.frames[d].fn == node.fn) return &vm.frames[d].base[node.slot];
+        if (vm.frames[d].fn == node.fn) return read(vm.frames[d]);
       return nullptr;
     }
     default: return nullptr;
@@ -806,6 +854,18 @@ bool eval(const std::vector<ExprNode>& nodes, std::int32_t n, const VmState& vm,
         return false;
       }
       return value(vm.stack[k]);
+    }
+    case Kind::Object: {
+      // Objects are listed in id order: a binary search, and a collected one is gone.
+      const auto& objects = vm.heap.objects();
+      const auto it = std::lower_bound(objects.begin(), objects.end(), node.object_id,
+                                       [](const Object* o, std::uint64_t id) { return o->id < id; });
+      if (it == objects.end() || (*it)->id != node.object_id) {
+        why = node.object_id < vm.heap.next_id() ? fmt::format("object #{} has been collected", node.object_id)
+                                                 : fmt::format("object #{} is not allocated yet", node.object_id);
+        return false;
+      }
+      return value(Value::object((*it)->kind, *it));
     }
     case Kind::Step: return value(Value::integer(static_cast<std::int64_t>(vm.step)));
     case Kind::Depth: return value(Value::integer(vm.depth));
@@ -885,7 +945,12 @@ const Value* place(const std::vector<ExprNode>& nodes, std::int32_t n, const VmS
     case Kind::Index: {
       if (!eval(nodes, node.a, vm, depth, frames, x, why) || !eval(nodes, node.b, vm, depth, frames, i, why))
         return nullptr;
-      if (x.lit || x.v.type != ValueType::Array || i.lit || !i.v.is_int()) return nullptr;
+      if (x.lit || i.lit || !i.v.is_int()) return nullptr;
+      if (x.v.type == ValueType::Closure) {
+        const std::int64_t k = item_index(i.v.i, x.v.obj->length);
+        return k < 0 ? nullptr : static_cast<ClosureObj*>(x.v.obj)->captures() + k;
+      }
+      if (x.v.type != ValueType::Array) return nullptr;
       const std::int64_t k = item_index(i.v.i, as_array(x.v)->length);
       return k < 0 ? nullptr : as_array(x.v)->items() + k;
     }

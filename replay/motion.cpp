@@ -61,76 +61,106 @@ class TargetVisitor : public StepVisitor {
   bool backward_;
 };
 
-// Breakpoints, watchpoints and catchpoints. Forwards it stops at the first hit after
-// [start]; backwards it records the latest stop position before [start].
+// Breakpoints, watchpoints, catchpoints and logpoints. Forwards it stops at the first hit
+// after [start] that its hit condition lets stop, and hands logpoint lines over as they come;
+// backwards it collects every hit and line before [start] in its interval, for
+// reverse_continue to weigh latest first.
 class ConditionVisitor : public StepVisitor {
  public:
+  // A hit seen backwards: [breakpoint] or [watchpoint] (ids, 0 for none) counts it when weighed.
+  struct Candidate {
+    Stop stop;
+    Breakpoint* breakpoint = nullptr;
+    Watchpoint* watchpoint = nullptr;
+  };
+
   ConditionVisitor(const VmState& vm, StopConditions& c, std::uint64_t start, bool backward)
       : conditions_(c), start_(start), backward_(backward), at_(vm.code.size() + 1, 0) {
     for (std::size_t i = 0; i < c.breakpoints.size(); ++i)
       if (c.breakpoints[i].enabled)
         for (const CodeAddress& a : c.breakpoints[i].addresses) at_[flat_index(vm, a)] = 1;
-    for (const Watchpoint& w : c.watchpoints)
-      if (w.enabled) trackers_.emplace_back(w.id, ChangeTracker(w.expression));
+    for (Watchpoint& w : c.watchpoints)
+      if (w.enabled) trackers_.emplace_back(&w, ChangeTracker(w.expression));
     for (const Catchpoint& k : c.catchpoints) {
       if (!k.enabled) continue;
-      (k.on == Catchpoint::On::Throw ? catch_throw_ : catch_catch_) = k.id;
+      if (k.on == Catchpoint::On::Throw) catch_throw_ = k.id;
+      else if (k.on == Catchpoint::On::Uncaught) catch_uncaught_ = k.id;
+      else catch_catch_ = k.id;
     }
-    if (catch_throw_)
+    if (catch_throw_ || catch_uncaught_)
       for (std::size_t i = 0; i < vm.code.size(); ++i)
         if (vm.code[i].op == Op::THROW) at_[i] = 1;
   }
 
   bool visit(const VmState& vm, std::uint64_t position) override {
+    if (first_position == UINT64_MAX) first_position = position;
     const Op previous = last_op_;
     last_op_ = vm.status == RunStatus::Paused ? vm.top().ip->op : Op::HALT;
-    bool hit = false;
-    for (auto& [id, tracker] : trackers_) {
+    for (auto& [w, tracker] : trackers_) {
       if (!tracker.observe(vm, position)) continue;
+      // The change shows at [position]; the instruction before made it.
+      const std::uint64_t at = backward_ ? position - 1 : position;
+      if (backward_ ? at >= start_ : at <= start_) continue;
+      if (w->condition && !condition_holds(vm, *w->condition)) continue;
+      Stop s{StopReason::Watchpoint, at, 0, tracker.last_change(), std::nullopt};
+      s.change->watchpoint = w->id;
       if (backward_) {
-        if (position - 1 < start_) take(Stop{StopReason::Watchpoint, position - 1, 0, tracker.last_change(), std::nullopt}, id);
-      } else if (position > start_ && !hit) {
-        hit = true;
-        stop = Stop{StopReason::Watchpoint, position, 0, tracker.last_change(), std::nullopt};
-        stop.change->watchpoint = id;
+        candidates.push_back({std::move(s), nullptr, w});
+      } else if (counts_as_stop(w->hits, w->hit_condition)) {
+        stop = std::move(s);
+        return true;
       }
     }
-    if (hit) return true;
     if (vm.status != RunStatus::Paused) return false;
     const bool in_range = backward_ ? position < start_ : position > start_;
     if (!in_range) return false;
     // A handler has just caught what the throw before threw.
     if (catch_catch_ && previous == Op::THROW && position > 0)
-      if (found(Stop{StopReason::Caught, position, catch_catch_, std::nullopt, std::nullopt})) return true;
+      if (found({Stop{StopReason::Caught, position, catch_catch_, std::nullopt, std::nullopt}})) return true;
     if (!at_[flat_ip(vm)]) return false;
-    if (catch_throw_ && vm.top().ip->op == Op::THROW)
-      if (found(Stop{StopReason::Thrown, position, catch_throw_, std::nullopt, std::nullopt})) return true;
+    if (vm.top().ip->op == Op::THROW) {
+      if (catch_throw_ && found({Stop{StopReason::Thrown, position, catch_throw_, std::nullopt, std::nullopt}}))
+        return true;
+      if (catch_uncaught_ && vm.handlers.empty() &&
+          found({Stop{StopReason::Thrown, position, catch_uncaught_, std::nullopt, std::nullopt}}))
+        return true;
+    }
+    bool stopped = false;
     for (Breakpoint& b : conditions_.breakpoints) {
       if (!b.enabled || !breaks_here(vm, b)) continue;
       if (b.condition && !condition_holds(vm, *b.condition)) continue;
-      return found(Stop{StopReason::Breakpoint, position, b.id, std::nullopt, std::nullopt});
+      if (b.log) {
+        LogLine line{position, b.id, b.log->format(vm, &frames_)};
+        if (backward_) logs.push_back(std::move(line));
+        else if (conditions_.on_log) conditions_.on_log(line);
+        continue;
+      }
+      if (!stopped && found({Stop{StopReason::Breakpoint, position, b.id, std::nullopt, std::nullopt}, &b, nullptr}))
+        stopped = true;
     }
-    return false;
+    return stopped;
   }
 
-  std::optional<std::uint64_t> latest;
-  Stop stop;
+  std::uint64_t first_position = UINT64_MAX;  // the first position visited
+  std::vector<Candidate> candidates;           // backwards: the hits, in the order seen
+  std::vector<LogLine> logs;                   // backwards: the logpoint lines, in order
+  Stop stop;                                   // forwards: where it stopped
 
  private:
-  // A hit at stop.position: forwards it is the stop; backwards the latest so far.
-  bool found(Stop s) {
+  // Forwards: whether hit number hits + 1 stops (and counts it).
+  static bool counts_as_stop(std::uint64_t& hits, const std::optional<HitCondition>& h) {
+    ++hits;
+    return !h || h->holds(hits);
+  }
+  // A hit: forwards it is the stop when its hit condition allows; backwards a candidate.
+  bool found(Candidate c) {
     if (backward_) {
-      take(std::move(s), 0);
+      candidates.push_back(std::move(c));
       return false;
     }
-    stop = std::move(s);
+    if (c.breakpoint && !counts_as_stop(c.breakpoint->hits, c.breakpoint->hit_condition)) return false;
+    stop = std::move(c.stop);
     return true;
-  }
-  void take(Stop s, int id) {
-    if (latest && s.position < *latest) return;
-    latest = s.position;
-    stop = std::move(s);
-    if (stop.change) stop.change->watchpoint = id;
   }
   static bool breaks_here(const VmState& vm, const Breakpoint& b) {
     const Frame& f = vm.top();
@@ -148,10 +178,11 @@ class ConditionVisitor : public StepVisitor {
   std::uint64_t start_;
   bool backward_;
   std::vector<std::uint8_t> at_;  // by flat instruction index: a breakpoint or a throw is there
-  std::vector<std::pair<int, ChangeTracker>> trackers_;
+  std::vector<std::pair<Watchpoint*, ChangeTracker>> trackers_;
   ActiveFrames frames_;  // for conditions that read FUNCTION::NAME, checked at every hit
   int catch_throw_ = 0;  // the catchpoints' ids (0: none)
   int catch_catch_ = 0;
+  int catch_uncaught_ = 0;
   Op last_op_ = Op::NIL;
 };
 
@@ -238,8 +269,6 @@ Stop continue_forward(Cursor& t, StopConditions& c) {
   const bool stopped = t.run_forward(UINT64_MAX, &v);
   if (interrupted()) return stop_at(t, StopReason::Interrupted);
   if (!stopped) return stop_at(t, StopReason::End);
-  for (Breakpoint& b : c.breakpoints)
-    if (v.stop.reason == StopReason::Breakpoint && b.id == v.stop.breakpoint) ++b.hits;
   for (Catchpoint& k : c.catchpoints)
     if ((v.stop.reason == StopReason::Thrown || v.stop.reason == StopReason::Caught) && k.id == v.stop.breakpoint) ++k.hits;
   return v.stop;
@@ -248,23 +277,46 @@ Stop continue_forward(Cursor& t, StopConditions& c) {
 Stop reverse_continue(Cursor& t, StopConditions& c) {
   if (t.position() == 0) return stop_at(t, StopReason::Start);
   const std::uint64_t start = t.position();
-  Stop found;
+  // Intervals come latest first; each one's hits are weighed latest first, so hit counts
+  // run in reverse order of the run. [upper]: where the interval after this one began (the
+  // two share that position, which only the later one weighs).
+  std::uint64_t upper = start;
+  std::optional<Stop> found;
+  std::vector<std::vector<LogLine>> logs;  // by interval, latest first
+  const auto weigh = [&](ConditionVisitor& v) -> std::optional<std::uint64_t> {
+    auto& cs = v.candidates;
+    std::stable_sort(cs.begin(), cs.end(), [](const auto& a, const auto& b) { return a.stop.position < b.stop.position; });
+    for (auto it = cs.rbegin(); it != cs.rend() && !found; ++it) {
+      if (it->stop.position >= upper) continue;
+      if (it->breakpoint && ++it->breakpoint->hits && it->breakpoint->hit_condition &&
+          !it->breakpoint->hit_condition->holds(it->breakpoint->hits))
+        continue;
+      if (it->watchpoint && ++it->watchpoint->hits && it->watchpoint->hit_condition &&
+          !it->watchpoint->hit_condition->holds(it->watchpoint->hits))
+        continue;
+      found = it->stop;
+    }
+    std::vector<LogLine> lines;
+    for (LogLine& l : v.logs)
+      if (l.position < upper && (!found || l.position >= found->position)) lines.push_back(std::move(l));
+    logs.push_back(std::move(lines));
+    upper = std::min(upper, v.first_position);
+    return found ? std::optional<std::uint64_t>(found->position) : std::nullopt;
+  };
   const auto hit = search_backward(
-      t, start, [&] { return ConditionVisitor(t.state(), c, start, true); },
-      [&](const ConditionVisitor& v) {
-        if (v.latest) found = v.stop;
-        return v.latest;
-      });
+      t, start, [&] { return ConditionVisitor(t.state(), c, start, true); }, weigh);
+  // The lines of the steps passed, in the order of the run.
+  if (c.on_log)
+    for (auto interval = logs.rbegin(); interval != logs.rend(); ++interval)
+      for (const LogLine& l : *interval) c.on_log(l);
   if (!hit) {
     if (interrupted()) return stop_at(t, StopReason::Interrupted);
     t.seek(0);
     return stop_at(t, StopReason::Start);
   }
-  for (Breakpoint& b : c.breakpoints)
-    if (b.id == found.breakpoint && found.reason == StopReason::Breakpoint) ++b.hits;
   for (Catchpoint& k : c.catchpoints)
-    if ((found.reason == StopReason::Thrown || found.reason == StopReason::Caught) && k.id == found.breakpoint) ++k.hits;
-  return found;
+    if ((found->reason == StopReason::Thrown || found->reason == StopReason::Caught) && k.id == found->breakpoint) ++k.hits;
+  return *found;
 }
 
 void prepare_to_step_back(Cursor& t) {

@@ -151,3 +151,84 @@ bool ChangeTracker::observe(const VmState& vm, std::uint64_t position) {
 }
 
 }  // namespace pw::replay
+
+namespace pw::replay {
+
+bool HitCondition::holds(std::uint64_t hit) const {
+  switch (op) {
+    case Op::Ge: return hit >= n;
+    case Op::Eq: return hit == n;
+    case Op::Gt: return hit > n;
+    case Op::Lt: return hit < n;
+    case Op::Le: return hit <= n;
+    case Op::Every: return n > 0 && hit % n == 0;
+  }
+  return false;
+}
+
+HitCondition parse_hit_condition(std::string_view text) {
+  HitCondition h;
+  h.text = std::string(text);
+  std::string_view s = text;
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+  static constexpr std::pair<std::string_view, HitCondition::Op> kOps[] = {
+      {">=", HitCondition::Op::Ge}, {"==", HitCondition::Op::Eq}, {"<=", HitCondition::Op::Le},
+      {">", HitCondition::Op::Gt},  {"<", HitCondition::Op::Lt},  {"%", HitCondition::Op::Every},
+      {"=", HitCondition::Op::Eq}};
+  for (const auto& [spelling, op] : kOps) {
+    if (s.substr(0, spelling.size()) == spelling) {
+      h.op = op;
+      s.remove_prefix(spelling.size());
+      break;
+    }
+  }
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  const auto n = number(s);
+  if (!n || (h.op == HitCondition::Op::Every && *n == 0))
+    throw LocationError(fmt::format("hit condition '{}' is not a count: N, >=N, ==N, >N, <N, <=N or %N", text));
+  h.n = *n;
+  return h;
+}
+
+LogMessage parse_log_message(std::string_view text, const Program& program) {
+  LogMessage m;
+  m.text = std::string(text);
+  std::string literal;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if ((c == '{' || c == '}') && i + 1 < text.size() && text[i + 1] == c) {
+      literal += c;
+      ++i;
+      continue;
+    }
+    if (c == '}') throw LocationError(fmt::format("log message '{}': a '}}' without its '{{' (write }}}} for a brace)", text));
+    if (c != '{') {
+      literal += c;
+      continue;
+    }
+    const std::size_t close = text.find('}', i + 1);
+    if (close == std::string_view::npos)
+      throw LocationError(fmt::format("log message '{}': a '{{' without its '}}' (write {{{{ for a brace)", text));
+    m.literals.push_back(std::move(literal));
+    literal.clear();
+    m.expressions.push_back(Expression::compile(text.substr(i + 1, close - i - 1), program));
+    i = close;
+  }
+  m.literals.push_back(std::move(literal));
+  return m;
+}
+
+std::string LogMessage::format(const VmState& vm, ActiveFrames* frames) const {
+  std::string out = literals[0];
+  for (std::size_t i = 0; i < expressions.size(); ++i) {
+    const EvalResult r = expressions[i].evaluate(vm, frames);
+    // As the program's print would show it; an unavailable value says why.
+    if (r.available) out += display_brief(vm, r.value, 4096);
+    else out += result_text(vm, r);
+    out += literals[i + 1];
+  }
+  return out;
+}
+
+}  // namespace pw::replay

@@ -10,6 +10,7 @@
 // value at the position before.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +37,28 @@ struct CodeAddress {
   friend bool operator==(const CodeAddress&, const CodeAddress&) = default;
 };
 
+// Which hits of a breakpoint stop: counted from 1, each time it is reached with its
+// condition holding while a continue looks (either way). "N" or ">=N" from the Nth on,
+// "==N" only the Nth, ">N", "<N", "<=N", "%N" every Nth.
+struct HitCondition {
+  enum class Op { Ge, Eq, Gt, Lt, Le, Every } op = Op::Ge;
+  std::uint64_t n = 1;
+  std::string text;
+  bool holds(std::uint64_t hit) const;
+};
+// Throws LocationError for anything else.
+HitCondition parse_hit_condition(std::string_view text);
+
+// A logpoint's message: text with {EXPR} parts, evaluated at each hit ({{ and }} are braces).
+struct LogMessage {
+  std::string text;  // as written
+  std::vector<std::string> literals;  // literals[i] comes before expressions[i]; one more literal at the end
+  std::vector<Expression> expressions;
+  std::string format(const VmState& vm, ActiveFrames* frames) const;
+};
+// Throws ExpressionError for a bad {EXPR}, LocationError for an unclosed brace.
+LogMessage parse_log_message(std::string_view text, const Program& program);
+
 struct Breakpoint {
   int id = 0;
   bool enabled = true;
@@ -43,7 +66,9 @@ struct Breakpoint {
   std::string description;             // "function fib", "fib+3", "examples/x.pwa:34"
   std::vector<CodeAddress> addresses;  // where it stops
   std::optional<Expression> condition;
-  std::uint64_t hits = 0;
+  std::optional<HitCondition> hit_condition;
+  std::optional<LogMessage> log;       // a logpoint: prints its message at each hit, never stops
+  std::uint64_t hits = 0;              // stops; with a hit condition, every hit counted
 };
 
 // Resolves [spec] against [program]; throws LocationError naming what is wrong.
@@ -53,20 +78,33 @@ struct Watchpoint {
   int id = 0;
   bool enabled = true;
   Expression expression;
+  std::optional<Expression> condition;  // stops only at a change where this holds
+  std::optional<HitCondition> hit_condition;
+  std::uint64_t hits = 0;
 };
 
-// Stops at exceptions (gdb's catch throw / catch catch).
+// Stops at exceptions (gdb's catch throw / catch catch; Uncaught: a throw no handler will catch).
 struct Catchpoint {
   int id = 0;
   bool enabled = true;
-  enum class On { Throw, Catch } on = On::Throw;
+  enum class On { Throw, Catch, Uncaught } on = On::Throw;
   std::uint64_t hits = 0;
+};
+
+// A logpoint's hit: where, which, and its message.
+struct LogLine {
+  std::uint64_t position = 0;
+  int breakpoint = 0;
+  std::string text;
 };
 
 struct StopConditions {
   std::vector<Breakpoint> breakpoints;
   std::vector<Watchpoint> watchpoints;
   std::vector<Catchpoint> catchpoints;
+  // Where logpoint lines go, in the order of the run (a reverse continue hands over the
+  // lines of the steps it passed once it stops). None: they are dropped.
+  std::function<void(const LogLine&)> on_log;
 };
 
 // A value as shown in a report: its text for people and its JSON for programs. A value that

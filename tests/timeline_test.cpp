@@ -322,7 +322,7 @@ TEST_P(Motion, MovesLandWhereTheLiveRunSays) {
     for (std::size_t w = 0; w < mc.watches.size(); ++w) {
       SCOPED_TRACE("watch " + mc.watches[w]);
       pw::replay::StopConditions wc;
-      wc.watchpoints.push_back({static_cast<int>(w + 1), true, pw::replay::Expression::compile(mc.watches[w], program)});
+      wc.watchpoints.push_back({static_cast<int>(w + 1), true, pw::replay::Expression::compile(mc.watches[w], program), std::nullopt, std::nullopt, 0});
       auto changed_at = [&](std::uint64_t q) { return q > 0 && o.at[q].values[w] != o.at[q - 1].values[w]; };
       t.seek(p);
       const auto wf = pw::replay::continue_forward(t, wc);

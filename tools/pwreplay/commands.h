@@ -17,6 +17,7 @@ void add_watch_command(CLI::App& app, int& exit_code);
 void add_last_write_command(CLI::App& app, int& exit_code);
 void add_calls_command(CLI::App& app, int& exit_code);
 void add_debug_command(CLI::App& app, int& exit_code);
+void add_dap_command(CLI::App& app, int& exit_code);
 void add_perf_command(CLI::App& app, int& exit_code);
 
 }  // namespace pwreplay

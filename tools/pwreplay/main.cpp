@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   pwreplay::add_last_write_command(app, exit_code);
   pwreplay::add_calls_command(app, exit_code);
   pwreplay::add_debug_command(app, exit_code);
+  pwreplay::add_dap_command(app, exit_code);
   pwreplay::add_perf_command(app, exit_code);
   return pwtools::run_cli(app, "pwreplay", argc, argv, exit_code);
 }

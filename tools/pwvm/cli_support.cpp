@@ -28,6 +28,16 @@ std::shared_ptr<const pw::Program> load_or_report(const std::string& path) {
   return nullptr;
 }
 
+std::shared_ptr<const pw::Program> load_or_throw(const std::string& path) {
+  try {
+    return pw::load_program(path);
+  } catch (const pw::AssemblyError& e) {
+    throw std::runtime_error(e.what());
+  } catch (const pw::VerifyError& e) {
+    throw std::runtime_error(e.what());
+  }
+}
+
 std::optional<std::uint64_t> parse_size(const std::string& text) {
   if (text.empty()) return std::nullopt;
   std::size_t used = 0;

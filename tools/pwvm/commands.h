@@ -15,5 +15,6 @@ void add_run_command(CLI::App& app, int& exit_code);
 void add_check_command(CLI::App& app, int& exit_code);
 void add_disasm_command(CLI::App& app, int& exit_code);
 void add_debug_command(CLI::App& app, int& exit_code);
+void add_dap_command(CLI::App& app, int& exit_code);
 
 }  // namespace pwvm

@@ -16,5 +16,6 @@ int main(int argc, char** argv) {
   pwvm::add_check_command(app, exit_code);
   pwvm::add_disasm_command(app, exit_code);
   pwvm::add_debug_command(app, exit_code);
+  pwvm::add_dap_command(app, exit_code);
   return pwtools::run_cli(app, "pwvm", argc, argv, exit_code);
 }

@@ -39,29 +39,33 @@ void add_vm_options(CLI::App* cmd, VmOptions& o) {
   cmd->add_option("--seed", o.seed, "Seed for the random host function (default: from the OS)");
 }
 
-std::optional<pw::VmConfig> vm_config(const VmOptions& o) {
+std::optional<pw::VmConfig> vm_config(const VmOptions& o, std::string* problem) {
+  const auto complain = [&](const std::string& message) {
+    if (problem) *problem = message;
+    else report(message);
+  };
   pw::VmConfig config = pw::VmConfig::from_environment();
   std::string bad;
   const auto caps = pw::parse_capabilities(o.allow, &bad);
   if (!caps) {
-    report(fmt::format("--allow: unknown capability '{}' (expected io, clock, random or all)", bad));
+    complain(fmt::format("--allow: unknown capability '{}' (expected io, clock, random or all)", bad));
     return std::nullopt;
   }
   config.capabilities = *caps;
   const auto max_output = parse_size(o.max_output);
   if (!max_output) {
-    report(fmt::format("--max-output: '{}' is not a size (e.g. 64K, 256M)", o.max_output));
+    complain(fmt::format("--max-output: '{}' is not a size (e.g. 64K, 256M)", o.max_output));
     return std::nullopt;
   }
   config.limits.max_output = *max_output;
   const auto max_heap = parse_size(o.max_heap);
   const auto threshold = parse_size(o.gc_threshold);
   if (!max_heap || *max_heap == 0) {
-    report(fmt::format("--max-heap: '{}' is not a size (e.g. 1048576, 64M, 1G)", o.max_heap));
+    complain(fmt::format("--max-heap: '{}' is not a size (e.g. 1048576, 64M, 1G)", o.max_heap));
     return std::nullopt;
   }
   if (!threshold) {
-    report(fmt::format("--gc-threshold: '{}' is not a size (e.g. 1M)", o.gc_threshold));
+    complain(fmt::format("--gc-threshold: '{}' is not a size (e.g. 1M)", o.gc_threshold));
     return std::nullopt;
   }
   config.limits.max_steps = o.max_steps;
@@ -69,8 +73,8 @@ std::optional<pw::VmConfig> vm_config(const VmOptions& o) {
   config.limits.max_depth = o.max_depth;
   config.limits.max_heap = *max_heap;
   config.gc.min_threshold = *threshold;
-  if (const std::string problem = pw::limits_problem(config.limits); !problem.empty()) {
-    report(problem);
+  if (const std::string limits = pw::limits_problem(config.limits); !limits.empty()) {
+    complain(limits);
     return std::nullopt;
   }
   if (o.gc_stress) config.gc.stress = true;

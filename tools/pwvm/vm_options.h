@@ -30,8 +30,9 @@ struct VmOptions {
 // Registers the program argument and the VM's options on [cmd] (the program's own
 // arguments, after --, last: register other positionals before calling this).
 void add_vm_options(CLI::App* cmd, VmOptions& o);
-// The VmConfig [o] asks for; nullopt after one line on stderr when a value is bad.
-std::optional<pw::VmConfig> vm_config(const VmOptions& o);
+// The VmConfig [o] asks for; nullopt when a value is bad, after one line on stderr (or
+// with the line in [problem], when given).
+std::optional<pw::VmConfig> vm_config(const VmOptions& o, std::string* problem = nullptr);
 // CLI11's own range checks print the whole double range; say it plainly instead.
 CLI::Validator positive_integer();
 

@@ -1,6 +1,7 @@
 // Content-Length framing over file descriptors.
 #include "dap_channel.h"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,11 +17,33 @@ constexpr std::size_t kMaxMessageBytes = 64u << 20;  // a request is small; this
 
 }  // namespace
 
-DapChannel::DapChannel(int in_fd, int out_fd, std::FILE* log) : in_fd_(in_fd), out_fd_(out_fd), log_(log) {}
+DapChannel::DapChannel(int in_fd, int out_fd, std::FILE* log) : in_fd_(in_fd), out_fd_(out_fd), log_(log) {
+  if (::pipe(wake_) != 0) wake_[0] = wake_[1] = -1;
+}
+
+DapChannel::~DapChannel() {
+  for (int fd : wake_)
+    if (fd >= 0) ::close(fd);
+}
+
+void DapChannel::shut_down() {
+  if (wake_[1] >= 0) {
+    const char byte = 0;
+    [[maybe_unused]] const ssize_t n = ::write(wake_[1], &byte, 1);
+  }
+}
 
 bool DapChannel::fill() {
   char chunk[65536];
   for (;;) {
+    if (wake_[0] >= 0) {
+      pollfd fds[2] = {{in_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+      if (::poll(fds, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        return false;
+      }
+      if (fds[1].revents) return false;
+    }
     const ssize_t n = ::read(in_fd_, chunk, sizeof chunk);
     if (n > 0) {
       buffer_.append(chunk, static_cast<std::size_t>(n));

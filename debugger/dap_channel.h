@@ -15,6 +15,7 @@ class DapChannel {
  public:
   // [log]: where a copy of every message goes, or nullptr.
   DapChannel(int in_fd, int out_fd, std::FILE* log);
+  ~DapChannel();
 
   // The next message; nullopt at the end of the input. A message that is not JSON, or a
   // header that makes no sense, throws std::runtime_error (the stream cannot be trusted
@@ -24,11 +25,15 @@ class DapChannel {
   bool send(nlohmann::json message);
   // A line for the log (not for the client).
   void note(const std::string& line);
+  // Makes a read() under way (or any later one) return nullopt: how the reading thread is
+  // told to finish when the session ends before its input does.
+  void shut_down();
 
  private:
   bool fill();  // reads more input; false at its end
 
   int in_fd_;
+  int wake_[2] = {-1, -1};  // a pipe: a byte in it ends reading
   int out_fd_;
   std::FILE* log_;
   std::string buffer_;

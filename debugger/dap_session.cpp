@@ -58,8 +58,9 @@ DapSession::~DapSession() {
   }
   wake_.notify_all();
   if (progress_.joinable()) progress_.join();
-  // The reader may be blocked reading input that never comes: it is detached at exit.
-  if (reader_.joinable()) reader_.detach();
+  // The reader may be waiting for input that never comes: told to stop, it returns.
+  channel_.shut_down();
+  if (reader_.joinable()) reader_.join();
   if (null_out_) std::fclose(null_out_);
 }
 

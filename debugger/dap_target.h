@@ -30,6 +30,12 @@ class DapTarget {
   virtual std::uint64_t start_position() const { return 0; }
   // One line for the debug console when the session starts: what is being debugged.
   virtual std::string banner() const = 0;
+  // Changes the state where a live run is, at its newest step (setVariable); throws
+  // std::logic_error elsewhere and for a recording.
+  virtual void change_state(const std::function<void(VmState&)>& change) {
+    (void)change;
+    throw std::logic_error("this is a recorded run: its values cannot be changed");
+  }
   // Ends the run: a live one's recording is finished (and kept when asked for). Returns
   // a line for the console, or an empty string.
   virtual std::string finish() { return {}; }

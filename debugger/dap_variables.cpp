@@ -210,3 +210,66 @@ std::optional<std::string> VariableStore::place_of(const VmState& vm, std::int64
 }
 
 }  // namespace pw::debugger
+
+namespace pw::debugger {
+
+Value* VariableStore::slot_of(VmState& vm, std::int64_t reference, const std::string& name) const {
+  const Handle* h = find(reference);
+  if (!h) return nullptr;
+  if (!h->is_scope) {
+    // The objects are the VM's own; the store kept them as they were shown.
+    auto* o = const_cast<Object*>(h->object);
+    if (o->kind == ValueType::Pair) {
+      auto* p = static_cast<PairObj*>(o);
+      return name == "car" ? &p->car : name == "cdr" ? &p->cdr : nullptr;
+    }
+    if (o->kind == ValueType::Array && name.size() > 2 && name.front() == '[' && name.back() == ']') {
+      const std::string digits = name.substr(1, name.size() - 2);
+      if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 10) return nullptr;
+      const std::uint64_t i = std::stoull(digits);
+      auto* a = static_cast<ArrayObj*>(o);
+      return i < a->length ? a->items() + i : nullptr;
+    }
+    if (o->kind == ValueType::Closure) {
+      auto* c = static_cast<ClosureObj*>(o);
+      const auto& fns = vm.program().functions;
+      if (c->fn < fns.size())
+        for (std::uint32_t i = 0; i < fns[c->fn].captures.size() && i < c->length; ++i)
+          if (fns[c->fn].captures[i] == name) return c->captures() + i;
+    }
+    return nullptr;
+  }
+  if (h->frame >= vm.depth) return nullptr;
+  Frame& f = vm.frames[vm.depth - 1 - h->frame];
+  const Function& fn = vm.function_of(f);
+  const auto locals = static_cast<std::uint32_t>(fn.locals.size());
+  const std::uint32_t arity = std::min(fn.arity, locals);
+  switch (h->scope) {
+    case ScopeKind::Arguments:
+    case ScopeKind::Locals: {
+      const bool args = h->scope == ScopeKind::Arguments;
+      for (std::uint32_t i = args ? 0 : arity; i < (args ? arity : locals); ++i)
+        if (fn.locals[i] == name) return &f.base[i];
+      return nullptr;
+    }
+    case ScopeKind::Captures:
+      for (std::uint32_t i = 0; f.closure && i < fn.captures.size() && i < f.closure->length; ++i)
+        if (fn.captures[i] == name) return f.closure->captures() + i;
+      return nullptr;
+    case ScopeKind::Globals: {
+      const auto& names = vm.program().globals;
+      for (std::size_t i = 0; i < names.size() && i < vm.globals.size(); ++i)
+        if (names[i] == name) return &vm.globals[i];
+      return nullptr;
+    }
+    case ScopeKind::OperandStack: {
+      const auto [from, to] = operand_range(vm, h->frame);
+      for (std::uint32_t k = from; k < to; ++k)
+        if (name == fmt::format("$stack[{}]", k)) return vm.stack + k;
+      return nullptr;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace pw::debugger

@@ -34,6 +34,9 @@ class VariableStore {
   // The expression that names child [name] of [reference], for watches and data
   // breakpoints: `fib::n`, `::total`, `#14[3]`, `#9.car`, `$stack[4]`; nullopt when unknown.
   std::optional<std::string> place_of(const VmState& vm, std::int64_t reference, const std::string& name) const;
+  // The slot child [name] of [reference] is in [vm] (the state the references were made
+  // from), or nullptr.
+  Value* slot_of(VmState& vm, std::int64_t reference, const std::string& name) const;
 
  private:
   struct Handle {

@@ -64,6 +64,15 @@ LiveRun::~LiveRun() {
   if (memory_fd_ >= 0) ::close(memory_fd_);
 }
 
+void LiveRun::change_state(const std::function<void(VmState&)>& change) {
+  if (!at_frontier()) throw std::logic_error("the state can be changed only at the newest step of the run");
+  if (finished() || (vm_->status != RunStatus::Paused && vm_->status != RunStatus::Ready))
+    throw std::logic_error("the run has ended: there is nothing left to change");
+  change(*vm_);
+  recorder_->record_change();
+  synced_to_ = UINT64_MAX;  // the timeline takes in the changed state before its next use
+}
+
 trace::RecordResult LiveRun::finish_recording() {
   if (!recorder_->finished()) result_ = recorder_->finish();
   return result_;

@@ -5,6 +5,7 @@
 // in memory or written to a file that outlives the session.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,9 +35,15 @@ class LiveRun : public replay::Cursor {
   void seek(std::uint64_t target) override;
   bool run_forward(std::uint64_t limit, replay::StepVisitor* visitor) override;
   const std::vector<std::uint64_t>& restart_positions() override;
+  std::vector<std::uint64_t> changed_positions() override { return timeline().changed_positions(); }
 
   // Ends the recording where the run is (the run stops there). Returns what was written.
   trace::RecordResult finish_recording();
+  // Changes the state at the frontier from outside the program (a debugger writing a
+  // variable): [change] writes into the live VM, and the recording keeps the changed state
+  // as the point every later replay goes on from. Throws std::logic_error away from the
+  // frontier or after the end of the run.
+  void change_state(const std::function<void(VmState&)>& change);
 
  private:
   bool at_frontier() const { return position_ == frontier_; }

@@ -59,7 +59,7 @@ void write_header(TraceWriter& w, const VmState& vm, const RecordOptions& o) {
 }
 
 // [image] is scratch space reused across snapshots.
-void write_snapshot_record(TraceWriter& w, const VmState& vm, StateImage& image) {
+void write_snapshot_record(TraceWriter& w, const VmState& vm, StateImage& image, bool edited = false) {
   capture_state(vm, image);
   const std::uint64_t hash = image_hash(image);
   // Size the first segment to hold the whole snapshot: one allocation, no segment chain.
@@ -67,10 +67,13 @@ void write_snapshot_record(TraceWriter& w, const VmState& vm, StateImage& image)
                             image.objects.size() * 3 + image.frames.size() * 5 + image.handlers.size() * 2 +
                             (image.bytes.size() + image.output.size()) / 8 + 256;
   auto m = std::make_unique<capnp::MallocMessageBuilder>(static_cast<unsigned>(std::min<std::size_t>(words, 1u << 28)));
-  write_snapshot(m->initRoot<Snapshot>(), image, hash);
+  auto root = m->initRoot<Snapshot>();
+  write_snapshot(root, image, hash);
+  root.setEdited(edited);
   RecordMeta meta{RecordKind::Snapshot};
   meta.from_step = image.step;
   meta.hash = hash;
+  meta.edited = edited;
   w.append(meta, std::move(m));
 }
 
@@ -178,6 +181,15 @@ RunStatus Recorder::run(std::uint64_t max_steps, StepHook* hook) {
     }
     if (obs_->paused_by_hook) return status;
   }
+}
+
+void Recorder::record_change() {
+  if (finished_) return;
+  // The events so far end here; the changed state is the point every replay restarts from.
+  if (vm_.step > start_.step || obs_->events.count()) flush_chunk(vm_.step);
+  write_snapshot_record(*writer_, vm_, scratch_, /*edited=*/true);
+  ++result_.snapshots;
+  last_snapshot_step_ = vm_.step;
 }
 
 void Recorder::sync() {

@@ -78,6 +78,10 @@ class Recorder {
   // (Paused when it can go on); a write error pauses it too (see write_error()), and so
   // does options.stop_signal (see stopped_by_signal()).
   RunStatus run(std::uint64_t max_steps, StepHook* hook = nullptr);
+  // Records that the state was changed from outside the program at this step (a debugger
+  // writing a variable, the run paused here): ends the chunk and writes the changed state
+  // as an edited snapshot, which replays restore instead of checking.
+  void record_change();
   // Makes everything recorded so far readable in the file: ends the current chunk at this
   // step and waits for the writer. Throws TraceWriteError.
   void sync();

@@ -30,7 +30,7 @@ $Cxx.namespace("pw::trace");
 struct Header {
   magic @0 :Text;              # always "pwtrace"
   formatMajor @1 :UInt16;      # 1
-  formatMinor @2 :UInt16;      # 1 (1.1 added Outcome.signal)
+  formatMinor @2 :UInt16;      # 2 (1.1 added Outcome.signal, 1.2 Snapshot.edited)
   recorder @3 :Text;           # the program that wrote the file, e.g. "pwvm 0.1.0"
   program @4 :Program;         # the program itself: the trace needs nothing else to replay
   config @5 :VmConfig;         # limits and GC settings of the run (they shape its behaviour)
@@ -158,6 +158,8 @@ struct Snapshot {
   output @12 :Data;            # everything printed so far
   result @13 :Data;            # one value, as stack (nil unless halted)
   error @14 :Error;            # the failure, when status is 3 (failed); absent otherwise
+  edited @15 :Bool;            # 1.2: the state was changed from outside the program at this
+                               # step (a debugger's setVariable): replay restores it, not checks it
 }
 
 struct GcCounters {
@@ -235,4 +237,5 @@ struct SnapshotEntry {
   step @0 :UInt64;
   offset @1 :UInt64;
   hash @2 :UInt64;
+  edited @3 :Bool;             # 1.2: as Snapshot.edited
 }

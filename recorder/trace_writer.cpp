@@ -248,6 +248,7 @@ void TraceWriter::finish() {
       e.setStep(r.meta.from_step);
       e.setOffset(r.offset);
       e.setHash(r.meta.hash);
+      e.setEdited(r.meta.edited);
     } else if (r.meta.kind == RecordKind::Outcome) {
       index.setOutcomeOffset(r.offset);
     }

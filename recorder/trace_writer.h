@@ -34,6 +34,7 @@ struct RecordMeta {
   std::uint64_t to_step = 0;    // chunks
   std::uint32_t event_count = 0;
   std::uint64_t hash = 0;       // snapshots
+  bool edited = false;          // snapshots: a state changed from outside the program
 };
 
 struct WrittenRecord {

@@ -60,6 +60,10 @@ class Cursor {
   // Positions where backward searches start re-executing, ascending (the first is 0); all
   // at or before end().
   virtual const std::vector<std::uint64_t>& restart_positions() = 0;
+  // Positions where the state was changed from outside the program (a debugger's
+  // setVariable in a live session), ascending: a change of a value there was made by no
+  // instruction.
+  virtual std::vector<std::uint64_t> changed_positions() { return {}; }
 
   Location where() const { return location_of(state(), position()); }
   bool at_end() const { return finished() && position() >= end(); }
@@ -72,9 +76,11 @@ class Cursor {
 // thousand steps before [before] and that short window scanned alone: most backward moves
 // land close by, and seeking there is cheap (the cursor keeps checkpoints near where it
 // has been), where replaying a whole interval is not. Returns the latest hit position
-// (< [before]) and moves there; when there is none, or on an interrupt, returns nullopt
-// and goes back to where it was. [latest] is asked after each interval and must return
-// the latest stop position the visitor recorded that is below [before].
+// (< [before]) and moves there; when there is none, returns nullopt and goes back to where
+// it was; on an interrupt, returns nullopt and stops where the search had got to: the
+// earliest position from which everything up to [before] has been searched. [latest] is
+// asked after each interval and must return the latest stop position the visitor recorded
+// that is below [before].
 template <class Visitor, class Latest>
 std::optional<std::uint64_t> search_backward(Cursor& c, std::uint64_t before, Visitor make, Latest latest) {
   if (before == 0) return std::nullopt;
@@ -93,7 +99,10 @@ std::optional<std::uint64_t> search_backward(Cursor& c, std::uint64_t before, Vi
     auto visitor = make();
     c.seek(start);
     c.run_forward(interval_end, &visitor);
-    if (interrupted()) break;
+    if (interrupted()) {
+      c.seek(interval_end);
+      return std::nullopt;
+    }
     if (std::optional<std::uint64_t> hit = latest(visitor); hit && *hit < before) {
       c.seek(*hit);
       return hit;

@@ -1,6 +1,8 @@
 // Whole-run queries: watch, last-write and calls, each a visitor over re-executed positions.
 #include "queries.h"
 
+#include <algorithm>
+
 #include "disassembler.h"
 #include "object.h"
 
@@ -208,8 +210,15 @@ std::string instruction_text(const Program& p, const CodeSite& site) {
 
 void watch(Cursor& t, const Expression& e, std::uint64_t from, std::uint64_t to, ShownValue& initial,
            const std::function<bool(const ChangeReport&)>& on_change) {
+  const std::vector<std::uint64_t> changed = t.changed_positions();
+  const std::function<bool(const ChangeReport&)> tell = [&](const ChangeReport& r) {
+    if (!std::binary_search(changed.begin(), changed.end(), r.change.position)) return on_change(r);
+    ChangeReport outside = r;
+    outside.by_debugger = true;
+    return on_change(outside);
+  };
   t.seek(from);
-  WatchVisitor v(t.program(), e, initial, on_change);
+  WatchVisitor v(t.program(), e, initial, changed.empty() ? on_change : tell);
   t.run_forward(to, &v);
 }
 
@@ -226,6 +235,8 @@ std::optional<ChangeReport> last_write(Cursor& t, const Expression& e, std::uint
       });
   if (!hit) return std::nullopt;
   found->by = describe_site(t.program(), by);
+  const std::vector<std::uint64_t> changed = t.changed_positions();
+  found->by_debugger = std::binary_search(changed.begin(), changed.end(), found->change.position);
   return found;
 }
 

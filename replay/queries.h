@@ -27,6 +27,7 @@ std::string instruction_text(const Program& program, const CodeSite& site);
 struct ChangeReport {
   Change change;  // visible from change.position on
   CodeSite by;    // the instruction that made it (at change.position - 1)
+  bool by_debugger = false;  // no instruction made it: the state was changed from outside at change.position
 };
 
 // Every position in (from, to] where the value of [e] differs from the position before,

@@ -101,15 +101,25 @@ void Timeline::index_positions() {
   const bool failed_inside = outcome && outcome->status == trace::TraceOutcome::Status::Failed && outcome->error &&
                              fails_inside_instruction(outcome->error->kind);
   snapshot_positions_.clear();
+  snapshot_records_.clear();
+  edited_snapshots_ = 0;
   for (std::size_t i = 0; i < r.snapshots().size(); ++i) {
     std::uint64_t p = r.snapshots()[i].step;
     // The final snapshot of a run that failed in an instruction is the state after it: its
     // instruction counter does not count the failing one.
     if (i + 1 == r.snapshots().size() && failed_inside && p + 1 == outcome->steps) p = end_;
+    if (r.snapshots()[i].edited) ++edited_snapshots_;
+    // A state changed at a step where a snapshot was taken already: the changed one is the
+    // state of that step.
+    if (!snapshot_positions_.empty() && p == snapshot_positions_.back() && r.snapshots()[i].edited) {
+      snapshot_records_.back() = i;
+      continue;
+    }
     if (!snapshot_positions_.empty() && p <= snapshot_positions_.back())
       throw trace::TraceReadError(fmt::format("{}: snapshots are out of order at snapshot {}", r.path(), i));
     if (p > end_) break;  // past the readable events: of no use
     snapshot_positions_.push_back(p);
+    snapshot_records_.push_back(i);
   }
 }
 
@@ -124,7 +134,15 @@ void Timeline::refresh(const std::vector<trace::WrittenRecord>& written) {
 }
 
 void Timeline::took_in(bool had_outcome) {
+  const std::size_t edited_before = edited_snapshots_;
   index_positions();
+  if (edited_snapshots_ != edited_before) {
+    // A state was changed at the frontier: checkpoints and the state at hand may hold it
+    // unchanged.
+    checkpoints_.clear();
+    snapshot_cache_.clear();
+    restored_snapshot_ = kNowhere;
+  }
   const auto& outcome = reader_->outcome();
   if (!had_outcome && outcome && outcome->status == trace::TraceOutcome::Status::Failed)
     checker_->set_recorded_failure(outcome->error);
@@ -150,17 +168,18 @@ std::shared_ptr<const trace::ChunkData> Timeline::chunk_at(std::uint64_t positio
 }
 
 std::shared_ptr<const Timeline::CachedSnapshot> Timeline::snapshot(std::size_t index) {
+  const std::size_t record = snapshot_records_[index];
   for (auto c = snapshot_cache_.begin(); c != snapshot_cache_.end(); ++c) {
-    if (c->first != index) continue;
+    if (c->first != record) continue;
     snapshot_cache_.splice(snapshot_cache_.begin(), snapshot_cache_, c);
     return c->second;
   }
   auto s = std::make_shared<CachedSnapshot>();
-  s->data = reader_->read_snapshot(index);
+  s->data = reader_->read_snapshot(record);
   if (image_hash(s->data.image) != s->data.info.hash)
     throw Divergence(snapshot_positions_[index],
                      fmt::format("snapshot {} is damaged: its contents do not match its recorded hash", index));
-  snapshot_cache_.emplace_front(index, s);
+  snapshot_cache_.emplace_front(record, s);
   if (snapshot_cache_.size() > options_.cached_snapshots) snapshot_cache_.pop_back();
   return s;
 }
@@ -305,14 +324,27 @@ bool Timeline::execute(std::uint64_t limit, StepVisitor* visitor, ReplayListener
   }
 }
 
+std::vector<std::uint64_t> Timeline::changed_positions() {
+  std::vector<std::uint64_t> out;
+  for (std::size_t i = 0; i < snapshot_positions_.size(); ++i)
+    if (reader_->snapshots()[snapshot_records_[i]].edited) out.push_back(snapshot_positions_[i]);
+  return out;
+}
+
 void Timeline::check_snapshot_at(std::uint64_t position) {
   auto it = std::lower_bound(snapshot_positions_.begin(), snapshot_positions_.end(), position);
   if (it == snapshot_positions_.end() || *it != position) return;
   const auto index = static_cast<std::size_t>(it - snapshot_positions_.begin());
   if (index == restored_snapshot_) return;
+  const trace::SnapshotInfo& info = reader_->snapshots()[snapshot_records_[index]];
+  if (info.edited) {
+    // Changed from outside the program here: the replay goes on from the changed state.
+    restore(index);
+    return;
+  }
   capture_state(*vm_, scratch_);
   ++stats_.snapshots_checked;
-  if (image_hash(scratch_) == reader_->snapshots()[index].hash) return;
+  if (image_hash(scratch_) == info.hash) return;
   const auto recorded = snapshot(index);
   throw Divergence(position, fmt::format("the state differs from snapshot {}: {}", index,
                                          describe_difference(program(), scratch_, recorded->data.image)));

@@ -63,6 +63,7 @@ class Timeline : public Cursor {
   bool run_forward(std::uint64_t limit, StepVisitor* visitor, ReplayListener& listener);
   // The snapshots' positions.
   const std::vector<std::uint64_t>& restart_positions() override { return snapshot_positions_; }
+  std::vector<std::uint64_t> changed_positions() override;
 
   // Takes in what was appended to a trace that is still being written (a live session's):
   // new chunks, snapshots and the outcome. The current position stays.
@@ -112,6 +113,8 @@ class Timeline : public Cursor {
   std::uint64_t end_ = 0;
   std::uint64_t position_ = 0;
   std::vector<std::uint64_t> snapshot_positions_;
+  std::vector<std::size_t> snapshot_records_;  // the reader's snapshot at each of those positions
+  std::size_t edited_snapshots_ = 0;           // states changed from outside the program
   // The snapshot the current state was replayed from; kFromCheckpoint when it came from a
   // checkpoint; kNowhere when the state is not a known position (after a divergence).
   static constexpr std::size_t kNowhere = SIZE_MAX;

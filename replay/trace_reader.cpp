@@ -61,7 +61,7 @@ void TraceReader::index_written(const std::vector<WrittenRecord>& written) {
       case RecordKind::EventChunk:
         chunks_.push_back({r.meta.from_step, r.meta.to_step, r.offset, r.meta.event_count});
         break;
-      case RecordKind::Snapshot: snapshots_.push_back({r.meta.from_step, r.offset, r.meta.hash}); break;
+      case RecordKind::Snapshot: snapshots_.push_back({r.meta.from_step, r.offset, r.meta.hash, r.meta.edited}); break;
       case RecordKind::Outcome: read_outcome(r.offset, "outcome frame"); break;
       default: break;  // the header (read already) and the index
     }
@@ -251,7 +251,7 @@ bool TraceReader::read_index_from_trailer() {
       }
       for (auto s : index.getSnapshots()) {
         if (s.getOffset() < header_end_ || s.getOffset() >= index_offset) throw TraceFormatError("index entry out of range");
-        snapshots_.push_back({s.getStep(), s.getOffset(), s.getHash()});
+        snapshots_.push_back({s.getStep(), s.getOffset(), s.getHash(), s.getEdited()});
       }
       if (index.getOutcomeOffset() >= header_end_ && index.getOutcomeOffset() < index_offset)
         outcome_offset = index.getOutcomeOffset();
@@ -325,7 +325,7 @@ void TraceReader::scan() {
           parse(where, [&] {
             capnp::FlatArrayMessageReader r(f.words, limits_for(f.words.size()));
             auto s = r.getRoot<trace::Snapshot>();
-            snapshots_.push_back({s.getStep(), offset, s.getHash()});
+            snapshots_.push_back({s.getStep(), offset, s.getHash(), s.getEdited()});
             return 0;
           });
           break;

@@ -54,6 +54,7 @@ struct SnapshotInfo {
                            // state of a run that failed in an instruction, one below its end
   std::uint64_t offset = 0;
   std::uint64_t hash = 0;
+  bool edited = false;  // the state was changed from outside the program here (format 1.2)
 };
 
 struct TraceOutcome {

@@ -443,13 +443,13 @@ TEST(Expression, UnknownNamesAreCompileErrors) {
   Machine m(kProgram);
   const pw::Program& p = m.vm.program();
   EXPECT_EQ(compile_error("count + nosuch", p),
-            "expression 'count + nosuch': no global or local is named 'nosuch' at column 9");
+            "expression 'count + nosuch': no global, local or capture is named 'nosuch' at column 9");
   EXPECT_EQ(compile_error("nofn::x", p), "expression 'nofn::x': no function is named 'nofn' at column 1");
   EXPECT_EQ(compile_error("down::zz", p), "expression 'down::zz': function down has no local 'zz' at column 7");
   EXPECT_EQ(compile_error("::arr", p), "expression '::arr': no global is named 'arr' at column 3");
   EXPECT_EQ(compile_error("::", p), "expression '::': expected a global name after '::' at column 3");
   EXPECT_EQ(compile_error("arr", p), "compiled");  // main has it: resolved at evaluation
-  EXPECT_EQ(compile_error("down", p), "expression 'down': no global or local is named 'down' at column 1");
+  EXPECT_EQ(compile_error("down", p), "expression 'down': no global, local or capture is named 'down' at column 1");
 }
 
 TEST(Expression, DeepNestingIsRefused) {

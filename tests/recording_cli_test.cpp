@@ -15,6 +15,7 @@
 #include "background_process.h"
 #include "cli_util.h"
 #include "test_util.h"
+#include "frame_format.h"
 #include "trace_reader.h"
 #include "trace_test_util.h"
 
@@ -267,7 +268,7 @@ void expect_signal_finishes_the_trace(RecordingCli* t, const std::string& trace,
   TraceReader reader(trace);
   EXPECT_TRUE(reader.complete()) << "the index and trailer are written";
   EXPECT_EQ(reader.damage(), "");
-  EXPECT_EQ(reader.header().format_minor, 1u);
+  EXPECT_EQ(reader.header().format_minor, pw::trace::kFormatMinor);
   ASSERT_TRUE(reader.outcome().has_value());
   EXPECT_EQ(reader.outcome()->status, TraceOutcome::Status::Stopped);
   EXPECT_EQ(reader.outcome()->signal, static_cast<std::uint32_t>(sig));
@@ -289,7 +290,7 @@ void expect_signal_finishes_the_trace(RecordingCli* t, const std::string& trace,
   EXPECT_EQ(j["outcome"]["status"], "interrupted");
   EXPECT_EQ(j["outcome"]["signal"], sig);
   EXPECT_EQ(j["outcome"]["steps"].get<std::uint64_t>(), step);
-  EXPECT_EQ(j["format"]["minor"], 1);
+  EXPECT_EQ(j["format"]["minor"], pw::trace::kFormatMinor);
 }
 
 TEST_F(RecordingCli, SigintFinishesTheTraceAndExitsWith130) {

@@ -38,6 +38,9 @@ int run_last_write(const Options& o) {
       std::puts(j.dump().c_str());
     } else if (!found) {
       print_text(fmt::format("nothing wrote {} before step {}\n", o.expression, *before));
+    } else if (found->by_debugger) {
+      print_text(fmt::format("{} was last written before step {} by the debugger, at step {}:\n{}", o.expression, *before,
+                             found->change.position, change_text(t.program(), *found)));
     } else {
       std::string out = fmt::format("{} was last written before step {} by the instruction at step {}:\n",
                                     o.expression, *before, found->by.position);

@@ -46,6 +46,9 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_range(const std::st
 }
 
 std::string change_text(const pw::Program& program, const pw::replay::ChangeReport& r) {
+  if (r.by_debugger)
+    return fmt::format("step {}: {} -> {}   set by the debugger (a value changed at step {} of a live session)\n",
+                       r.change.position, r.change.old_value.text(), r.change.new_value.text(), r.change.position);
   return fmt::format("step {}: {} -> {}   by {} at {}+{} ({}:{})\n", r.change.position, r.change.old_value.text(),
                      r.change.new_value.text(), pw::replay::instruction_text(program, r.by),
                      pw::printable(program.functions[r.by.fn].name), r.by.ip, pw::printable(program.source_name),
@@ -53,6 +56,11 @@ std::string change_text(const pw::Program& program, const pw::replay::ChangeRepo
 }
 
 nlohmann::json change_json(const pw::Program& program, const pw::replay::ChangeReport& r) {
+  if (r.by_debugger)
+    return {{"step", r.change.position},
+            {"old", r.change.old_value.json()},
+            {"new", r.change.new_value.json()},
+            {"by", {{"step", r.change.position}, {"debugger", true}}}};
   return {{"step", r.change.position},
           {"old", r.change.old_value.json()},
           {"new", r.change.new_value.json()},

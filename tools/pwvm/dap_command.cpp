@@ -49,6 +49,7 @@ class LiveTarget : public pw::debugger::DapTarget {
       : record_(options.path), run_(std::move(program), config, std::move(host), std::move(options)) {}
   pw::replay::Cursor& cursor() override { return run_; }
   bool live() const override { return true; }
+  void change_state(const std::function<void(pw::VmState&)>& change) override { run_.change_state(change); }
   std::string banner() const override {
     return fmt::format("Live run of {}, recorded {} as it goes.", pw::printable(run_.program().source_name),
                        record_.empty() ? "in memory" : fmt::format("to {}", pw::printable(record_)));

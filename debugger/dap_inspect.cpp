@@ -129,13 +129,33 @@ void DapSession::on_variables(const json& request) {
 }
 
 void DapSession::on_set_variable(const json& request) {
+  const json& args = arguments(request);
   cursor();
   if (!target_->live())
     throw DapError("this is a recorded run: its values cannot be changed (a live session, pwvm dap, can at its newest step)");
   if (cursor_->position() != cursor_->end())
     throw DapError(fmt::format("cannot change the past: the run is at step {}, and only its newest step ({}) can be changed",
                                cursor_->position(), cursor_->end()));
-  throw DapError("changing a value of a live run is not supported yet: the recording could not replay it");
+  const VmState& vm = cursor_->state();
+  if (vm.status != RunStatus::Paused && vm.status != RunStatus::Ready)
+    throw DapError("the run has ended: there is nothing left to change");
+  const std::string name = args.value("name", "");
+  const long long reference = args.value("variablesReference", 0LL);
+  if (!args.contains("value") || !args["value"].is_string()) throw DapError("'value' is missing: an expression");
+  // The new value: an expression evaluated where the variable is shown (it makes no
+  // objects: a string must be one the program has already).
+  const replay::Expression e = replay::Expression::compile(args["value"].get<std::string>(), cursor_->program());
+  const replay::EvalResult r = e.evaluate(vm);
+  if (!r.available) throw DapError(fmt::format("cannot set {} to {}: {}", name, e.text(), r.reason));
+  target_->change_state([&](VmState& live) {
+    Value* slot = variables_.slot_of(live, reference, name);
+    if (!slot) throw DapError(fmt::format("no variable '{}' in reference {} at this stop", name, reference));
+    *slot = r.value;
+  });
+  json body = variables_.describe(cursor_->state(), r.value);
+  respond(request, std::move(body));
+  // Everything shown may depend on it.
+  if (client_invalidated_) event("invalidated", {{"areas", json::array({"variables"})}, {"threadId", 1}});
 }
 
 void DapSession::run_console_command(const json& request, const std::string& command, std::uint32_t frame) {
@@ -149,6 +169,7 @@ void DapSession::run_console_command(const json& request, const std::string& com
   s.redirect(out, err);
   if (frame < cursor_->state().depth) s.select_frame(frame);
   const std::uint64_t before = cursor_->position();
+  s.take_stop();  // only this command's move is told
   Session::Result result = Session::Result::Ok;
   run_move(request.value("seq", -1LL), command, [&] {
     result = s.execute(command);
@@ -173,8 +194,11 @@ void DapSession::run_console_command(const json& request, const std::string& com
     return;
   }
   respond(request, {{"result", said}, {"variablesReference", 0}});
-  // A move in the console moves the editor too.
-  if (cursor_->position() != before) report_stop({replay::StopReason::Step, cursor_->position(), 0, std::nullopt, std::nullopt}, "step");
+  // A move in the console moves the editor too, told as the same move by request would be.
+  const std::optional<replay::Stop> stop = s.take_stop();
+  if (stop) report_stop(*stop, {});
+  else if (cursor_->position() != before)
+    report_stop({replay::StopReason::Step, cursor_->position(), 0, std::nullopt, std::nullopt}, "step");
 }
 
 void DapSession::on_evaluate(const json& request) {
@@ -231,7 +255,8 @@ void DapSession::on_exception_info(const json& request) {
     const std::string value = replay::result_text(vm, replay::EvalResult::of(vm.sp[-1]), 200);
     respond(request, {{"exceptionId", "thrown"},
                       {"description", value},
-                      {"breakMode", vm.handlers.empty() ? "unhandled" : "always"},
+                      // Caught: a handler has it. Thrown: unhandled when no handler is there to.
+                      {"breakMode", last_stop_.reason == replay::StopReason::Caught || !vm.handlers.empty() ? "always" : "unhandled"},
                       {"details", {{"message", value}}}});
     return;
   }

@@ -294,7 +294,7 @@ void DapSession::on_last_write(const json& request) {
                     {"new", found->change.new_value.text()},
                     {"function", fn_name(p, found->by.fn)},
                     {"line", client_line(found->by.line)},
-                    {"instruction", replay::instruction_text(p, found->by)}});
+                    {"instruction", found->by_debugger ? std::string("set by the debugger") : replay::instruction_text(p, found->by)}});
   console(fmt::format("Last write to {} before step {}: {} -> {}\n", e.text(), from, found->change.old_value.text(),
                       found->change.new_value.text()));
 }
@@ -323,7 +323,7 @@ void DapSession::on_watch(const json& request) {
                          {"new", r.change.new_value.text()},
                          {"function", fn_name(p, r.by.fn)},
                          {"line", client_line(r.by.line)},
-                         {"instruction", replay::instruction_text(p, r.by)}});
+                         {"instruction", r.by_debugger ? std::string("set by the debugger") : replay::instruction_text(p, r.by)}});
       return true;
     });
     return json{{"expression", e.text()}, {"initial", initial.text()}, {"changes", changes}, {"truncated", truncated},

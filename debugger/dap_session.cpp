@@ -100,6 +100,11 @@ void DapSession::read_requests() {
 // Called with mutex_ held.
 bool DapSession::out_of_band(const json& request) {
   const std::string command = request.value("command", "");
+  if ((command == "terminate" || command == "disconnect") && busy_) {
+    // The Stop button during a long move: the move stops, then the request is served.
+    replay::interrupt_flag().store(true);
+    return false;
+  }
   if (command == "pause") {
     if (busy_) {
       pause_asked_ = true;

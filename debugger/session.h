@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -58,6 +60,8 @@ class Session {
     out_ = out;
     err_ = err;
   }
+  // The stop the last move reported, once (nullopt when no move was made since).
+  std::optional<replay::Stop> take_stop() { return std::exchange(last_stop_, std::nullopt); }
 
  private:
   struct Command;
@@ -170,6 +174,7 @@ class Session {
     replay::Expression expression;
   };
   std::vector<Display> displays_;  // shown after every stop
+  std::optional<replay::Stop> last_stop_;
   int last_display_ = 0;
 };
 

@@ -144,6 +144,7 @@ void Session::report(const replay::Stop& stop, const replay::Location& before, s
   const VmState& vm = cursor_.state();
   const std::uint64_t at = cursor_.position();
   const Program& program = cursor_.program();
+  last_stop_ = stop;
   const auto fn_name = [&](std::uint32_t fn) { return fn < program.functions.size() ? program.functions[fn].name : "?"; };
   const auto top_value = [&] { return vm.sp > vm.stack ? value_text(vm.sp[-1]) : std::string("?"); };
   switch (stop.reason) {

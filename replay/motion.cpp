@@ -1,6 +1,8 @@
 // Debugger moves over a cursor.
 #include "motion.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "object.h"
@@ -130,9 +132,10 @@ class ConditionVisitor : public StepVisitor {
       if (!b.enabled || !breaks_here(vm, b)) continue;
       if (b.condition && !condition_holds(vm, *b.condition)) continue;
       if (b.log) {
-        LogLine line{position, b.id, b.log->format(vm, &frames_)};
-        if (backward_) logs.push_back(std::move(line));
-        else if (conditions_.on_log) conditions_.on_log(line);
+        // Backwards, hits are counted latest first once the interval is weighed.
+        if (backward_) logs.push_back({LogLine{position, b.id, b.log->format(vm, &frames_)}, &b});
+        else if (counts_as_stop(b.hits, b.hit_condition) && conditions_.on_log)
+          conditions_.on_log(LogLine{position, b.id, b.log->format(vm, &frames_)});
         continue;
       }
       if (!stopped && found({Stop{StopReason::Breakpoint, position, b.id, std::nullopt, std::nullopt}, &b, nullptr}))
@@ -141,9 +144,13 @@ class ConditionVisitor : public StepVisitor {
     return stopped;
   }
 
+  struct Logged {
+    LogLine line;
+    Breakpoint* logpoint;
+  };
   std::uint64_t first_position = UINT64_MAX;  // the first position visited
   std::vector<Candidate> candidates;           // backwards: the hits, in the order seen
-  std::vector<LogLine> logs;                   // backwards: the logpoint lines, in order
+  std::vector<Logged> logs;                    // backwards: the logpoint lines, in order
   Stop stop;                                   // forwards: where it stopped
 
  private:
@@ -296,9 +303,16 @@ Stop reverse_continue(Cursor& t, StopConditions& c) {
         continue;
       found = it->stop;
     }
+    // The lines of the steps passed, counted latest first, kept in the order of the run.
     std::vector<LogLine> lines;
-    for (LogLine& l : v.logs)
-      if (l.position < upper && (!found || l.position >= found->position)) lines.push_back(std::move(l));
+    for (auto it = v.logs.rbegin(); it != v.logs.rend(); ++it) {
+      const std::uint64_t p = it->line.position;
+      if (p >= upper || (found && p < found->position)) continue;
+      Breakpoint& b = *it->logpoint;
+      if (++b.hits && b.hit_condition && !b.hit_condition->holds(b.hits)) continue;
+      lines.push_back(std::move(it->line));
+    }
+    std::reverse(lines.begin(), lines.end());
     logs.push_back(std::move(lines));
     upper = std::min(upper, v.first_position);
     return found ? std::optional<std::uint64_t>(found->position) : std::nullopt;

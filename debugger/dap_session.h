@@ -47,6 +47,7 @@ class ObservedCursor : public replay::Cursor {
   void seek(std::uint64_t target) override;
   bool run_forward(std::uint64_t limit, replay::StepVisitor* visitor) override;
   const std::vector<std::uint64_t>& restart_positions() override { return inner_.restart_positions(); }
+  std::vector<std::uint64_t> changed_positions() override { return inner_.changed_positions(); }
 
   std::atomic<std::uint64_t> reached{0};  // the latest position a move has looked at
 

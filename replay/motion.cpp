@@ -76,13 +76,14 @@ class ConditionVisitor : public StepVisitor {
     Watchpoint* watchpoint = nullptr;
   };
 
-  ConditionVisitor(const VmState& vm, StopConditions& c, std::uint64_t start, bool backward)
+  ConditionVisitor(const VmState& vm, StopConditions& c, std::uint64_t start, bool backward,
+                   const std::vector<std::uint64_t>* changed)
       : conditions_(c), start_(start), backward_(backward), at_(vm.code.size() + 1, 0) {
     for (std::size_t i = 0; i < c.breakpoints.size(); ++i)
       if (c.breakpoints[i].enabled)
         for (const CodeAddress& a : c.breakpoints[i].addresses) at_[flat_index(vm, a)] = 1;
     for (Watchpoint& w : c.watchpoints)
-      if (w.enabled) trackers_.emplace_back(&w, ChangeTracker(w.expression));
+      if (w.enabled) trackers_.emplace_back(&w, ChangeTracker(w.expression, changed));
     for (const Catchpoint& k : c.catchpoints) {
       if (!k.enabled) continue;
       if (k.on == Catchpoint::On::Throw) catch_throw_ = k.id;
@@ -272,7 +273,8 @@ Stop reverse_finish(Cursor& t) {
 
 Stop continue_forward(Cursor& t, StopConditions& c) {
   if (t.at_end()) return stop_at(t, StopReason::End);
-  ConditionVisitor v(t.state(), c, t.position(), false);
+  const std::vector<std::uint64_t> changed = c.watchpoints.empty() ? std::vector<std::uint64_t>() : t.changed_positions();
+  ConditionVisitor v(t.state(), c, t.position(), false, &changed);
   const bool stopped = t.run_forward(UINT64_MAX, &v);
   if (interrupted()) return stop_at(t, StopReason::Interrupted);
   if (!stopped) return stop_at(t, StopReason::End);
@@ -288,6 +290,7 @@ Stop reverse_continue(Cursor& t, StopConditions& c) {
   // run in reverse order of the run. [upper]: where the interval after this one began (the
   // two share that position, which only the later one weighs).
   std::uint64_t upper = start;
+  const std::vector<std::uint64_t> changed = c.watchpoints.empty() ? std::vector<std::uint64_t>() : t.changed_positions();
   std::optional<Stop> found;
   std::vector<std::vector<LogLine>> logs;  // by interval, latest first
   const auto weigh = [&](ConditionVisitor& v) -> std::optional<std::uint64_t> {
@@ -318,7 +321,7 @@ Stop reverse_continue(Cursor& t, StopConditions& c) {
     return found ? std::optional<std::uint64_t>(found->position) : std::nullopt;
   };
   const auto hit = search_backward(
-      t, start, [&] { return ConditionVisitor(t.state(), c, start, true); }, weigh);
+      t, start, [&] { return ConditionVisitor(t.state(), c, start, true, &changed); }, weigh);
   // The lines of the steps passed, in the order of the run.
   if (c.on_log)
     for (auto interval = logs.rbegin(); interval != logs.rend(); ++interval)

@@ -58,8 +58,8 @@ const Value* store_target(const VmState& vm) {
 class WatchVisitor : public StepVisitor {
  public:
   WatchVisitor(const Program& p, const Expression& e, ShownValue& initial,
-               const std::function<bool(const ChangeReport&)>& on_change)
-      : program_(p), tracker_(e), initial_(initial), on_change_(on_change) {}
+               const std::function<bool(const ChangeReport&)>& on_change, const std::vector<std::uint64_t>* changed)
+      : program_(p), tracker_(e, changed), initial_(initial), on_change_(on_change) {}
   bool visit(const VmState& vm, std::uint64_t position) override {
     bool stop = false;
     if (!started_) {
@@ -85,7 +85,8 @@ class WatchVisitor : public StepVisitor {
 // Records the latest store into the watched place, or change of its value, before [before].
 class LastWriteVisitor : public StepVisitor {
  public:
-  LastWriteVisitor(const Expression& e, std::uint64_t before) : expression_(e), tracker_(e), before_(before) {}
+  LastWriteVisitor(const Expression& e, std::uint64_t before, const std::vector<std::uint64_t>* changed)
+      : expression_(e), tracker_(e, changed), before_(before) {}
   bool visit(const VmState& vm, std::uint64_t position) override {
     const bool changed = tracker_.observe(vm, position);
     if (pending_new_) {
@@ -218,15 +219,16 @@ void watch(Cursor& t, const Expression& e, std::uint64_t from, std::uint64_t to,
     return on_change(outside);
   };
   t.seek(from);
-  WatchVisitor v(t.program(), e, initial, changed.empty() ? on_change : tell);
+  WatchVisitor v(t.program(), e, initial, changed.empty() ? on_change : tell, &changed);
   t.run_forward(to, &v);
 }
 
 std::optional<ChangeReport> last_write(Cursor& t, const Expression& e, std::uint64_t before) {
   std::optional<ChangeReport> found;
   Site by;
+  const std::vector<std::uint64_t> changed = t.changed_positions();
   const auto hit = search_backward(
-      t, before, [&] { return LastWriteVisitor(e, before); },
+      t, before, [&] { return LastWriteVisitor(e, before, &changed); },
       [&](const LastWriteVisitor& v) -> std::optional<std::uint64_t> {
         if (!v.latest) return std::nullopt;
         found = v.latest;
@@ -235,8 +237,9 @@ std::optional<ChangeReport> last_write(Cursor& t, const Expression& e, std::uint
       });
   if (!hit) return std::nullopt;
   found->by = describe_site(t.program(), by);
-  const std::vector<std::uint64_t> changed = t.changed_positions();
   found->by_debugger = std::binary_search(changed.begin(), changed.end(), found->change.position);
+  // No instruction made that change: the place to see it is the step it was made at.
+  if (found->by_debugger) t.seek(found->change.position);
   return found;
 }
 

@@ -38,7 +38,8 @@ void watch(Cursor& t, const Expression& e, std::uint64_t from, std::uint64_t to,
 
 // The last instruction before position [before] that wrote the place [e] names (a store
 // into it, even of the same value) or changed its value; nullopt when nothing did. The
-// timeline is left at that instruction.
+// timeline is left at that instruction (or, for a change the debugger made in a live
+// session, at the step it was made).
 std::optional<ChangeReport> last_write(Cursor& t, const Expression& e, std::uint64_t before);
 
 // One activation of a function.

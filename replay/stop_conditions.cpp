@@ -1,6 +1,7 @@
 // Resolving breakpoint specs, and following a watched expression's value.
 #include "stop_conditions.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
@@ -133,7 +134,9 @@ bool ChangeTracker::observe(const VmState& vm, std::uint64_t position) {
   const Op previous = last_op_;
   last_op_ = running ? vm.top().ip->op : Op::HALT;
   // Skipping is exact: the value cannot have changed since the last position.
-  if (started_ && running && !every_step_ && !may_change_places(previous)) return false;
+  if (started_ && running && !every_step_ && !may_change_places(previous) &&
+      !(changed_ && std::binary_search(changed_->begin(), changed_->end(), position)))
+    return false;
   EvalResult now = expression_->evaluate(vm, &frames_);
   if (!started_) {
     started_ = true;

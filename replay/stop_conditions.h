@@ -143,7 +143,10 @@ struct Change {
 // Evaluates watched expressions position after position and reports their changes.
 class ChangeTracker {
  public:
-  explicit ChangeTracker(const Expression& e) : expression_(&e), every_step_(e.reads_stack_or_step()) {}
+  // [changed]: positions where the state was changed from outside the program (ascending;
+  // Cursor::changed_positions), where any value may change; nullptr when there are none.
+  explicit ChangeTracker(const Expression& e, const std::vector<std::uint64_t>* changed = nullptr)
+      : expression_(&e), changed_(changed && !changed->empty() ? changed : nullptr), every_step_(e.reads_stack_or_step()) {}
   // The first call takes the baseline and returns false; later calls return true when the
   // value differs from the previous position's, with the change in last_change().
   bool observe(const VmState& vm, std::uint64_t position);
@@ -152,6 +155,7 @@ class ChangeTracker {
 
  private:
   const Expression* expression_;
+  const std::vector<std::uint64_t>* changed_;
   ActiveFrames frames_;    // the run's frames, for FUNCTION::NAME
   bool every_step_;        // evaluate after every instruction, not only after stores and calls
   Op last_op_ = Op::NIL;   // the instruction about to run at the last position observed

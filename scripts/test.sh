@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs the whole test suite three ways:
 #   1. the release build (g++, computed-goto dispatch), with the suite also re-run in GC
-#      stress mode (a collection before every allocation)
+#      stress mode (a collection before every allocation), and the debug adapters driven by
+#      a real DAP client (tests/dap: Node's test runner, packages from its lock file)
 #   2. an AddressSanitizer + UndefinedBehaviorSanitizer build (clang, the portable switch
 #      dispatch), again with and without GC stress; the libraries are built at -O1
 #   3. the fuzz harnesses, built in that same tree (libFuzzer counting edges only), each run
@@ -13,6 +14,10 @@ cd "$(dirname "$0")/.."
 echo "== release build (g++, computed goto)"
 scripts/setup.sh
 ctest --test-dir build --output-on-failure -j "$(nproc)"
+
+echo "== debug adapters, driven by a DAP client (tests/dap)"
+npm ci --prefix tests/dap --no-audit --no-fund --loglevel=error
+PWVM_TOOLS=build/tools node --test tests/dap/
 
 echo "== sanitizer build (clang, ASan + UBSan, switch dispatch)"
 BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/setup.sh -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \

@@ -105,7 +105,7 @@ TEST(TraceFixtures, EveryCommittedTraceReadsAndReplays) {
     EXPECT_EQ(reader.damage(), "");
     EXPECT_EQ(h.format_major, 1u);
     EXPECT_LE(h.format_minor, pw::trace::kFormatMinor);
-    EXPECT_EQ(h.recorder, "pwvm 0.1.0");
+    EXPECT_TRUE(h.recorder == "pwvm 0.1.0" || h.recorder == "pwvm dap 0.1.0") << h.recorder;
     ASSERT_NE(h.program, nullptr);
     EXPECT_EQ(h.program_hash, pw::trace::program_hash(*h.program)) << "the program hash identifies the program";
     EXPECT_GT(h.first_dynamic_id, 0u);
@@ -133,6 +133,13 @@ TEST(TraceFixtures, EveryCommittedTraceReadsAndReplays) {
       EXPECT_EQ(out.status, TraceOutcome::Status::Stopped);
       EXPECT_EQ(out.signal, std::stoul(m[1].str()));
       EXPECT_EQ(h.format_minor, 1u) << "Outcome.signal came with format 1.1";
+    } else if (std::regex_match(want.outcome, m, std::regex(R"(halted, changed at step (\d+))"))) {
+      EXPECT_EQ(out.status, TraceOutcome::Status::Halted);
+      EXPECT_EQ(h.format_minor, 2u) << "Snapshot.edited came with format 1.2";
+      std::vector<std::uint64_t> changed;
+      for (const auto& s : reader.snapshots())
+        if (s.edited) changed.push_back(s.step);
+      EXPECT_EQ(changed, std::vector<std::uint64_t>{std::stoull(m[1].str())});
     } else {
       ADD_FAILURE() << "unknown outcome in the README: " << want.outcome;
     }
@@ -184,6 +191,8 @@ TEST(TraceFixtures, EveryCommittedTraceReadsAndReplays) {
         const std::uint64_t step = snapshots[i].info.step;
         if (step > vm.step) pw::run(vm, step - vm.step);
         ASSERT_EQ(vm.step, step);
+        // A state a debugger changed (format 1.2) is where the run went on from.
+        if (snapshots[i].info.edited) pw::restore_state(vm, snapshots[i].image);
         EXPECT_EQ(pw::state_hash(vm), snapshots[i].info.hash) << "at snapshot " << i;
       }
       expect_replays_to_outcome(vm, host, reader);
@@ -198,6 +207,11 @@ TEST(TraceFixtures, EveryCommittedTraceReadsAndReplays) {
       pwtest::ReplayHost host(later);
       pw::VmState vm(h.program, h.config, &host);
       pw::restore_state(vm, snapshots[i].image);
+      for (std::size_t k = i + 1; k + 1 < snapshots.size(); ++k) {
+        if (!snapshots[k].info.edited) continue;
+        pw::run(vm, snapshots[k].info.step - vm.step);
+        pw::restore_state(vm, snapshots[k].image);
+      }
       expect_replays_to_outcome(vm, host, reader);
     }
   }

@@ -62,6 +62,10 @@ int run_info(const Options& o) {
       j["steps"] = steps;
       j["outcome"] = reader.outcome() ? outcome_json(*reader.outcome()) : nlohmann::json(nullptr);
       j["snapshots"] = reader.snapshots().size();
+      nlohmann::json changed = nlohmann::json::array();
+      for (const auto& s : reader.snapshots())
+        if (s.edited) changed.push_back(s.step);
+      j["changed_by_debugger_at"] = changed;
       j["snapshot_interval"] = h.snapshot_interval;
       j["chunks"] = reader.chunks().size();
       nlohmann::json kinds = nlohmann::json::object();
@@ -102,7 +106,11 @@ int run_info(const Options& o) {
     }
     out += fmt::format("steps:         {}\n", steps);
     out += fmt::format("outcome:       {}\n", reader.outcome() ? outcome_text(*reader.outcome()) : "unknown (the trace ends early)");
+    std::string changed;
+    for (const auto& s : reader.snapshots())
+      if (s.edited) changed += fmt::format("{}{}", changed.empty() ? "" : ", ", s.step);
     out += fmt::format("snapshots:     {} (every {} steps)\n", reader.snapshots().size(), h.snapshot_interval);
+    if (!changed.empty()) out += fmt::format("changed:       by the debugger of a live session, at step {}\n", changed);
     out += fmt::format("chunks:        {}\n", reader.chunks().size());
     out += fmt::format("events:        {}{}\n", events, kinds.empty() ? "" : " (" + kinds + ")");
     out += fmt::format("file size:     {} bytes\n", file);

@@ -44,6 +44,19 @@ void DapSession::apply_options(replay::Breakpoint& b, const json& spec) {
   if (const std::string m = string_field(spec, "logMessage"); !m.empty()) b.log = replay::parse_log_message(m, p);
 }
 
+json DapSession::add_breakpoint(const std::string& where, const json& spec, std::vector<int>& ids) {
+  const Program& p = cursor().program();
+  replay::Breakpoint b = replay::make_breakpoint(p, where);
+  apply_options(b, spec);
+  b.id = session().allocate_id();
+  const std::uint32_t at = line_of(p, b);
+  point_lines_[b.id] = at;
+  ids.push_back(b.id);
+  json shown = {{"id", b.id}, {"verified", true}, {"line", client_line(at)}, {"source", source_json()}};
+  session().conditions().breakpoints.push_back(std::move(b));
+  return shown;
+}
+
 void DapSession::log_line(const replay::LogLine& line) {
   json body = {{"category", "console"}, {"output", line.text + "\n"}, {"step", line.position}};
   if (const auto it = point_lines_.find(line.breakpoint); it != point_lines_.end()) {
@@ -85,14 +98,7 @@ void DapSession::on_set_breakpoints(const json& request) {
       continue;
     }
     try {
-      replay::Breakpoint b = replay::make_breakpoint(p, std::to_string(program_line(line)));
-      apply_options(b, spec);
-      b.id = session().allocate_id();
-      const std::uint32_t at = line_of(p, b);
-      point_lines_[b.id] = at;
-      ids.push_back(b.id);
-      result.push_back({{"id", b.id}, {"verified", true}, {"line", client_line(at)}, {"source", source_json()}});
-      session().conditions().breakpoints.push_back(std::move(b));
+      result.push_back(add_breakpoint(std::to_string(program_line(line)), spec, ids));
     } catch (const std::exception& e) {
       result.push_back({{"verified", false}, {"line", line}, {"message", printable(e.what())}});
     }
@@ -102,21 +108,14 @@ void DapSession::on_set_breakpoints(const json& request) {
 
 void DapSession::on_set_function_breakpoints(const json& request) {
   const json& args = arguments(request);
-  const Program& p = cursor().program();
+  cursor();
   remove_points(function_points_);
   json result = json::array();
   for (const json& spec : args.value("breakpoints", json::array())) {
     const std::string name = spec.is_object() ? string_field(spec, "name") : std::string();
     try {
       if (name.empty()) throw DapError("a function breakpoint needs a name");
-      replay::Breakpoint b = replay::make_breakpoint(p, name);
-      apply_options(b, spec);
-      b.id = session().allocate_id();
-      const std::uint32_t at = line_of(p, b);
-      point_lines_[b.id] = at;
-      function_points_.push_back(b.id);
-      result.push_back({{"id", b.id}, {"verified", true}, {"line", client_line(at)}, {"source", source_json()}});
-      session().conditions().breakpoints.push_back(std::move(b));
+      result.push_back(add_breakpoint(name, spec, function_points_));
     } catch (const std::exception& e) {
       result.push_back({{"verified", false}, {"message", printable(e.what())}});
     }

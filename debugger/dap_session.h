@@ -126,6 +126,9 @@ class DapSession {
   void remove_points(std::vector<int>& ids);
   // Condition, hit condition and log message of a breakpoint from a DAP breakpoint object.
   void apply_options(replay::Breakpoint& b, const json& spec);
+  // Sets a breakpoint at [where] (a location spec) with [spec]'s options, numbered in
+  // [ids]; returns it as the response shows it. Throws for a bad location or option.
+  json add_breakpoint(const std::string& where, const json& spec, std::vector<int>& ids);
   void log_line(const replay::LogLine& line);
 
   // ---- inspection (dap_inspect.cpp)

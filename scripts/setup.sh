@@ -8,13 +8,17 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config capnproto libcapnp-dev libzstd-dev
           libcli11-dev libgtest-dev googletest nlohmann-json3-dev libfmt-dev libxxhash-dev libedit-dev
-          lua5.4 time jq hyperfine valgrind nodejs npm)
+          lua5.4 time jq hyperfine valgrind)
 # The fuzz harnesses (-DPWVM_FUZZ=ON) need clang, its libFuzzer runtime and llvm-symbolizer.
 [[ " $* " == *" -DPWVM_FUZZ=ON "* ]] && packages+=(clang libclang-rt-14-dev llvm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node and npm run the debug adapters' client tests (tests/dap). Asked for by command, not by
+# package: a nodejs package that bundles npm conflicts with Debian's separate npm package.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   sudo=""

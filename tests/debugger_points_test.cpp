@@ -24,29 +24,8 @@ using pw::replay::StopConditions;
 using pw::replay::StopReason;
 using pw::replay::Timeline;
 
-// count(1..5): line 8 (the add) runs five times, with i = 1..5; then a throw nobody catches
-// when `bad` is set, caught otherwise.
-constexpr const char* kProgram = R"PWA(
-global total = 0
-global bad = false
-func main()
-  local i
-  push 1
-  set_local i
-loop:
-  get_global total
-  get_local i
-  add
-  set_global total
-  inc_local i, 1
-  get_local i
-  push 5
-  le
-  jump_if_true loop
-  get_global total
-  halt
-end
-)PWA";
+// Line 8 (get_global total) runs five times, with i = 1..5.
+constexpr const char* kProgram = pwtest::kCountToFive;
 
 class BreakpointOptions : public ::testing::Test {
  protected:

@@ -19,27 +19,7 @@ namespace {
 
 using pw::replay::Expression;
 
-// total = 1 + 2 + ... + 5, one add per pass.
-constexpr const char* kProgram = R"PWA(
-global total = 0
-func main()
-  local i
-  push 1
-  set_local i
-loop:
-  get_global total
-  get_local i
-  add
-  set_global total
-  inc_local i, 1
-  get_local i
-  push 5
-  le
-  jump_if_true loop
-  get_global total
-  halt
-end
-)PWA";
+constexpr const char* kProgram = pwtest::kCountToFive;
 
 struct Session {
   explicit Session(const std::string& record = {}) {

@@ -147,6 +147,29 @@ func main()
 end
 )PWA";
 
+// total = 1 + 2 + ... + 5, one pass of the loop per number: `total` is read at steps 2, 11,
+// 20... and written at steps 5, 14, 23... (the position after the instruction is one more).
+inline constexpr const char* kCountToFive = R"PWA(
+global total = 0
+func main()
+  local i
+  push 1
+  set_local i
+loop:
+  get_global total
+  get_local i
+  add
+  set_global total
+  inc_local i, 1
+  get_local i
+  push 5
+  le
+  jump_if_true loop
+  get_global total
+  halt
+end
+)PWA";
+
 // A program, its scripted host and a VM over them, kept together so a test can run, pause and
 // inspect. The host is declared before the VM: the VM holds a pointer to it.
 class Machine {

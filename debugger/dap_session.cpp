@@ -336,6 +336,7 @@ void DapSession::on_launch(const json& request) {
   if (launched_) throw DapError("the session has launched already: one launch per session");
   const json& args = arguments(request);
   stop_on_entry_ = args.value("stopOnEntry", true);
+  no_debug_ = args.value("noDebug", false);
   try {
     target_ = launch_(args, [this](std::string_view text) {
       // The live program's output, as it writes it.
@@ -362,10 +363,17 @@ void DapSession::on_launch(const json& request) {
     cursor_->seek(at);
     replay::prepare_to_step_back(*cursor_);
   }
-  shown_output_ = std::max<std::uint64_t>(shown_output_, cursor_->state().output.size());
   launched_ = true;
   respond(request);
   console(target_->banner() + "\n");
+  // What the program had printed by where the session starts (its last 64 KiB).
+  if (const std::string& out = cursor_->state().output; out.size() > shown_output_) {
+    constexpr std::size_t kShown = 64 * 1024;
+    if (out.size() - shown_output_ > kShown)
+      console(fmt::format("(the first {} bytes of the program's output are left out)\n", out.size() - kShown));
+    console(out.substr(std::max<std::size_t>(shown_output_, out.size() > kShown ? out.size() - kShown : 0)), "stdout");
+    shown_output_ = out.size();
+  }
   event("initialized");
   if (configured_) start_stopped();
 }
@@ -380,6 +388,17 @@ void DapSession::start_stopped() {
   if (started_) return;
   started_ = true;
   const VmState& vm = cursor_->state();
+  if (no_debug_) {
+    // Run without debugging: to the end, past every breakpoint, and the session is over.
+    run_move(-1, "Running", [this] {
+      replay::StopConditions none;
+      return replay::continue_forward(*cursor_, none);
+    }, {}, false);
+    show_new_output();
+    end_target();
+    event("terminated");
+    return;
+  }
   if (!stop_on_entry_ && !cursor_->at_end()) {
     run_move(-1, "Running", [this] { return replay::continue_forward(*cursor_, session_->conditions()); });
     return;

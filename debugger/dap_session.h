@@ -171,6 +171,7 @@ class DapSession {
   bool configured_ = false;
   bool started_ = false;     // the first stop has been reported
   bool stop_on_entry_ = true;
+  bool no_debug_ = false;    // launch's noDebug: run to the end and finish
   bool ended_ = false;       // disconnect or terminate: no more requests are served
   std::atomic<std::uint64_t> shown_output_{0};  // bytes of the program's output sent so far
   std::string source_path_;  // the program on disk, when it is the text the run used

@@ -4,7 +4,8 @@
 #      stress mode (a collection before every allocation), and the debug adapters driven by
 #      a real DAP client (tests/dap: Node's test runner, packages from its lock file)
 #   2. an AddressSanitizer + UndefinedBehaviorSanitizer build (clang, the portable switch
-#      dispatch), again with and without GC stress; the libraries are built at -O1
+#      dispatch), again with and without GC stress, and the DAP client suite over its tools;
+#      the libraries are built at -O1
 #   3. the fuzz harnesses, built in that same tree (libFuzzer counting edges only), each run
 #      on its seeds and their mutations, 2000 inputs in all (docs/FUZZING.md)
 # Exits non-zero if anything fails.
@@ -23,6 +24,9 @@ echo "== sanitizer build (clang, ASan + UBSan, switch dispatch)"
 BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/setup.sh -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DPWVM_FUZZ=ON -DPWVM_FUZZ_FULL_COVERAGE=OFF -DPWVM_COMPUTED_GOTO=OFF
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
+echo "== debug adapters under the sanitizers (tests/dap: the files that reach the most adapter code)"
+ASAN_OPTIONS=detect_leaks=1 PWVM_TOOLS=build-asan/tools node --test tests/dap/requests.test.js \
+  tests/dap/errors.test.js tests/dap/pause_cancel.test.js tests/dap/set_variable.test.js
 
 echo "== fuzz harnesses (smoke run)"
 BUILD_DIR=build-asan scripts/fuzz.sh --smoke 2000 --no-build

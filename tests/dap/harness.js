@@ -138,6 +138,14 @@ class PwClient extends DebugClient {
     }
   }
 
+  // Stops the adapter; a sanitizer's report on its stderr (the suite also runs over an
+  // ASan + UBSan build) fails the test that drove it.
+  async stop() {
+    await super.stop();
+    const report = /ERROR: (?:Address|Leak)Sanitizer|runtime error:/.exec(this.stderr);
+    if (report) throw new Error(`the adapter's sanitizer reported:\n${this.stderr}`);
+  }
+
   async frames() {
     return (await this.stackTraceRequest({ threadId: 1 })).body.stackFrames;
   }

@@ -12,21 +12,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== release build (g++, computed goto)"
+echo "== $(date +%T) release build (g++, computed goto)"
 scripts/setup.sh
 ctest --test-dir build --output-on-failure -j "$(nproc)"
 
-echo "== debug adapters, driven by a DAP client (tests/dap)"
+echo "== $(date +%T) debug adapters, driven by a DAP client (tests/dap)"
 npm ci --prefix tests/dap --no-audit --no-fund --loglevel=error
 PWVM_TOOLS=build/tools node --test tests/dap/
 
-echo "== sanitizer build (clang, ASan + UBSan, switch dispatch)"
+echo "== $(date +%T) sanitizer build (clang, ASan + UBSan, switch dispatch)"
 BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/setup.sh -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
   -DPWVM_FUZZ=ON -DPWVM_FUZZ_FULL_COVERAGE=OFF -DPWVM_COMPUTED_GOTO=OFF
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
-echo "== debug adapters under the sanitizers (tests/dap: the files that reach the most adapter code)"
+echo "== $(date +%T) debug adapters under the sanitizers (tests/dap: the files that reach the most adapter code)"
 ASAN_OPTIONS=detect_leaks=1 PWVM_TOOLS=build-asan/tools node --test tests/dap/requests.test.js \
   tests/dap/errors.test.js tests/dap/pause_cancel.test.js tests/dap/set_variable.test.js
 
-echo "== fuzz harnesses (smoke run)"
+echo "== $(date +%T) fuzz harnesses (smoke run)"
 BUILD_DIR=build-asan scripts/fuzz.sh --smoke 2000 --no-build

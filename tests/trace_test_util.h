@@ -76,8 +76,12 @@ inline std::vector<Subject> subjects() {
 }
 
 // In GC stress mode every allocation collects: record only a prefix of the long examples
-// (the recorder's stop_at), as state_image_test does.
+// (the recorder's stop_at), as state_image_test does. Under both GC stress and the
+// sanitizers a shorter one: each of the two passes alone runs the longer prefix, and the
+// pass with both is the suite's slowest by far.
 inline std::optional<std::uint64_t> step_cap() {
+  const bool stress = pw::VmConfig::from_environment().gc.stress;
+  if (stress && under_address_sanitizer()) return 100'000;
   if (slow_mode()) return 300'000;
   return std::nullopt;
 }

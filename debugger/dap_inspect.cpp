@@ -91,8 +91,8 @@ void DapSession::on_threads(const json& request) {
 void DapSession::on_stack_trace(const json& request) {
   const json& args = arguments(request);
   const VmState& vm = cursor().state();
-  const std::uint64_t start = args.value("startFrame", 0ULL);
-  const std::uint64_t levels = args.value("levels", 0ULL);
+  const auto start = static_cast<std::uint64_t>(integer_argument(args, "startFrame", 0, 0));
+  const auto levels = static_cast<std::uint64_t>(integer_argument(args, "levels", 0, 0));
   json frames = json::array();
   const std::uint64_t last = levels == 0 ? vm.depth : std::min<std::uint64_t>(vm.depth, start + levels);
   for (std::uint64_t i = start; i < last; ++i) {
@@ -121,9 +121,10 @@ void DapSession::on_scopes(const json& request) {
 void DapSession::on_variables(const json& request) {
   const json& args = arguments(request);
   cursor();
-  const long long reference = args.value("variablesReference", 0LL);
-  const auto list = variables_.variables(cursor_->state(), reference, args.value("filter", ""), args.value("start", 0ULL),
-                                         args.value("count", 0ULL));
+  const long long reference = integer_argument(args, "variablesReference", 0);
+  const auto list = variables_.variables(cursor_->state(), reference, args.value("filter", ""),
+                                         static_cast<std::uint64_t>(integer_argument(args, "start", 0, 0)),
+                                         static_cast<std::uint64_t>(integer_argument(args, "count", 0, 0)));
   if (!list) throw DapError(fmt::format("no variables reference {} at this stop", reference));
   respond(request, {{"variables", *list}});
 }
@@ -140,7 +141,7 @@ void DapSession::on_set_variable(const json& request) {
   if (vm.status != RunStatus::Paused && vm.status != RunStatus::Ready)
     throw DapError("the run has ended: there is nothing left to change");
   const std::string name = args.value("name", "");
-  const long long reference = args.value("variablesReference", 0LL);
+  const long long reference = integer_argument(args, "variablesReference", 0);
   if (!args.contains("value") || !args["value"].is_string()) throw DapError("'value' is missing: an expression");
   // The new value: an expression evaluated where the variable is shown (it makes no
   // objects: a string must be one the program has already).
@@ -171,7 +172,7 @@ void DapSession::run_console_command(const json& request, const std::string& com
   const std::uint64_t before = cursor_->position();
   s.take_stop();  // only this command's move is told
   Session::Result result = Session::Result::Ok;
-  run_move(request.value("seq", -1LL), command, [&] {
+  run_move(seq_of(request), command, [&] {
     result = s.execute(command);
     return replay::Stop{replay::StopReason::Step, cursor_->position(), 0, std::nullopt, std::nullopt};
   }, {}, false);
@@ -270,12 +271,12 @@ void DapSession::on_disassemble(const json& request) {
   const Program& p = cursor_->program();
   const auto base = parse_reference(args.value("memoryReference", ""));
   if (!base) throw DapError("'memoryReference' is missing or not an instruction reference (0x...)");
-  const long long offset = args.value("offset", 0LL) + args.value("instructionOffset", 0LL);
-  const long long count = args.value("instructionCount", 0LL);
-  if (count < 0 || count > 100000) throw DapError("'instructionCount' must be from 0 to 100000");
+  constexpr long long kFar = 1LL << 40;  // beyond any program's code, and no sum overflows
+  const long long offset = integer_argument(args, "offset", 0, -kFar, kFar) + integer_argument(args, "instructionOffset", 0, -kFar, kFar);
+  const long long count = integer_argument(args, "instructionCount", 0, 0, 100000);
   json list = json::array();
   for (long long k = 0; k < count; ++k) {
-    const long long flat = static_cast<long long>(*base) + offset + k;
+    const long long flat = static_cast<long long>(std::min<std::uint64_t>(*base, kFar)) + offset + k;
     const auto at = flat >= 0 ? code_at(vm, static_cast<std::uint64_t>(flat)) : std::nullopt;
     json item = {{"address", fmt::format("0x{:x}", flat < 0 ? 0 : flat)}};
     if (!at) {

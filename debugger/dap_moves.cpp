@@ -71,7 +71,7 @@ void DapSession::move(const json& request, const std::string& title, const std::
                       const std::string& reason_override) {
   cursor();
   respond(request);
-  run_move(request.value("seq", -1LL), title, f, reason_override);
+  run_move(seq_of(request), title, f, reason_override);
 }
 
 void DapSession::show_new_output() {
@@ -163,7 +163,7 @@ void DapSession::on_continue(const json& request, bool backward) {
   cursor();
   const json body = {{"allThreadsContinued", true}};
   respond(request, body);
-  run_move(request.value("seq", -1LL), backward ? "Running backward" : "Running", [&, backward] {
+  run_move(seq_of(request), backward ? "Running backward" : "Running", [&, backward] {
     return backward ? replay::reverse_continue(*cursor_, session_->conditions())
                     : replay::continue_forward(*cursor_, session_->conditions());
   });
@@ -256,7 +256,7 @@ void DapSession::query(const json& request, const std::string& title, F&& f) {
   cursor();
   const std::uint64_t home = cursor_->position();
   json body;
-  run_move(request.value("seq", -1LL), title, [&] {
+  run_move(seq_of(request), title, [&] {
     body = f();
     cursor_->seek(home);
     return Stop{StopReason::Step, home, 0, std::nullopt, std::nullopt};
@@ -277,7 +277,7 @@ void DapSession::on_last_write(const json& request) {
   cursor();
   std::optional<replay::ChangeReport> found;
   const std::uint64_t from = cursor_->position();
-  run_move(request.value("seq", -1LL), "Looking for the last write", [&] {
+  run_move(seq_of(request), "Looking for the last write", [&] {
     found = replay::last_write(*cursor_, e, from);
     if (!found) return Stop{replay::interrupted() ? StopReason::Interrupted : StopReason::Step, cursor_->position(), 0,
                             std::nullopt, std::nullopt};

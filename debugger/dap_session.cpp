@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -62,6 +63,37 @@ DapSession::~DapSession() {
   channel_.shut_down();
   if (reader_.joinable()) reader_.join();
   if (null_out_) std::fclose(null_out_);
+}
+
+long long integer_argument(const json& args, const char* name, long long fallback, long long min, long long max) {
+  const auto it = args.find(name);
+  if (it == args.end() || it->is_null()) return fallback;
+  long long v = 0;
+  bool whole = false;
+  if (it->is_number_unsigned()) {
+    const std::uint64_t u = it->get<std::uint64_t>();
+    whole = u <= static_cast<std::uint64_t>(LLONG_MAX);
+    v = whole ? static_cast<long long>(u) : 0;
+  } else if (it->is_number_integer()) {
+    v = it->get<long long>();
+    whole = true;
+  } else if (it->is_number_float()) {
+    const double d = it->get<double>();
+    whole = std::isfinite(d) && d == std::floor(d) && d >= -9.2e18 && d <= 9.2e18;
+    v = whole ? static_cast<long long>(d) : 0;
+  }
+  if (!whole || v < min || v > max)
+    throw DapError(fmt::format("'{}' must be a whole number{}, not {}", name,
+                               min == 0 ? " from 0 up" : "", it->dump(-1, ' ', false, json::error_handler_t::replace)));
+  return v;
+}
+
+long long seq_of(const json& message) {
+  try {
+    return message.is_object() ? integer_argument(message, "seq", -1) : -1;
+  } catch (const DapError&) {
+    return -1;
+  }
 }
 
 const json& DapSession::arguments(const json& request) {
@@ -196,7 +228,7 @@ void DapSession::handle(const json& request) {
     channel_.note(fmt::format("ignored a message that is not a request: {}", request.dump()));
     return;
   }
-  const long long seq = request.value("seq", 0LL);
+  const long long seq = seq_of(request);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (cancelled_.erase(seq)) {
@@ -270,7 +302,7 @@ void DapSession::dispatch(const json& request) {
 
 void DapSession::respond(const json& request, json body) {
   json response = {{"type", "response"},
-                   {"request_seq", request.value("seq", 0LL)},
+                   {"request_seq", seq_of(request)},
                    {"success", true},
                    {"command", request.value("command", "")}};
   if (!body.empty()) response["body"] = std::move(body);
@@ -280,7 +312,7 @@ void DapSession::respond(const json& request, json body) {
 void DapSession::respond_error(const json& request, const std::string& message) {
   const std::string text = printable(message);
   json response = {{"type", "response"},
-                   {"request_seq", request.value("seq", 0LL)},
+                   {"request_seq", seq_of(request)},
                    {"success", false},
                    {"command", request.value("command", "")},
                    {"message", text},

@@ -4,6 +4,7 @@
 // kind, dap_inspect.cpp frames, variables, evaluation and sources.
 #pragma once
 #include <atomic>
+#include <climits>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -54,6 +55,14 @@ class ObservedCursor : public replay::Cursor {
  private:
   replay::Cursor& inner_;
 };
+
+// A whole-number argument [name] of [args]: [fallback] when it is absent or null. Anything
+// else (a fraction, text, a number outside [min, max]) is a DapError: a client's number is
+// never converted blindly.
+long long integer_argument(const nlohmann::json& args, const char* name, long long fallback,
+                           long long min = LLONG_MIN, long long max = LLONG_MAX);
+// A message's seq, or -1 when it has none that is a whole number.
+long long seq_of(const nlohmann::json& message);
 
 class DapSession {
  public:

@@ -26,7 +26,7 @@ BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/setup.sh -DCMAKE_C_COMPILER=clang 
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
 echo "== $(date +%T) debug adapters under the sanitizers (tests/dap: the files that reach the most adapter code)"
 ASAN_OPTIONS=detect_leaks=1 PWVM_TOOLS=build-asan/tools node --test tests/dap/requests.test.js \
-  tests/dap/errors.test.js tests/dap/pause_cancel.test.js tests/dap/set_variable.test.js
+  tests/dap/errors.test.js tests/dap/pause_cancel.test.js tests/dap/set_variable.test.js tests/dap/hostile.test.js
 
 echo "== $(date +%T) fuzz harnesses (smoke run)"
 BUILD_DIR=build-asan scripts/fuzz.sh --smoke 2000 --no-build

@@ -33,16 +33,17 @@ struct LiveRun {
 };
 
 // Records [s] to [path] with a snapshot about every [interval] steps and chunks of
-// [chunk_steps]; returns the recorder's result.
+// [chunk_steps], stopping at [cap] (by default the slow modes' step_cap); returns the
+// recorder's result.
 inline pw::trace::RecordResult record_subject(const Subject& s, const std::string& path, std::uint64_t interval,
-                                              std::uint64_t chunk_steps) {
+                                              std::uint64_t chunk_steps, std::optional<std::uint64_t> cap = step_cap()) {
   LiveRun live(s);
   pw::trace::RecordOptions o;
   o.path = path;
   o.snapshot_interval = interval;
   o.steps_per_live_object = 0;
   o.chunk_steps = chunk_steps;
-  o.stop_at = step_cap();
+  o.stop_at = cap;
   o.args = kArgs;
   o.recorder_name = "replay_test";
   return pw::trace::record_run(live.machine.vm, o);

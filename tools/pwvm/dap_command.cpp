@@ -2,6 +2,8 @@
 // it can be moved backwards too (docs/DAP.md).
 #include <cstdio>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -70,15 +72,30 @@ class LiveTarget : public pw::debugger::DapTarget {
   bool finished_ = false;
 };
 
-// A launch argument of type T, or the default; a wrong type is a clear error.
+// A launch argument of type T, or the default; a wrong type, or a number T cannot hold, is
+// a clear error (a client's number is never converted blindly).
 template <class T>
 T field(const json& args, const char* name, T fallback) {
   const auto it = args.find(name);
   if (it == args.end() || it->is_null()) return fallback;
-  try {
-    return it->get<T>();
-  } catch (const json::exception&) {
-    throw LaunchError(fmt::format("launch argument '{}' has the wrong type: {}", name, it->dump()));
+  const auto wrong = [&] {
+    return LaunchError(fmt::format("launch argument '{}' has the wrong type: {}", name,
+                                   it->dump(-1, ' ', false, json::error_handler_t::replace)));
+  };
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (!it->is_number_unsigned()) {
+      if (it->is_number_integer() && it->get<long long>() < 0) throw wrong();
+      if (!it->is_number_integer()) throw wrong();
+    }
+    const std::uint64_t v = it->get<std::uint64_t>();
+    if (v > std::numeric_limits<T>::max()) throw wrong();
+    return static_cast<T>(v);
+  } else {
+    try {
+      return it->get<T>();
+    } catch (const json::exception&) {
+      throw wrong();
+    }
   }
 }
 

@@ -50,7 +50,7 @@ const std::vector<Session::Command>& Session::commands() {
       {"print", {"p", "inspect"}, &Session::cmd_print, false, "print EXPR", "Show the value of EXPR in the selected frame (docs/EXPRESSIONS.md)."},
       {"info", {"i"}, &Session::cmd_info, false, "info WHAT",
        "breakpoints, watchpoints, locals, args, globals, stack, heap, gc, frame, program, output [N], display."},
-      {"list", {"l"}, &Session::cmd_list, true, "list [LINE|FUNCTION|FILE:LINE]", "Show source lines around the current line (again: the next ones)."},
+      {"list", {"l"}, &Session::cmd_list, true, "list [LINE|FUNCTION|FILE:LINE|-]", "Show source lines around the current line (again: the next ones; -: the ones before)."},
       {"disassemble", {"disas"}, &Session::cmd_disassemble, false, "disassemble [FUNCTION]", "Show the instructions of the function (=> marks the next one)."},
       {"display", {"disp"}, &Session::cmd_display, false, "display [EXPR]", "Show EXPR after every stop (without EXPR: show them all now)."},
       {"undisplay", {}, &Session::cmd_undisplay, false, "undisplay [N...]", "Stop showing display N (all without N)."},

@@ -169,6 +169,7 @@ class Session {
   std::uint32_t selected_frame_ = 0;  // 0: innermost
   std::string last_line_;             // for the empty line
   std::uint32_t list_next_ = 0;       // where a bare `list` goes on (0: around the current line)
+  std::uint32_t list_first_ = 0;      // the first line `list` showed last (`list -` goes before it)
   struct Display {
     int id;
     replay::Expression expression;

@@ -36,7 +36,7 @@ void Session::move(std::string_view args, bool backward, Move move_once, bool th
     if (!go_on) break;
   }
   selected_frame_ = 0;
-  list_next_ = 0;
+  list_next_ = list_first_ = 0;
   report(stop, before, before_frame, backward, done);
   show_displays();
   std::fflush(out_);
@@ -51,7 +51,11 @@ void Session::cmd_run(std::string_view args) {
     replay::go_to(cursor_, 0);
     say("Running again from step 0{}.\n", live_ ? " (the steps already run are replayed from the recording)" : "");
   }
-  move({}, false, [&] { return replay::continue_forward(cursor_, conditions_); });
+  // A breakpoint on the first instruction stops the run where it starts, as in gdb.
+  move({}, false, [&] {
+    if (auto here = replay::breakpoint_here(cursor_, conditions_)) return *here;
+    return replay::continue_forward(cursor_, conditions_);
+  });
 }
 
 void Session::cmd_continue(std::string_view args) {
@@ -125,7 +129,7 @@ void Session::cmd_last(std::string_view args) {
   const std::uint64_t from = cursor_.position();
   const auto found = replay::last_write(cursor_, e, from);
   selected_frame_ = 0;
-  list_next_ = 0;
+  list_next_ = list_first_ = 0;
   if (!found) {
     if (replay::interrupted()) say("Interrupted\n");
     else say("Nothing wrote {} before step {}\n", e.text(), from);

@@ -24,6 +24,29 @@ void Session::cmd_list(std::string_view args) {
   const std::uint32_t lines = line_count(p);
   if (lines == 0) throw CommandError("the program carries no source text");
   std::uint32_t first = 0;
+  if (args == "-") {
+    // The ten lines before the ones shown last (or before the window around this line).
+    std::uint32_t shown_first = list_first_;
+    if (shown_first == 0) {
+      const VmState& vm = cursor_.state();
+      std::uint32_t center = 1;
+      if (vm.depth > 0) {
+        const Frame& f = vm.frames[vm.depth - 1 - std::min(selected_frame_, vm.depth - 1)];
+        const Function& fn = vm.function_of(f);
+        std::uint32_t ip = vm.ip_index(f);
+        if (selected_frame_ > 0 && ip > 0) --ip;
+        center = ip < fn.lines.size() ? fn.lines[ip] : fn.line;
+      }
+      shown_first = center > 5 ? center - 5 : 1;
+    }
+    if (shown_first <= 1) throw CommandError(fmt::format("Already at the start of {}.", p.source_name));
+    const std::uint32_t last = std::min(lines, shown_first - 1);
+    first = last > 10 ? last - 9 : 1;
+    for (std::uint32_t l = first; l <= last; ++l) print_source_line(l);
+    list_first_ = first;
+    list_next_ = last + 1;
+    return;
+  }
   if (args.empty()) {
     if (list_next_ > 0) {
       first = list_next_;
@@ -61,6 +84,7 @@ void Session::cmd_list(std::string_view args) {
   if (first > lines) throw CommandError(fmt::format("line {} is past the end of {} ({} lines)", first, p.source_name, lines));
   const std::uint32_t last = std::min(lines, first + 9);
   for (std::uint32_t l = first; l <= last; ++l) print_source_line(l);
+  list_first_ = first;
   list_next_ = last + 1;
 }
 

@@ -271,6 +271,27 @@ Stop reverse_finish(Cursor& t) {
   return s;
 }
 
+std::optional<Stop> breakpoint_here(Cursor& t, StopConditions& c) {
+  const VmState& vm = t.state();
+  if ((vm.status != RunStatus::Paused && vm.status != RunStatus::Ready) || vm.depth == 0) return std::nullopt;
+  const Frame& f = vm.top();
+  const std::uint32_t ip = vm.ip_index(f);
+  ActiveFrames frames;
+  for (Breakpoint& b : c.breakpoints) {
+    if (!b.enabled || b.log) continue;
+    bool here = false;
+    for (const CodeAddress& a : b.addresses) here |= a.fn == f.fn && a.ip == ip;
+    if (!here) continue;
+    if (b.condition) {
+      const EvalResult r = b.condition->evaluate(vm, &frames);
+      if (!r.available || !r.value.truthy()) continue;
+    }
+    if (++b.hits && b.hit_condition && !b.hit_condition->holds(b.hits)) continue;
+    return Stop{StopReason::Breakpoint, t.position(), b.id, std::nullopt, std::nullopt};
+  }
+  return std::nullopt;
+}
+
 Stop continue_forward(Cursor& t, StopConditions& c) {
   if (t.at_end()) return stop_at(t, StopReason::End);
   const std::vector<std::uint64_t> changed = c.watchpoints.empty() ? std::vector<std::uint64_t>() : t.changed_positions();

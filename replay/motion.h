@@ -65,6 +65,10 @@ Stop reverse_next_line(Cursor& t);
 Stop finish(Cursor& t, std::uint32_t level = 0);
 // Back to the call that entered the current frame.
 Stop reverse_finish(Cursor& t);
+// A breakpoint whose instruction is next where the cursor is, and whose condition (and hit
+// condition, which counts this hit) holds: how `run` stops at once when it starts on one,
+// as gdb's does. Logpoints are not stops.
+std::optional<Stop> breakpoint_here(Cursor& t, StopConditions& conditions);
 // To the first breakpoint, watchpoint or catchpoint hit after the current position, or
 // the end.
 Stop continue_forward(Cursor& t, StopConditions& conditions);

@@ -132,6 +132,8 @@ class CallsVisitor : public StepVisitor {
     if (vm.depth + 1 >= open_.size()) open_.resize(vm.depth + 2);
     if (!started_) {
       started_ = true;
+      // The entry function's activation has no call instruction: the run starts in it.
+      if (position == 0 && vm.depth == 1 && vm.top().fn == fn_) begin(vm, 0);
     } else if (vm.depth > depth_) {
       if (vm.top().fn == fn_) begin(vm, position - 1);
     } else if (vm.depth == depth_ && vm.depth > 0 && vm.top().id != frame_id_ && vm.status == RunStatus::Paused) {

@@ -45,7 +45,7 @@ std::optional<ChangeReport> last_write(Cursor& t, const Expression& e, std::uint
 // One activation of a function.
 // (Reports are kept for every call of a run: the fields are laid out without padding.)
 struct CallReport {
-  std::uint64_t position = 0;  // where the call instruction ran
+  std::uint64_t position = 0;  // where the call instruction ran (0 for the entry function's activation)
   std::uint64_t frame_id = 0;
   std::uint32_t depth = 0;     // call depth inside the callee (1: the entry function)
   enum class Ending : std::uint32_t { Returned, Threw, TailCalled, Unfinished } ending = Ending::Unfinished;

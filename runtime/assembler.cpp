@@ -583,8 +583,11 @@ std::shared_ptr<const Program> load_program_text(std::string_view source, std::s
   return program;
 }
 
-std::string read_program_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+std::string read_program_file(const std::string& path_or_dash) {
+  // "-" is standard input (`cat p.pwa | pwvm run -`), read as any pipe is.
+  const bool dash = path_or_dash == "-";
+  const std::string path = dash ? "standard input" : path_or_dash;
+  const int fd = dash ? ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
   struct Closer {
     int fd;
@@ -619,7 +622,7 @@ std::string read_program_file(const std::string& path) {
 }
 
 std::shared_ptr<const Program> load_program(const std::string& path) {
-  return load_program_text(read_program_file(path), path);
+  return load_program_text(read_program_file(path), path == "-" ? "<stdin>" : path);
 }
 
 }  // namespace pw

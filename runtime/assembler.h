@@ -39,6 +39,7 @@ std::string read_program_file(const std::string& path);
 
 // Reads, assembles and verifies a file. Throws AssemblyError, VerifyError, or
 // std::runtime_error as read_program_file does.
+// [path] "-" reads standard input (the program is named <stdin>).
 std::shared_ptr<const Program> load_program(const std::string& path);
 // The same for text already in memory.
 std::shared_ptr<const Program> load_program_text(std::string_view source, std::string_view source_name);

@@ -22,7 +22,7 @@ PWVM_TOOLS=build/tools node --test tests/dap/
 
 echo "== $(date +%T) sanitizer build (clang, ASan + UBSan, switch dispatch)"
 BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/setup.sh -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DPWVM_FUZZ=ON -DPWVM_FUZZ_FULL_COVERAGE=OFF -DPWVM_COMPUTED_GOTO=OFF
+  -DPWVM_FUZZ=ON -DPWVM_FUZZ_FULL_COVERAGE=OFF -DPWVM_COMPUTED_GOTO=OFF -DPWVM_BUILD_BENCH=OFF
 ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
 echo "== $(date +%T) debug adapters under the sanitizers (tests/dap: the files that reach the most adapter code)"
 ASAN_OPTIONS=detect_leaks=1 PWVM_TOOLS=build-asan/tools node --test tests/dap/requests.test.js \

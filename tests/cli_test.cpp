@@ -49,6 +49,7 @@ class Cli : public ::testing::Test {
   CliResult pwvm(const std::vector<std::string>& args, const std::string& input = "", bool inherit_gc_stress = true) {
     return pwtest::run_binary(PWVM_BINARY, args, input, dir_, inherit_gc_stress);
   }
+  CliResult pwreplay(const std::vector<std::string>& args) { return pwtest::run_binary(PWREPLAY_BINARY, args, "", dir_, true); }
 
   fs::path dir_;
 };
@@ -577,6 +578,56 @@ TEST_F(Cli, EveryExampleDumpsIdenticallyAcrossRuns) {
     EXPECT_EQ(c.code, d.code);
     EXPECT_EQ(read_text_file(path("c.json")), read_text_file(path("d.json")));
   }
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(Cli, AnUnknownCommandSuggestsTheNearestAndHelpNamesTheProgram) {
+  const CliResult rn = pwvm({"rn", "x.pwa"});
+  EXPECT_EQ(rn.code, 2);
+  EXPECT_EQ(rn.err, "pwvm: error: unknown command 'rn'; did you mean 'run'? (see pwvm --help)\n");
+  const CliResult far = pwvm({"frobnicate"});
+  EXPECT_EQ(far.code, 2);
+  EXPECT_EQ(far.err, "pwvm: error: unknown command 'frobnicate' (see pwvm --help)\n");
+  const CliResult verfy = pwreplay({"verfy", "t.pwtrace"});
+  EXPECT_EQ(verfy.err, "pwreplay: error: unknown command 'verfy'; did you mean 'verify'? (see pwreplay --help)\n");
+  for (const auto& [tool, command] : {std::pair<std::string, std::string>{"pwvm", "run"}, {"pwreplay", "debug"}}) {
+    const CliResult all = tool == "pwvm" ? pwvm({"help"}) : pwreplay({"help"});
+    EXPECT_EQ(all.code, 0);
+    EXPECT_NE(all.out.find("Usage: " + tool + " "), std::string::npos) << all.out;
+    const CliResult one = tool == "pwvm" ? pwvm({"help", command}) : pwreplay({"help", command});
+    EXPECT_EQ(one.code, 0);
+    EXPECT_NE(one.out.find(command), std::string::npos) << one.out;
+    EXPECT_NE(one.out.find("Usage: " + tool + " " + command + " "), std::string::npos) << one.out;
+    const CliResult bad = tool == "pwvm" ? pwvm({"help", "nosuch"}) : pwreplay({"help", "nosuch"});
+    EXPECT_EQ(bad.code, 2);
+    const CliResult version = tool == "pwvm" ? pwvm({"-V"}) : pwreplay({"-V"});
+    EXPECT_EQ(version.code, 0);
+    EXPECT_EQ(version.out, tool + " 0.1.0\n");
+  }
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(Cli, ADashReadsTheProgramFromStandardInput) {
+  const CliResult run = pwvm({"run", "-"}, kHello);
+  EXPECT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(run.out, "hello\n");
+  const CliResult check = pwvm({"check", "-"}, kHello);
+  EXPECT_EQ(check.code, 0) << check.err;
+  // Errors name it as such.
+  const CliResult bad = pwvm({"run", "-"}, "func main()\n  frobnicate\nend\n");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_EQ(bad.err.rfind("<stdin>:2:", 0), 0u) << bad.err;
+  // The debugger reads its commands there: one line, exit 2.
+  const CliResult debug = pwvm({"debug", "-"}, kHello);
+  EXPECT_EQ(debug.code, 2);
+  EXPECT_EQ(count_lines(debug.err), 1u) << debug.err;
+  EXPECT_NE(debug.err.find("standard input"), std::string::npos) << debug.err;
 }
 
 }  // namespace

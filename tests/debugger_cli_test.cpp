@@ -638,3 +638,44 @@ TEST_F(DebuggerCli, CtrlCInterruptsALongContinueAndTheSessionGoesOn) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(DebuggerCli, RunStopsAtOnceOnABreakpointWhereItStarts) {
+  // gdb's `tbreak main; run`: the session sits on main's first instruction already.
+  const auto [live, replay] = both(example("inventory"), "tbreak main\nrun\ninfo breakpoints\nbreak main\nnext\nrun\n");
+  for (const CliResult* r : {&live, &replay}) {
+    EXPECT_EQ(r->code, 0) << r->err;
+    expect_lines_in_order(r->out, {"Temporary breakpoint 1: function main", "Temporary breakpoint 1, function main",
+                                   "[step 0] main () at " + example("inventory") + ":488",
+                                   "No breakpoints, watchpoints or catchpoints.", "Breakpoint 2, function main",
+                                   "[step 0] main () at " + example("inventory") + ":488"});
+  }
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(DebuggerCli, AnEmptyLineGoesOnListingAndListDashGoesBack) {
+  const std::string trace = dir_.path("inventory.pwtrace");
+  const CliResult rec = pwvm({"run", example("inventory"), "--record", trace});
+  ASSERT_EQ(rec.code, 1) << rec.err;
+  // Commands from a pipe: an empty line repeats the last command, as at the prompt.
+  const CliResult r = pwreplay({"debug", trace}, "list\n\nlist -\n\nlist -\n");
+  EXPECT_EQ(r.code, 0) << r.err;
+  std::vector<int> firsts;  // the first line number of each listing
+  bool in_listing = false;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    const bool numbered = !line.empty() && std::isdigit(static_cast<unsigned char>(line[0])) && line.find('\t') != std::string::npos;
+    if (numbered && !in_listing) firsts.push_back(std::stoi(line));
+    in_listing = numbered;
+  }
+  // Step 0 is at line 488: 483-492, then 493-502; then, as gdb does, the lines just before
+  // the ones shown last: 483-492, 473-482, 463-472.
+  ASSERT_GE(firsts.size(), 5u) << r.out;
+  EXPECT_EQ(std::vector<int>(firsts.end() - 5, firsts.end()), (std::vector<int>{483, 493, 483, 473, 463})) << r.out;
+}
+
+}  // namespace

@@ -395,3 +395,23 @@ TEST_F(PerfCli, BadInputGetsOneLineAndExitCode2) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(PerfCli, OutputFilesThatCannotBeWrittenAreRefusedBeforeTheReplay) {
+  // The trace does not even exist: the output files are looked at first, and nothing is created.
+  const std::string trace = dir_.path("missing.pwtrace");
+  const pwtest::CliResult html = run(PWREPLAY_BINARY, {"perf", trace, "--html", "/nonexistent/x.html"});
+  EXPECT_EQ(html.code, 3);
+  EXPECT_EQ(html.err, "pwreplay: error: cannot write /nonexistent/x.html: no directory /nonexistent\n");
+  const pwtest::CliResult folded = run(PWREPLAY_BINARY, {"perf", trace, "--folded", dir_.dir().string()});
+  EXPECT_EQ(folded.code, 3);
+  EXPECT_NE(folded.err.find("it is a directory"), std::string::npos) << folded.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.path("missing.pwtrace")));
+  // A writable place gets past the check to the trace, which is the next error.
+  const pwtest::CliResult ok = run(PWREPLAY_BINARY, {"perf", trace, "--chrome-trace", dir_.path("t.json")});
+  EXPECT_EQ(ok.code, 2) << ok.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_.path("t.json")));
+}
+
+}  // namespace

@@ -153,6 +153,17 @@ TEST(CallsQuery, EveryCallOfRecursiveFibWithItsArgumentAndResult) {
   const auto window = pw::replay::calls(t, static_cast<std::uint32_t>(t.program().find_function("fib")), 100, 200);
   for (const auto& c : window) EXPECT_TRUE(c.position >= 100 && c.position < 200);
   EXPECT_FALSE(window.empty());
+  // The entry function's activation counts too, as the perf report counts it: the run
+  // starts in it (position 0) and it ends where the program halts.
+  const auto main_calls = pw::replay::calls(t, static_cast<std::uint32_t>(t.program().find_function("main")), 0, t.end());
+  ASSERT_EQ(main_calls.size(), 1u);
+  EXPECT_EQ(main_calls[0].position, 0u);
+  EXPECT_EQ(main_calls[0].depth, 1u);
+  EXPECT_EQ(main_calls[0].ending, CallReport::Ending::Returned);
+  EXPECT_EQ(main_calls[0].result->text(), std::to_string(fib(12)));
+  EXPECT_EQ(main_calls[0].end_position, t.end() - 1);
+  // A window after the start leaves it out, as any call made before the window.
+  EXPECT_TRUE(pw::replay::calls(t, static_cast<std::uint32_t>(t.program().find_function("main")), 1, t.end()).empty());
 }
 
 TEST(CallsQuery, ExceptionsTailCallsAndAFailureEndCallsTheirWay) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <algorithm>
+#include <optional>
 #include <new>
 #include <string>
 #include <vector>
@@ -17,6 +18,68 @@
 
 namespace pwtools {
 
+// Edits (insert, delete, replace a character) between [a] and [b].
+inline std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The subcommand names of [app], and the one nearest to [word] (empty when none is near:
+// at most two edits, or a prefix).
+inline std::string nearest_command(const CLI::App& app, const std::string& word) {
+  std::string best;
+  std::size_t best_distance = 3;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    const std::string& name = sub->get_name();
+    const std::size_t d = name.rfind(word, 0) == 0 ? 1 : edit_distance(word, name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = name;
+    }
+  }
+  return best;
+}
+
+// `TOOL help [COMMAND]`, and a first word that names no command (with the nearest one
+// suggested): handled before CLI11 sees them. Returns the exit status when handled.
+inline std::optional<int> help_or_unknown_command(CLI::App& app, const std::string& tool,
+                                                  const std::vector<std::string>& args) {
+  if (args.empty() || args[0].empty() || args[0][0] == '-') return std::nullopt;
+  const auto find = [&](const std::string& name) -> CLI::App* {
+    for (CLI::App* sub : app.get_subcommands({}))
+      if (sub->get_name() == name) return sub;
+    return nullptr;
+  };
+  const auto unknown = [&](const std::string& word) {
+    const std::string near = nearest_command(app, word);
+    std::fprintf(stderr, "%s: error: unknown command '%s'%s (see %s --help)\n", tool.c_str(), pw::printable(word).c_str(),
+                 near.empty() ? "" : ("; did you mean '" + near + "'?").c_str(), tool.c_str());
+    return 2;
+  };
+  if (args[0] == "help") {
+    if (args.size() == 1) {
+      std::fputs(app.help().c_str(), stdout);
+      return 0;
+    }
+    CLI::App* sub = find(args[1]);
+    if (!sub) return unknown(args[1]);
+    std::fputs(sub->help(tool).c_str(), stdout);  // "Usage: pwvm run ...", as --help says it
+    return 0;
+  }
+  if (!find(args[0])) return unknown(args[0]);
+  return std::nullopt;
+}
+
 // Parses [argv] into [app], whose subcommand callbacks leave their result in [exit_code].
 inline int run_cli(CLI::App& app, const std::string& tool, int argc, char** argv, const int& exit_code) {
   // gdb's -ex and -batch, which CLI11 would read as -e x and -b atch; not after "--",
@@ -26,6 +89,7 @@ inline int run_cli(CLI::App& app, const std::string& tool, int argc, char** argv
     if (a == "--") break;
     if (a == "-ex" || a == "-batch") a.insert(0, "-");
   }
+  if (const auto handled = help_or_unknown_command(app, tool, args)) return *handled;
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last first
   try {
     app.parse(args);

@@ -3,9 +3,9 @@
 #include "commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"pwreplay: inspect, replay and query a recorded Physics World VM trace (.pwtrace)"};
+  CLI::App app{"pwreplay: inspect, replay and query a recorded Physics World VM trace (.pwtrace)", "pwreplay"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "pwreplay 0.1.0");
+  app.set_version_flag("-V,--version", "pwreplay 0.1.0");
   int exit_code = pwreplay::kExitOk;
   pwreplay::add_info_command(app, exit_code);
   pwreplay::add_events_command(app, exit_code);

@@ -2,9 +2,12 @@
 // re-executing the trace: per function, call graph, hot lines and instructions, allocation
 // sites, collections, heap over time and leak suspects; as text, JSON, folded stacks, a
 // Trace Event Format timeline, or one HTML page.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -42,7 +45,27 @@ bool write_file(const std::string& path, const std::string& text) {
   return false;
 }
 
+// Whether [path] can be written, asked before the replay (which may take a while) and
+// without touching the file: its directory must exist and take files, and the file, when
+// it is there, must be a writable regular file. False after saying why.
+bool can_write(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path p(path);
+  const fs::path dir = p.has_parent_path() ? p.parent_path() : fs::path(".");
+  std::string why;
+  if (fs::is_directory(p, ec)) why = "it is a directory";
+  else if (!fs::is_directory(dir, ec)) why = fmt::format("no directory {}", dir.string());
+  else if (fs::exists(p, ec) ? ::access(path.c_str(), W_OK) != 0 : ::access(dir.c_str(), W_OK) != 0)
+    why = std::strerror(errno ? errno : EACCES);
+  if (why.empty()) return true;
+  report(fmt::format("cannot write {}: {}", path, why));
+  return false;
+}
+
 int run_perf(const Options& o) {
+  for (const std::string* out : {&o.folded, &o.chrome_trace, &o.html})
+    if (!out->empty() && !can_write(*out)) return kExitCannotWrite;
   return with_timeline(o.trace, [&](pw::replay::Timeline& t) {
     const auto range = parse_range(o.from, o.to, t);
     if (!range) return kExitBadInput;

@@ -112,6 +112,7 @@ std::unique_ptr<pw::debugger::DapTarget> launch(const json& args, std::function<
   VmOptions o;
   o.program = field<std::string>(args, "program", "");
   if (o.program.empty()) throw LaunchError("'program' is missing: the path of the program to debug (.pwa)");
+  if (o.program == "-") throw LaunchError("'program' must be a file: standard input carries the protocol");
   o.args = field<std::vector<std::string>>(args, "args", {});
   if (args.contains("allow") && args["allow"].is_array()) {
     for (const std::string& cap : field<std::vector<std::string>>(args, "allow", {})) o.allow += (o.allow.empty() ? "" : ",") + cap;

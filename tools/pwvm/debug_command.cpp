@@ -23,6 +23,10 @@ struct DebugOptions {
 };
 
 int run_debug(const DebugOptions& o) {
+  if (o.vm.program == "-") {
+    report("the debugger reads its commands from standard input: give the program as a file");
+    return kExitBadInput;
+  }
   auto program = load_or_report(o.vm.program);
   if (!program) return kExitBadInput;
   const auto config = vm_config(o.vm);

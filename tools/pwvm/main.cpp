@@ -8,9 +8,9 @@ int main(int argc, char** argv) {
   // Past the file size limit a write fails with EFBIG, which pwvm reports, instead of the
   // signal killing it with a half-written trace.
   signal(SIGXFSZ, SIG_IGN);
-  CLI::App app{"pwvm: assemble, verify and run Physics World VM programs (.pwa)"};
+  CLI::App app{"pwvm: assemble, verify and run Physics World VM programs (.pwa)", "pwvm"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "pwvm 0.1.0");
+  app.set_version_flag("-V,--version", "pwvm 0.1.0");
   int exit_code = pwvm::kExitOk;
   pwvm::add_run_command(app, exit_code);
   pwvm::add_check_command(app, exit_code);

@@ -20,7 +20,7 @@ CLI::Validator positive_integer() {
 }
 
 void add_vm_options(CLI::App* cmd, VmOptions& o) {
-  cmd->add_option("program", o.program, "Program (.pwa text, at most 64 MiB)")->required();
+  cmd->add_option("program", o.program, "Program (.pwa text, at most 64 MiB; - reads it from standard input)")->required();
   cmd->add_option("--allow", o.allow, "Capabilities to grant: io, clock, random (comma-separated) or all");
   cmd->add_option("--max-steps", o.max_steps, "Stop with StepLimitExceeded after this many instructions")
       ->capture_default_str()->check(positive_integer());

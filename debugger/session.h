@@ -156,6 +156,7 @@ class Session {
   void print_where();            // "[step N] frame text" and the source line
   void print_source_line(std::uint32_t line);
   std::uint32_t selected_depth() const;  // frames visible from the selected one
+  std::uint32_t selected_line() const;   // the source line of the selected frame (1 without one)
   std::string value_text(const Value& v, std::size_t max = 80) const;
 
   replay::Cursor& cursor_;

@@ -17,7 +17,20 @@ std::uint32_t line_count(const Program& p) {
   return p.source.back() == '\n' ? n : n + 1;
 }
 
+// The first line of a ten-line listing around [center].
+std::uint32_t window_around(std::uint32_t center) { return center > 5 ? center - 5 : 1; }
+
 }  // namespace
+
+std::uint32_t Session::selected_line() const {
+  const VmState& vm = cursor_.state();
+  if (vm.depth == 0) return 1;
+  const Frame& f = vm.frames[vm.depth - 1 - std::min(selected_frame_, vm.depth - 1)];
+  const Function& fn = vm.function_of(f);
+  std::uint32_t ip = vm.ip_index(f);
+  if (selected_frame_ > 0 && ip > 0) --ip;  // a caller waits after its call
+  return ip < fn.lines.size() ? fn.lines[ip] : fn.line;
+}
 
 void Session::cmd_list(std::string_view args) {
   const Program& p = cursor_.program();
@@ -26,19 +39,7 @@ void Session::cmd_list(std::string_view args) {
   std::uint32_t first = 0;
   if (args == "-") {
     // The ten lines before the ones shown last (or before the window around this line).
-    std::uint32_t shown_first = list_first_;
-    if (shown_first == 0) {
-      const VmState& vm = cursor_.state();
-      std::uint32_t center = 1;
-      if (vm.depth > 0) {
-        const Frame& f = vm.frames[vm.depth - 1 - std::min(selected_frame_, vm.depth - 1)];
-        const Function& fn = vm.function_of(f);
-        std::uint32_t ip = vm.ip_index(f);
-        if (selected_frame_ > 0 && ip > 0) --ip;
-        center = ip < fn.lines.size() ? fn.lines[ip] : fn.line;
-      }
-      shown_first = center > 5 ? center - 5 : 1;
-    }
+    const std::uint32_t shown_first = list_first_ ? list_first_ : window_around(selected_line());
     if (shown_first <= 1) throw CommandError(fmt::format("Already at the start of {}.", p.source_name));
     const std::uint32_t last = std::min(lines, shown_first - 1);
     first = last > 10 ? last - 9 : 1;
@@ -51,16 +52,7 @@ void Session::cmd_list(std::string_view args) {
     if (list_next_ > 0) {
       first = list_next_;
     } else {
-      const VmState& vm = cursor_.state();
-      std::uint32_t center = 1;
-      if (vm.depth > 0) {
-        const Frame& f = vm.frames[vm.depth - 1 - std::min(selected_frame_, vm.depth - 1)];
-        const Function& fn = vm.function_of(f);
-        std::uint32_t ip = vm.ip_index(f);
-        if (selected_frame_ > 0 && ip > 0) --ip;
-        center = ip < fn.lines.size() ? fn.lines[ip] : fn.line;
-      }
-      first = center > 5 ? center - 5 : 1;
+      first = window_around(selected_line());
     }
   } else {
     // LINE, FUNCTION or FILE:LINE: resolved as a breakpoint location is.

@@ -63,6 +63,13 @@ class TargetVisitor : public StepVisitor {
   bool backward_;
 };
 
+// Counts one more hit of a breakpoint or watchpoint; whether its hit condition lets that hit
+// stop (or print, for a logpoint).
+bool counts_as_stop(std::uint64_t& hits, const std::optional<HitCondition>& h) {
+  ++hits;
+  return !h || h->holds(hits);
+}
+
 // Breakpoints, watchpoints, catchpoints and logpoints. Forwards it stops at the first hit
 // after [start] that its hit condition lets stop, and hands logpoint lines over as they come;
 // backwards it collects every hit and line before [start] in its interval, for
@@ -155,11 +162,6 @@ class ConditionVisitor : public StepVisitor {
   Stop stop;                                   // forwards: where it stopped
 
  private:
-  // Forwards: whether hit number hits + 1 stops (and counts it).
-  static bool counts_as_stop(std::uint64_t& hits, const std::optional<HitCondition>& h) {
-    ++hits;
-    return !h || h->holds(hits);
-  }
   // A hit: forwards it is the stop when its hit condition allows; backwards a candidate.
   bool found(Candidate c) {
     if (backward_) {
@@ -286,7 +288,7 @@ std::optional<Stop> breakpoint_here(Cursor& t, StopConditions& c) {
       const EvalResult r = b.condition->evaluate(vm, &frames);
       if (!r.available || !r.value.truthy()) continue;
     }
-    if (++b.hits && b.hit_condition && !b.hit_condition->holds(b.hits)) continue;
+    if (!counts_as_stop(b.hits, b.hit_condition)) continue;
     return Stop{StopReason::Breakpoint, t.position(), b.id, std::nullopt, std::nullopt};
   }
   return std::nullopt;
@@ -319,12 +321,8 @@ Stop reverse_continue(Cursor& t, StopConditions& c) {
     std::stable_sort(cs.begin(), cs.end(), [](const auto& a, const auto& b) { return a.stop.position < b.stop.position; });
     for (auto it = cs.rbegin(); it != cs.rend() && !found; ++it) {
       if (it->stop.position >= upper) continue;
-      if (it->breakpoint && ++it->breakpoint->hits && it->breakpoint->hit_condition &&
-          !it->breakpoint->hit_condition->holds(it->breakpoint->hits))
-        continue;
-      if (it->watchpoint && ++it->watchpoint->hits && it->watchpoint->hit_condition &&
-          !it->watchpoint->hit_condition->holds(it->watchpoint->hits))
-        continue;
+      if (it->breakpoint && !counts_as_stop(it->breakpoint->hits, it->breakpoint->hit_condition)) continue;
+      if (it->watchpoint && !counts_as_stop(it->watchpoint->hits, it->watchpoint->hit_condition)) continue;
       found = it->stop;
     }
     // The lines of the steps passed, counted latest first, kept in the order of the run.
@@ -332,8 +330,7 @@ Stop reverse_continue(Cursor& t, StopConditions& c) {
     for (auto it = v.logs.rbegin(); it != v.logs.rend(); ++it) {
       const std::uint64_t p = it->line.position;
       if (p >= upper || (found && p < found->position)) continue;
-      Breakpoint& b = *it->logpoint;
-      if (++b.hits && b.hit_condition && !b.hit_condition->holds(b.hits)) continue;
+      if (!counts_as_stop(it->logpoint->hits, it->logpoint->hit_condition)) continue;
       lines.push_back(std::move(it->line));
     }
     std::reverse(lines.begin(), lines.end());

@@ -112,7 +112,7 @@ function guess() {
   return range ? document.getText(range) : '';
 }
 
-async function ask(prompt, placeHolder, value = guess(), validateInput = undefined) {
+async function ask(prompt, placeHolder, value = guess(), validateInput) {
   const text = await vscode.window.showInputBox({ prompt, placeHolder, value, validateInput, ignoreFocusOut: true });
   return text && text.trim();
 }

@@ -5,6 +5,7 @@
 #include "dap_adapter.h"
 #include "motion.h"
 #include "printable.h"
+#include "replay_support.h"
 #include "timeline.h"
 #include "trace_reader.h"
 
@@ -36,19 +37,7 @@ class RecordedTarget : public pw::debugger::DapTarget {
   pw::replay::Cursor& cursor() override { return timeline_; }
   bool live() const override { return false; }
   std::uint64_t start_position() const override { return start_; }
-  std::string banner() const override {
-    const auto& r = timeline_.trace();
-    std::string outcome = "cut short (the recorder did not finish)";
-    if (r.outcome()) {
-      if (r.outcome()->status == pw::trace::TraceOutcome::Status::Halted)
-        outcome = "halted with " + pw::printable(r.outcome()->result);
-      else if (r.outcome()->error) outcome = "failed: " + r.outcome()->error->headline();
-      else if (r.outcome()->signal) outcome = fmt::format("interrupted by signal {}", r.outcome()->signal);
-      else outcome = "stopped";
-    }
-    return fmt::format("Recorded run of {}: {} steps, {}.", pw::printable(timeline_.program().source_name),
-                       timeline_.end(), outcome);
-  }
+  std::string banner() const override { return recorded_run_banner(timeline_); }
 
  private:
   pw::replay::Timeline timeline_;

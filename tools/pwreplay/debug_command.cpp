@@ -25,18 +25,7 @@ int run_debug(const Options& o) {
     if (!at) return kExitBadInput;
     t.seek(*at);
     pw::replay::prepare_to_step_back(t);
-    const auto& r = t.trace();
-    std::string outcome = "stopped";
-    if (r.outcome()) {
-      if (r.outcome()->status == pw::trace::TraceOutcome::Status::Halted)
-        outcome = "halted with " + pw::printable(r.outcome()->result);
-      else if (r.outcome()->error) outcome = "failed: " + r.outcome()->error->headline();
-      else if (r.outcome()->signal) outcome = fmt::format("interrupted by signal {}", r.outcome()->signal);
-    } else {
-      outcome = "cut short (the recorder did not finish)";
-    }
-    std::printf("Recorded run of %s: %llu steps, %s.\n", pw::printable(t.program().source_name).c_str(),
-                static_cast<unsigned long long>(t.end()), outcome.c_str());
+    std::printf("%s\n", recorded_run_banner(t).c_str());
     pw::debugger::Session session(t, /*live=*/false, stdout, stderr);
     return pw::debugger::run_front(session, o.front);
   });

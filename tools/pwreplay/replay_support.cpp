@@ -45,6 +45,18 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_range(const std::st
   return std::make_pair(*from, *to);
 }
 
+std::string recorded_run_banner(const pw::replay::Timeline& t) {
+  const auto& outcome = t.trace().outcome();
+  std::string said = "cut short (the recorder did not finish)";
+  if (outcome) {
+    if (outcome->status == pw::trace::TraceOutcome::Status::Halted) said = "halted with " + pw::printable(outcome->result);
+    else if (outcome->error) said = "failed: " + outcome->error->headline();
+    else if (outcome->signal) said = fmt::format("interrupted by signal {}", outcome->signal);
+    else said = "stopped";
+  }
+  return fmt::format("Recorded run of {}: {} steps, {}.", pw::printable(t.program().source_name), t.end(), said);
+}
+
 std::string change_text(const pw::Program& program, const pw::replay::ChangeReport& r) {
   if (r.by_debugger)
     return fmt::format("step {}: {} -> {}   set by the debugger (a value changed at step {} of a live session)\n",

@@ -29,6 +29,10 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_range(const std::st
 // the end or a bad expression (exit 2).
 int with_timeline(const std::string& trace, const std::function<int(pw::replay::Timeline&)>& body);
 
+// "Recorded run of prog.pwa: 10850 steps, failed: TypeError: ...": what a debugging session
+// over [timeline] says first (pwreplay debug, and the debug console of pwreplay dap).
+std::string recorded_run_banner(const pw::replay::Timeline& timeline);
+
 // A change as one text line ("step 120: nil -> 5   by set_global total at main+4
 // (prog.pwa:12)") and as JSON.
 std::string change_text(const pw::Program& program, const pw::replay::ChangeReport& r);

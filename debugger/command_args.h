@@ -42,4 +42,30 @@ inline std::vector<std::string_view> words(std::string_view s) {
   }
 }
 
+// Arguments (printf's, a call's): split at the commas outside quotes and brackets.
+inline std::vector<std::string_view> split_arguments(std::string_view s) {
+  std::vector<std::string_view> out;
+  int depth = 0;
+  bool quoted = false;
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (quoted) {
+      if (c == '\\') ++i;
+      else if (c == '"') quoted = false;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == '(' || c == '[') {
+      ++depth;
+    } else if ((c == ')' || c == ']') && depth > 0) {
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      out.push_back(trim(s.substr(from, i - from)));
+      from = i + 1;
+    }
+  }
+  if (!trim(s.substr(from)).empty() || !out.empty()) out.push_back(trim(s.substr(from)));
+  return out;
+}
+
 }  // namespace pw::debugger

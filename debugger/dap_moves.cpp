@@ -113,6 +113,14 @@ void DapSession::report_stop(const Stop& stop, const std::string& reason_overrid
           said = fmt::format("Data breakpoint {}, {}: {} -> {}", w.id, w.expression.text(), stop.change->old_value.text(),
                              stop.change->new_value.text());
       break;
+    case StopReason::Access:
+      reason = "data breakpoint";
+      hit.push_back(stop.change->watchpoint);
+      for (const replay::Watchpoint& w : session_->conditions().watchpoints)
+        if (w.id == stop.change->watchpoint)
+          said = fmt::format("Data breakpoint {}, {} = {} (the next instruction {} it)", w.id, w.expression.text(),
+                             stop.change->new_value.text(), stop.writes ? "writes" : "reads");
+      break;
     case StopReason::Thrown:
     case StopReason::Caught:
       reason = "exception";

@@ -168,7 +168,7 @@ void DapSession::on_data_breakpoint_info(const json& request) {
     const replay::Expression e = replay::Expression::compile(*place, cursor().program());
     respond(request, {{"dataId", e.text()},
                       {"description", fmt::format("When {} changes", e.text())},
-                      {"accessTypes", json::array({"write"})},
+                      {"accessTypes", json::array({"write", "read", "readWrite"})},
                       {"canPersist", true}});
   } catch (const std::exception& e) {
     respond(request, {{"dataId", nullptr}, {"description", printable(e.what())}});
@@ -185,9 +185,11 @@ void DapSession::on_set_data_breakpoints(const json& request) {
       const std::string id = spec.is_object() ? string_field(spec, "dataId") : std::string();
       if (id.empty()) throw DapError("a data breakpoint needs a dataId");
       const std::string access = string_field(spec, "accessType");
-      if (!access.empty() && access != "write")
-        throw DapError(fmt::format("only writes can be watched (a change of the value), not '{}' access", access));
+      if (!access.empty() && access != "write" && access != "read" && access != "readWrite")
+        throw DapError(fmt::format("unknown access type '{}': write, read or readWrite", access));
       replay::Watchpoint w{0, true, replay::Expression::compile(id, p), std::nullopt, std::nullopt, 0};
+      if (access == "read") w.access = replay::Watchpoint::Access::Read;
+      if (access == "readWrite") w.access = replay::Watchpoint::Access::Any;
       if (const std::string c = string_field(spec, "condition"); !c.empty()) w.condition = replay::Expression::compile(c, p);
       if (const std::string h = string_field(spec, "hitCondition"); !h.empty()) w.hit_condition = replay::parse_hit_condition(h);
       w.id = session().allocate_id();

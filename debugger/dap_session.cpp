@@ -380,6 +380,8 @@ void DapSession::on_launch(const json& request) {
   }
   cursor_ = std::make_unique<ObservedCursor>(target_->cursor());
   session_ = std::make_unique<Session>(*cursor_, target_->live(), null_out_, null_out_);
+  if (target_->live())
+    session_->allow_state_changes([this](const std::function<void(VmState&)>& change) { target_->change_state(change); });
   session_->conditions().on_log = [this](const replay::LogLine& line) { log_line(line); };
   // The source as the client opens it: the file itself when it holds the text the run
   // used; otherwise the text carried in the program (source request).

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <iostream>
 
+#include <fmt/format.h>
+
 #include <editline/readline.h>
 
 #include "command_args.h"
@@ -38,22 +40,28 @@ class InterruptHandler {
   struct sigaction previous_;
 };
 
-// Tab completion of command names at the start of a line, from the session's own table.
-char* command_name_generator(const char* text, int state) {
+// Tab completion from the session: command names first, then what fits the command
+// (functions, locals, globals, breakpoint numbers; file names only where a file goes).
+const Session* completing = nullptr;
+std::vector<std::string> candidates;
+
+char* candidate_generator(const char* /*text*/, int state) {
   static std::size_t next;
   if (state == 0) next = 0;
-  const std::string_view prefix(text);
-  const auto& names = Session::command_names();
-  while (next < names.size()) {
-    const std::string_view name = names[next++];
-    if (name.substr(0, prefix.size()) == prefix) return strndup(name.data(), name.size());
-  }
-  return nullptr;
+  if (next >= candidates.size()) return nullptr;
+  const std::string& c = candidates[next++];
+  return strndup(c.data(), c.size());
 }
 
+char* no_completion(const char*, int) { return nullptr; }
+
 char** complete(const char* text, int start, int /*end*/) {
-  if (start != 0) return nullptr;
-  return rl_completion_matches(text, command_name_generator);
+  rl_attempted_completion_over = 1;  // never fall back to the files of the current directory
+  const std::string_view before(rl_line_buffer, static_cast<std::size_t>(std::max(start, 0)));
+  if (Session::completes_files(before)) return rl_completion_matches(text, rl_filename_completion_function);
+  candidates = completing ? completing->completions(before, text) : std::vector<std::string>();
+  if (candidates.empty()) return nullptr;
+  return rl_completion_matches(text, candidate_generator);
 }
 
 std::string history_path() {
@@ -63,7 +71,7 @@ std::string history_path() {
 
 // Runs one scripted command, echoed like a prompt line. False when it asks to quit.
 bool run_scripted(Session& s, const std::string& line, bool& failed) {
-  std::printf("%s%s\n", kPrompt, line.c_str());
+  std::printf("%s%s\n", s.in_block() ? ">" : kPrompt, line.c_str());
   std::fflush(stdout);
   const Session::Result r = s.execute(line);
   if (r == Session::Result::Error) failed = true;
@@ -73,9 +81,18 @@ bool run_scripted(Session& s, const std::string& line, bool& failed) {
 }  // namespace
 
 void add_front_options(CLI::App* cmd, FrontOptions& o) {
-  cmd->add_option("-x", o.command_files, "Run the debugger commands in FILE (one per line; # starts a comment)")
-      ->type_name("FILE");
-  cmd->add_option("--ex", o.commands, "Run COMMAND (repeatable; after the -x files); also written -ex")
+  // A missing command file is found before anything starts, in the tool's one-line form.
+  const CLI::Validator readable(
+      [](std::string& path) -> std::string {
+        std::ifstream in(path);
+        return in ? std::string() : fmt::format("cannot read the command file {}: {}", path, std::strerror(errno));
+      },
+      "FILE");
+  o.app = cmd;
+  o.file_option = cmd->add_option("-x", o.command_files, "Run the debugger commands in FILE (one per line; # starts a comment)")
+                      ->type_name("FILE")
+                      ->check(readable);
+  o.command_option = cmd->add_option("--ex", o.commands, "Run COMMAND (repeatable; with -x, in command-line order); also written -ex")
       ->type_name("COMMAND");
   cmd->add_flag("--batch", o.batch, "Exit after the -x and -ex commands instead of reading more");
 }
@@ -83,20 +100,33 @@ void add_front_options(CLI::App* cmd, FrontOptions& o) {
 int run_front(Session& session, const FrontOptions& o) {
   bool failed = false;
   session.announce();
-  for (const std::string& file : o.command_files) {
-    std::ifstream in(file);
-    if (!in) {
-      std::fprintf(stderr, "cannot read the command file %s: %s\n", file.c_str(), std::strerror(errno));
-      return 2;
-    }
-    std::string line;
-    while (std::getline(in, line)) {
-      if (trim(line).empty()) continue;  // blank lines in a file do not repeat
-      if (!run_scripted(session, line, failed)) return failed ? 1 : 0;
+  // -x and -ex in the order given, as gdb runs them.
+  std::size_t next_file = 0, next_command = 0;
+  std::vector<const CLI::Option*> order;
+  if (o.app)
+    for (const CLI::Option* opt : o.app->parse_order())
+      if (opt == o.file_option || opt == o.command_option) order.push_back(opt);
+  if (order.size() != o.command_files.size() + o.commands.size()) {  // no parse order: files first
+    order.assign(o.command_files.size(), o.file_option);
+    order.insert(order.end(), o.commands.size(), nullptr);
+  }
+  for (const CLI::Option* opt : order) {
+    if (opt == o.file_option && next_file < o.command_files.size()) {
+      const std::string& file = o.command_files[next_file++];
+      std::ifstream in(file);
+      if (!in) {
+        std::fprintf(stderr, "cannot read the command file %s: %s\n", file.c_str(), std::strerror(errno));
+        return 2;
+      }
+      std::string line;
+      while (std::getline(in, line)) {
+        if (trim(line).empty()) continue;  // blank lines in a file do not repeat
+        if (!run_scripted(session, line, failed)) return failed ? 1 : 0;
+      }
+    } else if (next_command < o.commands.size()) {
+      if (!run_scripted(session, o.commands[next_command++], failed)) return failed ? 1 : 0;
     }
   }
-  for (const std::string& command : o.commands)
-    if (!run_scripted(session, command, failed)) return failed ? 1 : 0;
   if (o.batch) return failed ? 1 : 0;
 
   InterruptHandler interrupts;
@@ -105,10 +135,17 @@ int run_front(Session& session, const FrontOptions& o) {
     const std::string history = history_path();
     using_history();
     if (!history.empty()) read_history(history.c_str());
+    completing = &session;
+    session.set_interactive(true);
     rl_attempted_completion_function = complete;
+    rl_completion_entry_function = no_completion;
+    // Words end at spaces and at the operators of expressions: `print n + co<TAB>`.
+    static char breaks[] = " \t\n()[],+-*/%<>=!&|\"";
+    rl_completer_word_break_characters = breaks;
+    rl_basic_word_break_characters = breaks;
     for (;;) {
       replay::interrupt_flag().store(false);
-      char* raw = readline(kPrompt);
+      char* raw = readline(session.in_block() ? ">" : kPrompt);
       if (!raw) {
         if (replay::interrupted()) {  // Ctrl-C at the prompt: a fresh line
           std::printf("\n");

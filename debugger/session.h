@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdint>
 #include <cstdio>
+#include <functional>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -30,6 +32,9 @@ class CommandError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// A function's parameters as its signature shows them: "n, acc".
+std::string parameters_of(const Function& fn);
 
 // "thrown", "caught", "thrown and not caught".
 std::string_view catchpoint_text(replay::Catchpoint::On on);
@@ -63,10 +68,37 @@ class Session {
   // The stop the last move reported, once (nullopt when no move was made since).
   std::optional<replay::Stop> take_stop() { return std::exchange(last_stop_, std::nullopt); }
 
+  // A live session's way to change its run's state at the newest step (LiveRun::change_state):
+  // set var, jump and return use it. Without it (a recording) they are refused.
+  using StateChanger = std::function<void(const std::function<void(VmState&)>&)>;
+  void allow_state_changes(StateChanger change) { change_state_ = std::move(change); }
+  // Whether the next lines belong to a block (commands, define, document) until "end": a
+  // front shows the ">" prompt then.
+  bool in_block() const { return block_.has_value(); }
+  // A person types the commands (a terminal): blocks say how they end.
+  void set_interactive(bool on) { interactive_ = on; }
+  // Completions of [word], the word being typed, after [before] (the line up to it): command
+  // names first, then what fits the command (functions, locals and globals, breakpoint
+  // numbers, info topics, files).
+  std::vector<std::string> completions(std::string_view before, std::string_view word) const;
+  // Whether the word after [before] is a file name (source, save breakpoints, shell...).
+  static bool completes_files(std::string_view before);
+  ~Session();
+
  private:
   struct Command;
   static const std::vector<Command>& commands();
   static const Command* find_command(std::string_view word);
+  static bool is_builtin(std::string_view word);  // a builtin's name or alias, exactly
+  // One line: a block's line, or a command (builtin or defined). Stop command lists are run
+  // by run_stop_commands, after the line.
+  Result execute_line(std::string_view line);
+  Result run_command(std::string_view line);
+  void run_stop_commands();
+  void take_block_line(std::string_view line);
+  // Lines of a file or a defined command, each with the stop commands its moves bring.
+  // Stops at the first that fails (as gdb's source does); false then.
+  bool run_lines(const std::vector<std::string>& lines);
 
   // Moves
   void cmd_run(std::string_view args);
@@ -82,6 +114,8 @@ class Session {
   void cmd_reverse_nexti(std::string_view args);
   void cmd_reverse_finish(std::string_view args);
   void cmd_reverse_continue(std::string_view args);
+  void cmd_until(std::string_view args);
+  void cmd_advance(std::string_view args);
   void cmd_goto(std::string_view args);
   void cmd_last(std::string_view args);
   // Breakpoints, watchpoints, catchpoints
@@ -93,12 +127,51 @@ class Session {
   void cmd_enable(std::string_view args);
   void cmd_disable(std::string_view args);
   void cmd_condition(std::string_view args);
+  void cmd_ignore(std::string_view args);
+  void cmd_rbreak(std::string_view args);
+  void cmd_rwatch(std::string_view args);
+  void cmd_awatch(std::string_view args);
+  void add_watchpoint(std::string_view args, replay::Watchpoint::Access access);
+  void cmd_save(std::string_view args);
+  void cmd_commands(std::string_view args);
+  // Scripting
+  void cmd_define(std::string_view args);
+  void cmd_document(std::string_view args);
+  void cmd_source(std::string_view args);
+  void cmd_echo(std::string_view args);
+  void cmd_printf(std::string_view args);
+  void cmd_output(std::string_view args);
+  void cmd_shell(std::string_view args);
+  void cmd_set(std::string_view args);
+  void cmd_show(std::string_view args);
+  void set_logging(std::string_view args);
+  void cmd_tty(std::string_view args);
+  // Bookmarks
+  void cmd_checkpoint(std::string_view args);
+  void cmd_restart(std::string_view args);
+  void cmd_when(std::string_view args);
+  void info_checkpoints();
+  // A live run's state, changed at its newest step
+  void cmd_jump(std::string_view args);
+  void cmd_call(std::string_view args);
+  void cmd_return(std::string_view args);
+  void set_variable(std::string_view args);
+  // Checks that the run can be changed here; [what] names the command in the refusal.
+  void require_changeable(std::string_view what) const;
   // Inspection
   void cmd_backtrace(std::string_view args);
   void cmd_frame(std::string_view args);
   void cmd_up(std::string_view args);
   void cmd_down(std::string_view args);
   void cmd_print(std::string_view args);
+  void cmd_examine(std::string_view args);
+  void cmd_ptype(std::string_view args);
+  void cmd_whatis(std::string_view args);
+  void describe_type(std::string_view args, bool shape);
+  // A value as print/FMT shows it (format_: 0 for the natural form).
+  std::string formatted(const Value& v, std::size_t max = 2000) const;
+  // The value of [text] in the selected frame; throws when it cannot be evaluated.
+  Value value_of(std::string_view text) const;
   void cmd_info(std::string_view args);
   void cmd_list(std::string_view args);
   void cmd_disassemble(std::string_view args);
@@ -119,6 +192,10 @@ class Session {
   void info_program();
   void info_frame();
   void info_output(std::string_view args);
+  void info_line(std::string_view args);
+  void info_functions(std::string_view args);
+  void info_variables(std::string_view args);
+  void info_source();
 
   // A move: [move] runs it [count] times (stopping early at anything but a step) and the
   // stop is reported.
@@ -138,9 +215,11 @@ class Session {
   // cannot start a line of its own); the lines are the format's.
   template <class... Args>
   void say(fmt::format_string<Args...> f, Args&&... args) {
-    const std::string text = fmt::vformat(f, fmt::make_format_args(one_line(args)...));
-    std::fwrite(text.data(), 1, text.size(), out_);
+    emit(fmt::vformat(f, fmt::make_format_args(one_line(args)...)));
   }
+  // Everything said goes here: to [out_] and the log file (set logging), unless muted (a
+  // stop whose command list starts with silent).
+  void emit(std::string_view text);
   template <class T>
   static decltype(auto) one_line(T&& arg) {
     if constexpr (std::is_convertible_v<T, std::string_view>) return printable(std::string_view(arg));
@@ -148,8 +227,7 @@ class Session {
   }
   // Text of several lines (the program's output): escaped, its newlines kept.
   void say_lines(std::string_view text) {
-    const std::string shown = printable_lines(text);
-    std::fwrite(shown.data(), 1, shown.size(), out_);
+    emit(printable_lines(text));
   }
   // "fib (n=3) at examples/fibonacci.pwa:12" for frame [index] (0: innermost).
   std::string frame_text(std::uint32_t index) const;
@@ -178,6 +256,37 @@ class Session {
   std::vector<Display> displays_;  // shown after every stop
   std::optional<replay::Stop> last_stop_;
   int last_display_ = 0;
+
+  StateChanger change_state_;  // set for a live run
+  char format_ = 0;            // print/x: the format letter of the command being run
+  std::string format_spec_;    // all of it: x/8x
+  bool muted_ = false;
+  bool interactive_ = false;
+  // Blocks: a stop's command list, a defined command, its documentation.
+  struct Block {
+    enum class Kind { Commands, Define, Document } kind;
+    std::vector<int> ids;  // Commands: the breakpoints it is for
+    std::string name;      // Define, Document: the command
+    std::vector<std::string> lines;
+    int nested = 0;        // blocks opened inside it (their "end" is theirs)
+  };
+  std::optional<Block> block_;
+  std::map<int, std::vector<std::string>> stop_commands_;  // by breakpoint, watchpoint or catchpoint id
+  struct UserCommand {
+    std::vector<std::string> lines;
+    std::string doc;
+  };
+  std::map<std::string, UserCommand, std::less<>> user_commands_;
+  std::optional<int> pending_stop_;  // the point whose command list the last stop owes
+  std::uint64_t moves_ = 0;          // moves made: a command list ends at a command that moves
+  int nesting_ = 0;                  // source and defined commands inside each other
+  std::map<int, std::uint64_t> ignore_counts_;  // hits still to pass over, by point id
+  std::map<int, std::uint64_t> checkpoints_;    // bookmarks: step by number
+  int last_checkpoint_ = 0;
+  std::FILE* log_file_ = nullptr;  // set logging on
+  std::string log_path_ = "pwdb.txt";
+  bool log_overwrite_ = false;
+  bool log_redirect_ = false;  // only to the file
 };
 
 }  // namespace pw::debugger

@@ -52,19 +52,40 @@ void Session::print_where() {
 }
 
 void Session::cmd_backtrace(std::string_view args) {
+  // backtrace [full] [N | -N]: the innermost N frames, or the outermost N; full adds locals.
   const VmState& vm = cursor_.state();
-  std::uint32_t limit = vm.depth;
-  if (!args.empty()) {
-    const auto n = parse_number(args);
-    if (!n) throw CommandError(fmt::format("\"{}\" is not a number of frames", args));
-    limit = static_cast<std::uint32_t>(std::min<std::uint64_t>(*n, vm.depth));
+  bool full = false;
+  std::optional<std::int64_t> limit;
+  for (std::string_view w : words(args)) {
+    if (w == "full" || w == "-full") {
+      full = true;
+      continue;
+    }
+    const bool outermost = w.front() == '-';
+    const auto n = parse_number(outermost ? w.substr(1) : w);
+    if (!n || *n > UINT32_MAX) throw CommandError(fmt::format("\"{}\" is not a number of frames (N, -N or full)", w));
+    limit = outermost ? -static_cast<std::int64_t>(*n) : static_cast<std::int64_t>(*n);
   }
   if (vm.depth == 0) {
     say("No frames: the entry function has returned.\n");
     return;
   }
-  for (std::uint32_t i = 0; i < limit; ++i) say("{}#{:<3}{}\n", i == selected_frame_ ? "*" : " ", i, frame_text(i));
-  if (limit < vm.depth) say("(more frames: {} in all)\n", vm.depth);
+  std::uint32_t from = 0, to = vm.depth;
+  if (limit && *limit >= 0) to = static_cast<std::uint32_t>(std::min<std::int64_t>(*limit, vm.depth));
+  if (limit && *limit < 0) from = vm.depth - static_cast<std::uint32_t>(std::min<std::int64_t>(-*limit, vm.depth));
+  for (std::uint32_t i = from; i < to; ++i) {
+    say("{}#{:<3}{}\n", i == selected_frame_ ? "*" : " ", i, frame_text(i));
+    if (!full) continue;
+    const Frame& f = vm.frames[vm.depth - 1 - i];
+    const Function& fn = vm.function_of(f);
+    if (fn.locals.size() <= fn.arity && !f.closure) say("        No locals.\n");
+    for (std::size_t l = fn.arity; l < fn.locals.size(); ++l) say("        {} = {}\n", fn.locals[l], value_text(f.base[l]));
+    if (f.closure)
+      for (std::size_t c = 0; c < fn.captures.size() && c < f.closure->length; ++c)
+        say("        {} = {} (captured)\n", fn.captures[c], value_text(f.closure->captures()[c]));
+  }
+  if (to < vm.depth) say("(More stack frames follow: {} in all)\n", vm.depth);
+  if (from > 0) say("({} inner frames not shown: {} in all)\n", from, vm.depth);
 }
 
 void Session::cmd_frame(std::string_view args) {
@@ -102,7 +123,7 @@ void Session::cmd_print(std::string_view args) {
   const replay::Expression e = replay::Expression::compile(args, cursor_.program());
   const replay::EvalResult r = e.evaluate_in(cursor_.state(), selected_depth());
   if (!r.available) throw CommandError(fmt::format("cannot evaluate {}: {}", e.text(), r.reason));
-  say("{} = {}\n", e.text(), replay::result_text(cursor_.state(), r, 2000));
+  say("{} = {}\n", e.text(), format_ ? formatted(r.value) : replay::result_text(cursor_.state(), r, 2000));
 }
 
 void Session::cmd_display(std::string_view args) {
@@ -152,6 +173,11 @@ void Session::cmd_info(std::string_view args) {
   if (is("frame", 1)) return info_frame();
   if (is("program", 1)) return info_program();
   if (is("output", 1)) return info_output(rest);
+  if (is("line", 2)) return info_line(rest);
+  if (is("functions", 2)) return info_functions(rest);
+  if (is("variables", 1)) return info_variables(rest);
+  if (is("source", 2)) return info_source();
+  if (is("checkpoints", 2)) return info_checkpoints();
   if (is("display", 1)) {
     if (displays_.empty()) say("No displays.\n");
     for (const Display& d : displays_) say("{}: {}\n", d.id, d.expression.text());

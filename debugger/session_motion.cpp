@@ -11,6 +11,18 @@ namespace {
 
 using replay::StopReason;
 
+// The breakpoint, watchpoint or catchpoint a stop is at (0: none).
+int point_of(const replay::Stop& stop) {
+  switch (stop.reason) {
+    case StopReason::Breakpoint:
+    case StopReason::Thrown:
+    case StopReason::Caught: return stop.breakpoint;
+    case StopReason::Watchpoint:
+    case StopReason::Access: return stop.change ? stop.change->watchpoint : 0;
+    default: return 0;
+  }
+}
+
 std::uint64_t count_of(std::string_view args) {
   if (args.empty()) return 1;
   const auto n = parse_number(args);
@@ -30,6 +42,13 @@ void Session::move(std::string_view args, bool backward, Move move_once, bool th
   replay::Stop stop;
   for (std::uint64_t i = 0; i < count; ++i) {
     stop = move_once();
+    // ignore N COUNT: a hit of N passes while its count lasts.
+    if (const int id = point_of(stop); id != 0)
+      if (const auto ignore = ignore_counts_.find(id); ignore != ignore_counts_.end()) {
+        if (--ignore->second == 0) ignore_counts_.erase(ignore);
+        --i;
+        continue;
+      }
     const bool go_on = stop.reason == StopReason::Step ||
                        (through_hits && stop.reason != StopReason::End && stop.reason != StopReason::Start &&
                         stop.reason != StopReason::Interrupted);
@@ -37,8 +56,17 @@ void Session::move(std::string_view args, bool backward, Move move_once, bool th
   }
   selected_frame_ = 0;
   list_next_ = list_first_ = 0;
+  ++moves_;
+  // A stop at a point with a command list: the list runs after this command (silent first:
+  // nothing is said of the stop).
+  const int point = point_of(stop);
+  const auto list = point ? stop_commands_.find(point) : stop_commands_.end();
+  const bool silent = list != stop_commands_.end() && !list->second.empty() && trim(list->second.front()) == "silent";
+  if (list != stop_commands_.end()) pending_stop_ = point;
+  muted_ = silent;
   report(stop, before, before_frame, backward, done);
   show_displays();
+  muted_ = false;
   std::fflush(out_);
   // At the end of the run (a failure, often) the next move tends to be backwards.
   if (!backward && stop.reason == StopReason::End) replay::prepare_to_step_back(cursor_);
@@ -52,8 +80,10 @@ void Session::cmd_run(std::string_view args) {
     say("Running again from step 0{}.\n", live_ ? " (the steps already run are replayed from the recording)" : "");
   }
   // A breakpoint on the first instruction stops the run where it starts, as in gdb.
+  bool first = true;
   move({}, false, [&] {
-    if (auto here = replay::breakpoint_here(cursor_, conditions_)) return *here;
+    if (std::exchange(first, false))
+      if (auto here = replay::breakpoint_here(cursor_, conditions_)) return *here;
     return replay::continue_forward(cursor_, conditions_);
   });
 }
@@ -99,6 +129,27 @@ void Session::cmd_finish(std::string_view args) {
 void Session::cmd_reverse_finish(std::string_view args) {
   if (!args.empty()) throw CommandError("\"reverse-finish\" takes no arguments");
   move({}, true, [&] { return replay::reverse_finish(cursor_); });
+}
+
+void Session::cmd_until(std::string_view args) {
+  if (args.empty()) return move({}, false, [&] { return replay::until_next_line(cursor_); });
+  const replay::Breakpoint at = replay::make_breakpoint(cursor_.program(), args);
+  move({}, false, [&] { return replay::advance_to(cursor_, at.addresses, false); }, false, "Run until " + at.description);
+}
+
+void Session::cmd_advance(std::string_view args) {
+  if (args.empty()) throw CommandError("\"advance\" needs a location: FUNCTION, FILE:LINE or LINE");
+  const replay::Breakpoint at = replay::make_breakpoint(cursor_.program(), args);
+  move({}, false, [&] { return replay::advance_to(cursor_, at.addresses, true); }, false, "Advanced to " + at.description);
+}
+
+void Session::cmd_restart(std::string_view args) {
+  const auto n = parse_number(args);
+  if (!n) throw CommandError("\"restart\" needs a checkpoint number (info checkpoints lists them)");
+  const auto it = checkpoints_.find(static_cast<int>(std::min<std::uint64_t>(*n, INT32_MAX)));
+  if (it == checkpoints_.end()) throw CommandError(fmt::format("no checkpoint number {}", *n));
+  const std::uint64_t target = it->second;
+  move({}, target < cursor_.position(), [&] { return replay::go_to(cursor_, target); }, false, "Jumped");
 }
 
 void Session::cmd_goto(std::string_view args) {
@@ -173,6 +224,21 @@ void Session::report(const replay::Stop& stop, const replay::Location& before, s
       say("Watchpoint {}, {}{}\n", stop.change->watchpoint, change,
           backward ? " (the next instruction makes the change)" : "");
       log_.add(DebugEventKind::WatchpointTriggered, at, fmt::format("watchpoint {}, {}", stop.change->watchpoint, change));
+      break;
+    }
+    case StopReason::Access: {
+      std::string what;
+      const char* kind = "read";
+      for (const replay::Watchpoint& w : conditions_.watchpoints)
+        if (w.id == stop.change->watchpoint) {
+          what = w.expression.text();
+          if (w.access == replay::Watchpoint::Access::Any) kind = "access";
+        }
+      const std::string seen = fmt::format("{} = {}", what, stop.change->new_value.text());
+      say("Watchpoint {} ({}), {} (the next instruction {} it)\n", stop.change->watchpoint, kind, seen,
+          stop.writes ? "writes" : "reads");
+      log_.add(DebugEventKind::WatchpointTriggered, at,
+               fmt::format("watchpoint {}, {} {}", stop.change->watchpoint, stop.writes ? "write of" : "read of", seen));
       break;
     }
     case StopReason::Thrown:

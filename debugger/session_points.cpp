@@ -1,10 +1,15 @@
 // Breakpoints, watchpoints and catchpoints: one numbering, as in gdb.
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <regex>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "command_args.h"
 #include "expression.h"
+#include "object.h"
 #include "session.h"
 
 namespace pw::debugger {
@@ -66,13 +71,172 @@ void Session::add_breakpoint(std::string_view args, bool temporary) {
 void Session::cmd_break(std::string_view args) { add_breakpoint(args, false); }
 void Session::cmd_tbreak(std::string_view args) { add_breakpoint(args, true); }
 
-void Session::cmd_watch(std::string_view args) {
-  if (args.empty()) throw CommandError("\"watch\" needs an expression");
-  replay::Watchpoint w{0, true, replay::Expression::compile(args, cursor_.program()), std::nullopt, std::nullopt, 0};
+namespace {
+
+// watch -l: the place [e] names now, as an expression that keeps naming it: a heap slot by
+// its object's id (#14[3], #9.car), a global by its name; a local has no place of its own
+// once its frame ends, so it is watched as FUNCTION::NAME (the innermost active frame).
+std::string place_now(const replay::Expression& e, const VmState& vm, std::uint32_t depth) {
+  const Value* slot = e.locate_in(vm, depth);
+  if (!slot) throw CommandError(fmt::format("{} names no place to watch (a variable, an item or a car or cdr)", e.text()));
+  for (std::size_t g = 0; g < vm.globals.size(); ++g)
+    if (slot == &vm.globals[g] && g < vm.program().globals.size()) return vm.program().globals[g];
+  for (const Object* o : vm.heap.objects()) {
+    if (o->kind == ValueType::Pair) {
+      const auto* p = static_cast<const PairObj*>(o);
+      if (slot == &p->car) return fmt::format("#{}.car", o->id);
+      if (slot == &p->cdr) return fmt::format("#{}.cdr", o->id);
+    } else if (o->kind == ValueType::Array) {
+      const auto* a = static_cast<const ArrayObj*>(o);
+      if (slot >= a->items() && slot < a->items() + a->length) return fmt::format("#{}[{}]", o->id, slot - a->items());
+    } else if (o->kind == ValueType::Closure) {
+      const auto* c = static_cast<const ClosureObj*>(o);
+      if (slot >= c->captures() && slot < c->captures() + c->length) return fmt::format("#{}[{}]", o->id, slot - c->captures());
+    }
+  }
+  for (std::uint32_t d = 0; d < vm.depth; ++d) {
+    const Frame& f = vm.frames[d];
+    const Function& fn = vm.function_of(f);
+    for (std::size_t i = 0; i < fn.locals.size(); ++i)
+      if (slot == f.base + i) return fmt::format("{}::{}", fn.name, fn.locals[i]);
+  }
+  throw CommandError(fmt::format("{} names no place that can be watched", e.text()));
+}
+
+}  // namespace
+
+void Session::cmd_watch(std::string_view args) { add_watchpoint(args, replay::Watchpoint::Access::Change); }
+void Session::cmd_rwatch(std::string_view args) { add_watchpoint(args, replay::Watchpoint::Access::Read); }
+void Session::cmd_awatch(std::string_view args) { add_watchpoint(args, replay::Watchpoint::Access::Any); }
+
+void Session::add_watchpoint(std::string_view args, replay::Watchpoint::Access access) {
+  const char* command = access == replay::Watchpoint::Access::Change ? "watch"
+                        : access == replay::Watchpoint::Access::Read ? "rwatch" : "awatch";
+  auto [first, rest] = split_word(args);
+  const bool location = first == "-l" || first == "-location";
+  if (location) args = rest;
+  auto [what, condition] = split_condition(args);
+  if (what.empty()) throw CommandError(fmt::format("\"{}\" needs an expression", command));
+  replay::Expression e = replay::Expression::compile(what, cursor_.program());
+  if (location) e = replay::Expression::compile(place_now(e, cursor_.state(), selected_depth()), cursor_.program());
+  else if (access != replay::Watchpoint::Access::Change && !e.locate_in(cursor_.state(), selected_depth()) &&
+           cursor_.state().depth > 0)
+    throw CommandError(fmt::format("{} names no place here: {} watches a variable, an item, a car or a cdr", e.text(), command));
+  replay::Watchpoint w{0, true, std::move(e), std::nullopt, std::nullopt, 0};
+  w.access = access;
+  if (!condition.empty()) w.condition = replay::Expression::compile(condition, cursor_.program());
   w.id = next_id();
   const replay::EvalResult now = w.expression.evaluate(cursor_.state());
-  say("Watchpoint {}: {} (now {})\n", w.id, w.expression.text(), replay::result_text(cursor_.state(), now, 80));
+  const char* kind = access == replay::Watchpoint::Access::Change ? "Watchpoint"
+                     : access == replay::Watchpoint::Access::Read ? "Read watchpoint" : "Access watchpoint";
+  say("{} {}: {} (now {}){}\n", kind, w.id, w.expression.text(), replay::result_text(cursor_.state(), now, 80),
+      w.condition ? fmt::format(" if {}", w.condition->text()) : "");
   conditions_.watchpoints.push_back(std::move(w));
+}
+
+void Session::cmd_rbreak(std::string_view args) {
+  if (args.empty()) throw CommandError("\"rbreak\" needs a regular expression");
+  std::regex re;
+  try {
+    re = std::regex(std::string(args), std::regex::extended);
+  } catch (const std::regex_error& e) {
+    throw CommandError(fmt::format("bad regular expression \"{}\": {}", args, e.what()));
+  }
+  std::size_t set = 0;
+  for (const Function& fn : cursor_.program().functions) {
+    if (!std::regex_search(fn.name, re)) continue;
+    add_breakpoint(fn.name, false);
+    ++set;
+  }
+  if (set == 0) say("No function matches \"{}\".\n", args);
+}
+
+void Session::cmd_ignore(std::string_view args) {
+  const auto [number, count_text] = split_word(args);
+  const auto id = parse_number(number);
+  const auto count = parse_number(count_text);
+  if (!id || !count) throw CommandError("\"ignore\" needs a breakpoint number and a count: ignore N COUNT");
+  bool known = false;
+  for (const auto& b : conditions_.breakpoints) known |= b.id == static_cast<int>(*id);
+  for (const auto& w : conditions_.watchpoints) known |= w.id == static_cast<int>(*id);
+  for (const auto& k : conditions_.catchpoints) known |= k.id == static_cast<int>(*id);
+  if (!known) throw CommandError(fmt::format("no breakpoint number {}", *id));
+  if (*count == 0) {
+    ignore_counts_.erase(static_cast<int>(*id));
+    say("Will stop next time breakpoint {} is reached.\n", *id);
+  } else {
+    ignore_counts_[static_cast<int>(*id)] = *count;
+    say("Will ignore next {} crossing{} of breakpoint {}.\n", *count, *count == 1 ? "" : "s", *id);
+  }
+}
+
+void Session::cmd_commands(std::string_view args) {
+  std::vector<int> ids = ids_of(args);
+  if (ids.empty()) {
+    if (last_id_ == 0) throw CommandError("no breakpoints: set one before giving it commands");
+    ids.push_back(last_id_);
+  }
+  for (int id : ids) {
+    bool known = false;
+    for (const auto& b : conditions_.breakpoints) known |= b.id == id;
+    for (const auto& w : conditions_.watchpoints) known |= w.id == id;
+    for (const auto& k : conditions_.catchpoints) known |= k.id == id;
+    if (!known) throw CommandError(fmt::format("no breakpoint number {}", id));
+  }
+  if (interactive_)
+    say("Type commands for breakpoint(s) {}, one per line.\nEnd with a line saying just \"end\".\n",
+        fmt::join(ids, " "));
+  block_ = Block{Block::Kind::Commands, ids, {}, {}, 0};
+}
+
+void Session::cmd_save(std::string_view args) {
+  const auto [what, path] = split_word(args);
+  if (what.empty() || std::string_view("breakpoints").substr(0, what.size()) != what)
+    throw CommandError("\"save\" saves breakpoints: save breakpoints FILE");
+  if (path.empty()) throw CommandError("\"save breakpoints\" needs a file name");
+  std::string text;
+  struct Line {
+    int id;
+    std::string commands;
+  };
+  std::vector<Line> lines;
+  for (const replay::Breakpoint& b : conditions_.breakpoints) {
+    std::string l = fmt::format("{} {}", temporary_.count(b.id) ? "tbreak" : "break", b.spec);
+    if (b.condition) l += fmt::format(" if {}", b.condition->text());
+    lines.push_back({b.id, l});
+  }
+  for (const replay::Watchpoint& w : conditions_.watchpoints) {
+    const char* c = w.access == replay::Watchpoint::Access::Change ? "watch"
+                    : w.access == replay::Watchpoint::Access::Read ? "rwatch" : "awatch";
+    lines.push_back({w.id, fmt::format("{} {}{}", c, w.expression.text(), w.condition ? " if " + w.condition->text() : "")});
+  }
+  for (const replay::Catchpoint& k : conditions_.catchpoints)
+    lines.push_back({k.id, fmt::format("catch {}", k.on == replay::Catchpoint::On::Throw ? "throw"
+                                                    : k.on == replay::Catchpoint::On::Catch ? "catch" : "uncaught")});
+  std::sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) { return a.id < b.id; });
+  // Numbers change when the file is read back: "$bpnum" is the one just set.
+  for (const Line& l : lines) {
+    text += l.commands + "\n";
+    const auto enabled = [&] {
+      for (const auto& b : conditions_.breakpoints) if (b.id == l.id) return b.enabled;
+      for (const auto& w : conditions_.watchpoints) if (w.id == l.id) return w.enabled;
+      for (const auto& k : conditions_.catchpoints) if (k.id == l.id) return k.enabled;
+      return true;
+    }();
+    if (!enabled) text += "disable $bpnum\n";
+    if (const auto ignore = ignore_counts_.find(l.id); ignore != ignore_counts_.end())
+      text += fmt::format("ignore $bpnum {}\n", ignore->second);
+    if (const auto list = stop_commands_.find(l.id); list != stop_commands_.end()) {
+      text += "commands\n";
+      for (const std::string& c : list->second) text += "  " + c + "\n";
+      text += "end\n";
+    }
+  }
+  std::FILE* f = std::fopen(std::string(path).c_str(), "w");
+  if (!f) throw CommandError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (std::fclose(f) != 0 || !written) throw CommandError(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  say("Saved {} breakpoint{} to {}.\n", lines.size(), lines.size() == 1 ? "" : "s", path);
 }
 
 void Session::cmd_catch(std::string_view args) {
@@ -90,8 +254,12 @@ void Session::cmd_catch(std::string_view args) {
 void Session::cmd_delete(std::string_view args) {
   const std::vector<int> ids = ids_of(args);
   if (ids.empty()) {
+    auto on_log = std::move(conditions_.on_log);
     conditions_ = {};
+    conditions_.on_log = std::move(on_log);
     temporary_.clear();
+    stop_commands_.clear();
+    ignore_counts_.clear();
     return;
   }
   for (int id : ids) {
@@ -100,6 +268,8 @@ void Session::cmd_delete(std::string_view args) {
     std::erase_if(conditions_.watchpoints, [&](const auto& w) { return w.id == id; });
     std::erase_if(conditions_.catchpoints, [&](const auto& k) { return k.id == id; });
     temporary_.erase(id);
+    stop_commands_.erase(id);
+    ignore_counts_.erase(id);
     if (n == conditions_.breakpoints.size() + conditions_.watchpoints.size() + conditions_.catchpoints.size())
       throw CommandError(fmt::format("no breakpoint number {}", id));
   }
@@ -160,16 +330,24 @@ void Session::info_breakpoints(bool watchpoints_only) {
                       fmt::format("exception {}", catchpoint_text(k.on)), k.hits});
   }
   for (const replay::Watchpoint& w : conditions_.watchpoints)
-    rows.push_back({w.id, "watchpoint", "keep", w.enabled, w.expression.text(), 0});
+    rows.push_back({w.id,
+                    w.access == replay::Watchpoint::Access::Change ? "watchpoint"
+                    : w.access == replay::Watchpoint::Access::Read ? "read watchpoint" : "acc watchpoint",
+                    "keep", w.enabled, w.expression.text() + (w.condition ? fmt::format(" if {}", w.condition->text()) : ""),
+                    w.hits});
   if (rows.empty()) {
     say("No {}.\n", watchpoints_only ? "watchpoints" : "breakpoints, watchpoints or catchpoints");
     return;
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.id < b.id; });
-  say("Num  Type        Disp  Enb  What\n");
+  say("Num  Type            Disp  Enb  What\n");
   for (const Row& r : rows) {
-    say("{:<4} {:<11} {:<5} {:<4} {}\n", r.id, r.type, r.disposition, r.enabled ? "y" : "n", r.what);
+    say("{:<4} {:<15} {:<5} {:<4} {}\n", r.id, r.type, r.disposition, r.enabled ? "y" : "n", r.what);
     if (r.hits) say("        hit {} time{}\n", r.hits, r.hits == 1 ? "" : "s");
+    if (const auto ignore = ignore_counts_.find(r.id); ignore != ignore_counts_.end())
+      say("        Will ignore next {} crossing{} of breakpoint.\n", ignore->second, ignore->second == 1 ? "" : "s");
+    if (const auto list = stop_commands_.find(r.id); list != stop_commands_.end())
+      for (const std::string& c : list->second) say("        {}\n", c);
   }
 }
 

@@ -1,5 +1,7 @@
 // Source listings and disassembly.
 #include <algorithm>
+#include <optional>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -105,6 +107,90 @@ void Session::cmd_disassemble(std::string_view args) {
     say("{} {:>4}  {:<28} ; line {}\n", static_cast<std::int64_t>(ip) == marked ? "=>" : "  ", ip,
         disassemble_instruction(p, fn, ip), ip < fn.lines.size() ? fn.lines[ip] : fn.line);
   }
+}
+
+}  // namespace pw::debugger
+
+namespace pw::debugger {
+namespace {
+
+std::regex regex_of(std::string_view text) {
+  try {
+    return std::regex(std::string(text), std::regex::extended);
+  } catch (const std::regex_error& e) {
+    throw CommandError(fmt::format("bad regular expression \"{}\": {}", text, e.what()));
+  }
+}
+
+}  // namespace
+
+void Session::info_line(std::string_view args) {
+  const Program& p = cursor_.program();
+  std::uint32_t line = 0;
+  std::string spec(args);
+  if (args.empty()) {
+    line = selected_line();
+    spec = std::to_string(line);
+  } else if (const auto n = parse_number(args)) {
+    line = static_cast<std::uint32_t>(std::min<std::uint64_t>(*n, UINT32_MAX));
+  } else if (const int f = p.find_function(spec); f >= 0) {
+    line = p.functions[static_cast<std::size_t>(f)].line;
+  }
+  if (line == 0) {
+    const replay::Breakpoint b = replay::make_breakpoint(p, spec);
+    const Function& fn = p.functions[b.addresses.front().fn];
+    line = fn.lines[b.addresses.front().ip];
+  }
+  // Every run of instructions on the line, in every function.
+  bool any = false;
+  for (const Function& fn : p.functions)
+    for (std::uint32_t ip = 0; ip < fn.code.size(); ++ip) {
+      if (ip >= fn.lines.size() || fn.lines[ip] != line || (ip > 0 && fn.lines[ip - 1] == line)) continue;
+      std::uint32_t end = ip;
+      while (end < fn.code.size() && end < fn.lines.size() && fn.lines[end] == line) ++end;
+      say("Line {} of \"{}\" starts at {}+{} and ends at {}+{}.\n", line, p.source_name, fn.name, ip, fn.name, end);
+      any = true;
+    }
+  if (!any) say("Line {} of \"{}\" has no code.\n", line, p.source_name);
+}
+
+void Session::info_functions(std::string_view args) {
+  const Program& p = cursor_.program();
+  const std::optional<std::regex> re = args.empty() ? std::nullopt : std::optional<std::regex>(regex_of(args));
+  std::vector<const Function*> shown;
+  for (const Function& fn : p.functions)
+    if (!re || std::regex_search(fn.name, *re)) shown.push_back(&fn);
+  std::sort(shown.begin(), shown.end(), [](const Function* a, const Function* b) { return a->name < b->name; });
+  if (re) say("Functions matching \"{}\":\n", args);
+  else say("All functions:\n");
+  if (shown.empty()) return;
+  say("\nFile {}:\n", p.source_name);
+  for (const Function* fn : shown) {
+    say("{}:\tfunc {}({});\n", fn->line, fn->name, parameters_of(*fn));
+  }
+}
+
+void Session::info_variables(std::string_view args) {
+  const Program& p = cursor_.program();
+  const std::optional<std::regex> re = args.empty() ? std::nullopt : std::optional<std::regex>(regex_of(args));
+  if (re) say("Globals matching \"{}\":\n", args);
+  else say("All globals:\n");
+  const VmState& vm = cursor_.state();
+  for (std::size_t g = 0; g < p.globals.size(); ++g)
+    if (!re || std::regex_search(p.globals[g], *re))
+      say("  {} = {}\n", p.globals[g], g < vm.globals.size() ? value_text(vm.globals[g]) : std::string("?"));
+}
+
+void Session::info_source() {
+  const Program& p = cursor_.program();
+  if (cursor_.state().depth == 0 && p.source.empty()) {
+    say("No current source file.\n");
+    return;
+  }
+  say("Current source file is {}\n", p.source_name);
+  say("Contains {} lines, {} functions.\n", line_count(p), p.functions.size());
+  say("Source language is pwvm assembly.\n");
+  say("The source text is {} (a recording carries it, so it needs no file).\n", p.source.empty() ? "not kept" : "kept with the program");
 }
 
 }  // namespace pw::debugger

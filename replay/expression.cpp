@@ -1128,6 +1128,11 @@ const pw::Value* Expression::locate(const pw::VmState& vm, ActiveFrames* index) 
   return place(nodes_, static_cast<std::int32_t>(nodes_.size()) - 1, vm, vm.depth, followed(vm, index));
 }
 
+const pw::Value* Expression::locate_in(const pw::VmState& vm, std::uint32_t depth) const {
+  if (nodes_.empty()) return nullptr;
+  return place(nodes_, static_cast<std::int32_t>(nodes_.size()) - 1, vm, std::min(depth, vm.depth), nullptr);
+}
+
 bool same_result(const EvalResult& a, const EvalResult& b) {
   if (!a.available || !b.available) return a.available == b.available;
   const Value& x = a.value;

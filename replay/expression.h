@@ -60,6 +60,8 @@ class Expression {
   // pair's car or cdr, an array item. nullptr for computed values, string bytes and
   // unavailable places. Last-write queries compare it with the slot a store writes.
   const pw::Value* locate(const pw::VmState& vm, ActiveFrames* frames = nullptr) const;
+  // The same, reading bare names in the outermost [depth] frames (as evaluate_in).
+  const pw::Value* locate_in(const pw::VmState& vm, std::uint32_t depth) const;
 
   const std::string& text() const { return text_; }
   // Whether the value may change with any instruction: it reads the operand stack, its

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "object.h"
+#include "place_access.h"
 
 namespace pw::replay {
 namespace {
@@ -89,8 +90,11 @@ class ConditionVisitor : public StepVisitor {
     for (std::size_t i = 0; i < c.breakpoints.size(); ++i)
       if (c.breakpoints[i].enabled)
         for (const CodeAddress& a : c.breakpoints[i].addresses) at_[flat_index(vm, a)] = 1;
-    for (Watchpoint& w : c.watchpoints)
-      if (w.enabled) trackers_.emplace_back(&w, ChangeTracker(w.expression, changed));
+    for (Watchpoint& w : c.watchpoints) {
+      if (!w.enabled) continue;
+      if (w.access == Watchpoint::Access::Change) trackers_.emplace_back(&w, ChangeTracker(w.expression, changed));
+      else accesses_.push_back(&w);
+    }
     for (const Catchpoint& k : c.catchpoints) {
       if (!k.enabled) continue;
       if (k.on == Catchpoint::On::Throw) catch_throw_ = k.id;
@@ -127,6 +131,7 @@ class ConditionVisitor : public StepVisitor {
     // A handler has just caught what the throw before threw.
     if (catch_catch_ && previous == Op::THROW && position > 0)
       if (found({Stop{StopReason::Caught, position, catch_catch_, std::nullopt, std::nullopt}})) return true;
+    if (!accesses_.empty() && accessed(vm, position)) return true;
     if (!at_[flat_ip(vm)]) return false;
     if (vm.top().ip->op == Op::THROW) {
       if (catch_throw_ && found({Stop{StopReason::Thrown, position, catch_throw_, std::nullopt, std::nullopt}}))
@@ -169,8 +174,25 @@ class ConditionVisitor : public StepVisitor {
       return false;
     }
     if (c.breakpoint && !counts_as_stop(c.breakpoint->hits, c.breakpoint->hit_condition)) return false;
+    if (c.watchpoint && !counts_as_stop(c.watchpoint->hits, c.watchpoint->hit_condition)) return false;
     stop = std::move(c.stop);
     return true;
+  }
+  // Read and access watchpoints: the next instruction reads (or writes) the watched place.
+  bool accessed(const VmState& vm, std::uint64_t position) {
+    for (Watchpoint* w : accesses_) {
+      const Value* place = w->expression.locate(vm, &frames_);
+      if (!place) continue;
+      const bool writes = w->access == Watchpoint::Access::Any && store_target(vm) == place;
+      if (!writes && !reads_place(vm, place)) continue;
+      if (w->condition && !condition_holds(vm, *w->condition)) continue;
+      Stop s{StopReason::Access, position, 0, Change{w->id, position, ShownValue::of(vm, EvalResult::of(*place)),
+                                                       ShownValue::of(vm, EvalResult::of(*place))},
+             std::nullopt};
+      s.writes = writes;
+      if (found({std::move(s), nullptr, w})) return true;
+    }
+    return false;
   }
   static bool breaks_here(const VmState& vm, const Breakpoint& b) {
     const Frame& f = vm.top();
@@ -189,6 +211,7 @@ class ConditionVisitor : public StepVisitor {
   bool backward_;
   std::vector<std::uint8_t> at_;  // by flat instruction index: a breakpoint or a throw is there
   std::vector<std::pair<Watchpoint*, ChangeTracker>> trackers_;
+  std::vector<Watchpoint*> accesses_;  // read and access watchpoints
   ActiveFrames frames_;  // for conditions that read FUNCTION::NAME, checked at every hit
   int catch_throw_ = 0;  // the catchpoints' ids (0: none)
   int catch_catch_ = 0;
@@ -352,6 +375,61 @@ Stop reverse_continue(Cursor& t, StopConditions& c) {
   for (Catchpoint& k : c.catchpoints)
     if ((found->reason == StopReason::Thrown || found->reason == StopReason::Caught) && k.id == found->breakpoint) ++k.hits;
   return *found;
+}
+
+namespace {
+
+// Forwards from [start] to a position [accepts] takes, or the end of the current frame.
+template <class Accepts>
+class UntilVisitor : public StepVisitor {
+ public:
+  UntilVisitor(std::uint64_t start, std::uint32_t depth, Accepts accepts) : start_(start), depth_(depth), accepts_(accepts) {}
+  bool visit(const VmState& vm, std::uint64_t position) override {
+    if (position <= start_) return false;
+    if (vm.status != RunStatus::Paused || vm.depth < depth_) return true;  // the frame is gone
+    return accepts_(vm);
+  }
+
+ private:
+  std::uint64_t start_;
+  std::uint32_t depth_;
+  Accepts accepts_;
+};
+
+template <class Accepts>
+Stop run_until(Cursor& t, Accepts accepts) {
+  if (t.at_end()) return stop_at(t, StopReason::End);
+  UntilVisitor<Accepts> v(t.position(), t.state().depth, accepts);
+  const bool stopped = t.run_forward(UINT64_MAX, &v);
+  return stop_at(t, forward_end(stopped, StopReason::Step));
+}
+
+}  // namespace
+
+Stop until_next_line(Cursor& t) {
+  const VmState& vm = t.state();
+  if (vm.depth == 0 || vm.status != RunStatus::Paused) return next_line(t);
+  const std::uint64_t frame = vm.top().id;
+  const Function& fn = vm.function_of(vm.top());
+  const std::uint32_t ip = vm.ip_index(vm.top());
+  const std::uint32_t line = ip < fn.lines.size() ? fn.lines[ip] : fn.line;
+  return run_until(t, [frame, line](const VmState& s) {
+    if (s.top().id != frame || !at_line_start(s)) return false;
+    const Function& f = s.function_of(s.top());
+    const std::uint32_t i = s.ip_index(s.top());
+    return (i < f.lines.size() ? f.lines[i] : f.line) > line;
+  });
+}
+
+Stop advance_to(Cursor& t, const std::vector<CodeAddress>& at, bool any_frame) {
+  const std::uint32_t depth = t.state().depth;
+  return run_until(t, [&at, any_frame, depth](const VmState& s) {
+    if (!any_frame && s.depth > depth) return false;
+    const std::uint32_t ip = s.ip_index(s.top());
+    for (const CodeAddress& a : at)
+      if (a.fn == s.top().fn && a.ip == ip) return true;
+    return false;
+  });
 }
 
 void prepare_to_step_back(Cursor& t) {

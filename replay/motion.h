@@ -18,6 +18,7 @@ enum class StopReason {
   Step,         // the step asked for is done
   Breakpoint,   // a breakpoint's instruction is next (and its condition held)
   Watchpoint,   // a watched value changed
+  Access,       // rwatch, awatch: the next instruction reads (or writes) the watched place
   Thrown,       // catch throw: a throw instruction is next
   Caught,       // catch catch: a handler has just caught an exception
   Returned,     // finish: the frame returned (or was left by an exception)
@@ -33,6 +34,7 @@ struct Stop {
   std::optional<Change> change;         // for Watchpoint
   std::optional<ShownValue> returned;   // for Returned: the value the frame returned
   std::uint32_t frame_fn = 0;           // for Returned and CallSite: the function of that frame
+  bool writes = false;                  // for Access: the next instruction writes the place (else reads it)
 };
 
 // A move that makes no sense where the timeline is (finish in the outermost frame).
@@ -76,6 +78,14 @@ Stop continue_forward(Cursor& t, StopConditions& conditions);
 // instruction that changed the value (the position before the change shows).
 Stop reverse_continue(Cursor& t, StopConditions& conditions);
 Stop go_to(Cursor& t, std::uint64_t position);
+// gdb's until: like next_line, but a jump back to an earlier line of this frame (a loop)
+// does not stop it: it stops at a line after the current one in this frame, or when the
+// frame returns.
+Stop until_next_line(Cursor& t);
+// gdb's until LOCATION and advance LOCATION: forwards to one of [at], or until the
+// current frame returns. [any_frame]: stop at [at] in calls made from here too (advance);
+// otherwise only in this frame or an outer one (until).
+Stop advance_to(Cursor& t, const std::vector<CodeAddress>& at, bool any_frame);
 // Makes the next backward move from here fast: replays up to here once, from the snapshot
 // before, so that the cursor keeps a checkpoint close behind. Worth it where a session
 // arrives without replaying and people then step back: the end of a run (a failure).

@@ -5,6 +5,7 @@
 
 #include "disassembler.h"
 #include "object.h"
+#include "place_access.h"
 
 namespace pw::replay {
 namespace {
@@ -33,26 +34,6 @@ CodeSite describe_site(const Program& p, const Site& s) {
 ShownValue shown(const VmState& vm, const Value& v) {
   EvalResult r = EvalResult::of(v);
   return ShownValue::of(vm, r);
-}
-
-// The slot the instruction about to run at the top frame stores into, if it is a store.
-const Value* store_target(const VmState& vm) {
-  const Frame& f = vm.top();
-  const Instr& in = *f.ip;
-  const Value* sp = vm.sp;
-  switch (in.op) {
-    case Op::SET_GLOBAL: return &vm.globals[in.a];
-    case Op::SET_LOCAL:
-    case Op::INC_LOCAL: return f.base + in.a;
-    case Op::SET_CAPTURE: return f.closure ? f.closure->captures() + in.a : nullptr;
-    case Op::SET_CAR: return sp[-2].type == ValueType::Pair ? &as_pair(sp[-2])->car : nullptr;
-    case Op::SET_CDR: return sp[-2].type == ValueType::Pair ? &as_pair(sp[-2])->cdr : nullptr;
-    case Op::ARRAY_SET:
-      if (sp[-3].type != ValueType::Array || !sp[-2].is_int()) return nullptr;
-      if (static_cast<std::uint64_t>(sp[-2].i) >= as_array(sp[-3])->length) return nullptr;
-      return as_array(sp[-3])->items() + sp[-2].i;
-    default: return nullptr;
-  }
 }
 
 class WatchVisitor : public StepVisitor {

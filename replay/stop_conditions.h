@@ -81,6 +81,9 @@ struct Watchpoint {
   std::optional<Expression> condition;  // stops only at a change where this holds
   std::optional<HitCondition> hit_condition;
   std::uint64_t hits = 0;
+  // Change: stops where the value changes (watch). Read: where an instruction is about to
+  // read the place the expression names (rwatch); Access: to read or write it (awatch).
+  enum class Access { Change, Read, Any } access = Access::Change;
 };
 
 // Stops at exceptions (gdb's catch throw / catch catch; Uncaught: a throw no handler will catch).

@@ -46,6 +46,7 @@ int run_debug(const DebugOptions& o) {
     std::printf("Live run of %s, recorded %s as it goes. \"help\" lists the commands.\n", pw::printable(program->source_name).c_str(),
                 o.record.empty() ? "in memory" : fmt::format("to {}", o.record).c_str());
     pw::debugger::Session session(run, /*live=*/true, stdout, stderr);
+    session.allow_state_changes([&run](const std::function<void(pw::VmState&)>& change) { run.change_state(change); });
     const int code = pw::debugger::run_front(session, o.front);
     const pw::trace::RecordResult recorded = run.finish_recording();
     if (!recorded.write_error.empty()) {

@@ -252,6 +252,13 @@ void Session::cmd_catch(std::string_view args) {
 }
 
 void Session::cmd_delete(std::string_view args) {
+  if (const auto [what, rest] = split_word(args); what == "checkpoint" || what == "checkpoints") {
+    const std::vector<int> ids = ids_of(rest);
+    if (ids.empty()) checkpoints_.clear();
+    for (int id : ids)
+      if (checkpoints_.erase(id) == 0) throw CommandError(fmt::format("no checkpoint number {}", id));
+    return;
+  }
   const std::vector<int> ids = ids_of(args);
   if (ids.empty()) {
     auto on_log = std::move(conditions_.on_log);

@@ -217,13 +217,14 @@ TEST_F(DebuggerCli, InfoLineFunctionsVariablesAndSource) {
 }
 
 TEST_F(DebuggerCli, CheckpointsAreBookmarksOfSteps) {
-  const auto [live, replay] = both(subject_, "break fact if n == 1\nrun\ncheckpoint\nwhen\ngoto 3\nrestart 1\nwhen\ninfo checkpoints\nrestart 9\ntty\n");
+  const auto [live, replay] = both(subject_, "break fact if n == 1\nrun\ncheckpoint\nwhen\ngoto 3\nrestart 1\nwhen\ninfo checkpoints\nrestart 9\ntty\n"
+                                             "delete checkpoint 1\ninfo checkpoints\n");
   for (const CliResult* r : {&live, &replay}) {
     EXPECT_EQ(r->code, 1) << r->err;
     const std::size_t at = r->out.find("Checkpoint 1 at step ");
     ASSERT_NE(at, std::string::npos) << r->out;
     const std::string step = r->out.substr(at + 21, r->out.find('\n', at) - at - 21);
-    expect_fragments_in_order(r->out, {"Current step: " + step, "Jumped to step " + step, "* 1   step " + step});
+    expect_fragments_in_order(r->out, {"Current step: " + step, "Jumped to step " + step, "* 1   step " + step, "No checkpoints."});
     EXPECT_NE(r->err.find("no checkpoint number 9"), std::string::npos) << r->err;
     EXPECT_NE(r->err.find("tty is not supported"), std::string::npos) << r->err;
   }

@@ -21,6 +21,24 @@ describe('data breakpoints', () => {
     dc = recorded = undefined;
   });
 
+  it('a read data breakpoint stops where an instruction is about to read the global, both ways (pwreplay dap)', { timeout: 20000 }, async () => {
+    dc = replayClient();
+    await dc.open({ trace: inventory });
+    const info = (await dc.dataBreakpointInfoRequest({ name: 'revenue' })).body;
+    assert.ok(info.accessTypes.includes('read') && info.accessTypes.includes('readWrite'), JSON.stringify(info));
+    const [bp] = (await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: info.dataId, accessType: 'read' }] })).body.breakpoints;
+    assert.equal(bp.verified, true);
+    const first = await dc.move('continue');
+    assert.equal(first.reason, 'data breakpoint');
+    assert.deepEqual(first.hitBreakpointIds, [bp.id]);
+    const second = await dc.move('continue');
+    assert.equal(second.reason, 'data breakpoint');
+    assert.ok(second.step > first.step);
+    const back = await dc.move('reverseContinue');
+    assert.equal(back.reason, 'data breakpoint');
+    assert.equal(back.step, first.step);
+  });
+
   it('a global from the Globals scope: continue stops at each change, reverseContinue before the write of an earlier one (pwreplay dap)', { timeout: 20000 }, async () => {
     dc = replayClient();
     await dc.open({ trace: inventory });

@@ -160,9 +160,9 @@ describe('error paths', () => {
     assert.equal(exceptions[0].verified, false);
     assert.match(exceptions[0].message, /no exception filter 'all'/);
 
-    const data = (await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: 'revenue', accessType: 'read' }, { dataId: '+' }, {}] })).body.breakpoints;
+    const data = (await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: 'revenue', accessType: 'execute' }, { dataId: '+' }, {}] })).body.breakpoints;
     assert.deepEqual(data.map(b => b.verified), [false, false, false]);
-    assert.match(data[0].message, /only writes can be watched/);
+    assert.match(data[0].message, /unknown access type 'execute': write, read or readWrite/);
     const info = (await dc.dataBreakpointInfoRequest({ name: '+' })).body;
     assert.equal(info.dataId, null);
     assert.match(info.description, /expression '\+'/);

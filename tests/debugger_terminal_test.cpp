@@ -60,7 +60,14 @@ class Terminal {
     }
     return true;
   }
+  // Types [keys] and waits for [want] in what comes after.
+  bool answers(const std::string& keys, const std::string& want) {
+    mark = seen.size();
+    type(keys);
+    return wait_for(want, mark);
+  }
   std::string seen;
+  std::size_t mark = 0;  // where the last answer began
 
  private:
   int fd_ = -1;
@@ -74,35 +81,19 @@ TEST_F(DebuggerCli, TabCompletesCommandsFunctionsNamesNumbersAndFilesWhereTheyFi
   pwtest::write_text_file(dir_.path("script.gdb"), "echo from-the-script\\n\n");
   Terminal t({PWREPLAY_BINARY, "debug", trace}, dir_.dir().string());
   ASSERT_TRUE(t.wait_for("(pwdb) ")) << t.seen;
-  std::size_t mark = t.seen.size();
   // A command name, then the topic of info.
-  t.type("info fun\t\n");
-  EXPECT_TRUE(t.wait_for("All functions:", mark)) << t.seen;
-  mark = t.seen.size();
+  EXPECT_TRUE(t.answers("info fun\t\n", "All functions:")) << t.seen;
   // A function name after break; a breakpoint number after delete.
-  t.type("tbr\tsum\t\n");
-  EXPECT_TRUE(t.wait_for("Temporary breakpoint 1: function sum_to", mark)) << t.seen;
-  mark = t.seen.size();
-  t.type("cont\t\n");
-  EXPECT_TRUE(t.wait_for("Temporary breakpoint 1, function sum_to", mark)) << t.seen;
-  mark = t.seen.size();
+  EXPECT_TRUE(t.answers("tbr\tsum\t\n", "Temporary breakpoint 1: function sum_to")) << t.seen;
+  EXPECT_TRUE(t.answers("cont\t\n", "Temporary breakpoint 1, function sum_to")) << t.seen;
   // Locals of the frame and globals in an expression, after an operator too.
-  t.type("print acc + tot\t\n");
-  EXPECT_TRUE(t.wait_for("acc + total = 120", mark)) << t.seen;
-  mark = t.seen.size();
-  t.type("break fact\ndelete \t\n");
-  EXPECT_TRUE(t.wait_for("Breakpoint 2: function fact", mark)) << t.seen;
-  mark = t.seen.size();
-  t.type("info breakpoints\n");
-  EXPECT_TRUE(t.wait_for("No breakpoints, watchpoints or catchpoints.", mark)) << t.seen;
-  mark = t.seen.size();
+  EXPECT_TRUE(t.answers("print acc + tot\t\n", "acc + total = 120")) << t.seen;
+  EXPECT_TRUE(t.answers("break fact\ndelete \t\n", "Breakpoint 2: function fact")) << t.seen;
+  EXPECT_TRUE(t.answers("info breakpoints\n", "No breakpoints, watchpoints or catchpoints.")) << t.seen;
   // No file names where an expression goes; file names where a file goes.
-  t.type("print zzc\t\n");
-  EXPECT_TRUE(t.wait_for("'zzc'", mark)) << t.seen;
-  EXPECT_EQ(t.seen.find("zzcwdfile", mark), std::string::npos) << t.seen;
-  mark = t.seen.size();
-  t.type("source scr\t\n");
-  EXPECT_TRUE(t.wait_for("from-the-script", mark)) << t.seen;
+  EXPECT_TRUE(t.answers("print zzc\t\n", "'zzc'")) << t.seen;
+  EXPECT_EQ(t.seen.find("zzcwdfile", t.mark), std::string::npos) << t.seen;
+  EXPECT_TRUE(t.answers("source scr\t\n", "from-the-script")) << t.seen;
   t.type("quit\n");
 }
 
@@ -115,17 +106,12 @@ TEST_F(DebuggerCli, CtrlCDuringAReverseContinueStopsWhereTheSearchHadGotTo) {
   ASSERT_EQ(rec.code, 1) << rec.err;
   Terminal t({PWREPLAY_BINARY, "debug", trace, "--at", "end"}, dir_.dir().string());
   ASSERT_TRUE(t.wait_for("(pwdb) ")) << t.seen;
-  std::size_t mark = t.seen.size();
-  t.type("break 4 if n < 0\nreverse-continue\n");
-  ASSERT_TRUE(t.wait_for("reverse-continue", mark)) << t.seen;
+  ASSERT_TRUE(t.answers("break 4 if n < 0\nreverse-continue\n", "reverse-continue")) << t.seen;
   std::this_thread::sleep_for(700ms);
-  t.type("\x03");
-  mark = t.seen.size();
-  ASSERT_TRUE(t.wait_for("Interrupted", mark)) << t.seen;
-  t.type("when\n");
-  ASSERT_TRUE(t.wait_for("Current step: ", mark)) << t.seen;
-  ASSERT_TRUE(t.wait_for(" of ", t.seen.find("Current step: ", mark))) << t.seen;
-  const std::size_t at = t.seen.find("Current step: ", mark) + 14;
+  ASSERT_TRUE(t.answers("\x03", "Interrupted")) << t.seen;
+  ASSERT_TRUE(t.answers("when\n", "Current step: ")) << t.seen;
+  const std::size_t at = t.seen.find("Current step: ", t.mark) + 14;
+  ASSERT_TRUE(t.wait_for(" of ", at)) << t.seen;
   const std::uint64_t step = std::stoull(t.seen.substr(at));
   // Not back at the start, and not where it began: part of the way.
   EXPECT_GT(step, 0u) << t.seen;

@@ -4,6 +4,7 @@
 #include "command_args.h"
 #include "expression.h"
 #include "queries.h"
+#include "replay_progress.h"
 #include "session.h"
 
 namespace pw::debugger {
@@ -28,12 +29,16 @@ void Session::move(std::string_view args, bool backward, Move move_once, bool th
   const VmState& vm = cursor_.state();
   const std::uint64_t before_frame = vm.depth ? vm.top().id : 0;
   replay::Stop stop;
-  for (std::uint64_t i = 0; i < count; ++i) {
-    stop = move_once();
-    const bool go_on = stop.reason == StopReason::Step ||
-                       (through_hits && stop.reason != StopReason::End && stop.reason != StopReason::Start &&
-                        stop.reason != StopReason::Interrupted);
-    if (!go_on) break;
+  {
+    // A long move shows a progress line on the terminal, erased before the stop is told.
+    const term::ProgressLine progress(backward ? "searching back" : "running", term::move_progress(cursor_, backward));
+    for (std::uint64_t i = 0; i < count; ++i) {
+      stop = move_once();
+      const bool go_on = stop.reason == StopReason::Step ||
+                         (through_hits && stop.reason != StopReason::End && stop.reason != StopReason::Start &&
+                          stop.reason != StopReason::Interrupted);
+      if (!go_on) break;
+    }
   }
   selected_frame_ = 0;
   list_next_ = list_first_ = 0;

@@ -1,4 +1,6 @@
 // The session's moves, forwards and backwards, and how a stop is reported.
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "command_args.h"
@@ -29,17 +31,17 @@ void Session::move(std::string_view args, bool backward, Move move_once, bool th
   const VmState& vm = cursor_.state();
   const std::uint64_t before_frame = vm.depth ? vm.top().id : 0;
   replay::Stop stop;
-  {
-    // A long move shows a progress line on the terminal, erased before the stop is told.
-    const term::ProgressLine progress(backward ? "searching back" : "running", term::move_progress(cursor_, backward));
-    for (std::uint64_t i = 0; i < count; ++i) {
-      stop = move_once();
-      const bool go_on = stop.reason == StopReason::Step ||
-                         (through_hits && stop.reason != StopReason::End && stop.reason != StopReason::Start &&
-                          stop.reason != StopReason::Interrupted);
-      if (!go_on) break;
-    }
+  // A long move shows a progress line on the terminal, erased before the stop is told.
+  std::optional<term::ProgressLine> progress(std::in_place, backward ? "searching back" : "running",
+                                             term::move_progress(cursor_, backward));
+  for (std::uint64_t i = 0; i < count; ++i) {
+    stop = move_once();
+    const bool go_on = stop.reason == StopReason::Step ||
+                       (through_hits && stop.reason != StopReason::End && stop.reason != StopReason::Start &&
+                        stop.reason != StopReason::Interrupted);
+    if (!go_on) break;
   }
+  progress.reset();
   selected_frame_ = 0;
   list_next_ = list_first_ = 0;
   report(stop, before, before_frame, backward, done);

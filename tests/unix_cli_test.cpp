@@ -44,9 +44,12 @@ class UnixCli : public ::testing::Test {
   // A trace of a loop of half a million calls (5.5 million steps; a fifth of that under the
   // sanitizers, which are that much slower), long enough to replay that a progress line
   // shows: made once for the suite.
+  static fs::path long_trace_dir() {
+    return fs::path(::testing::TempDir()) / ("pwvm_unix_" + std::to_string(::getpid()) + "_long");
+  }
   static std::string long_trace() {
     static const std::string trace = [] {
-      const fs::path dir = fs::path(::testing::TempDir()) / ("pwvm_unix_" + std::to_string(::getpid()) + "_long");
+      const fs::path dir = long_trace_dir();
       fs::create_directories(dir);
       std::string program = pwtest::read_text_file(std::string(EXAMPLES_DIR) + "/tail_loop.pwa");
       program.replace(program.find("push 1000000"), 12, pwtest::under_address_sanitizer() ? "push 100000" : "push 500000");
@@ -60,7 +63,7 @@ class UnixCli : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     std::error_code ec;
-    fs::remove_all(fs::path(long_trace()).parent_path(), ec);
+    fs::remove_all(long_trace_dir(), ec);
   }
 
   fs::path dir_;

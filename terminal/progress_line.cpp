@@ -51,6 +51,7 @@ bool ProgressLine::enabled() { return !disabled().load() && ::isatty(STDERR_FILE
 
 ProgressLine::ProgressLine(std::string label, Reader read) : label_(std::move(label)), read_(std::move(read)) {
   if (!enabled()) return;
+  output_on_terminal_ = ::isatty(STDOUT_FILENO);
   started_ = std::chrono::steady_clock::now();
   quiet_until_ = started_ + kDelay;
   work_at_start_ = read_().work;
@@ -69,7 +70,7 @@ ProgressLine::~ProgressLine() {
 }
 
 void ProgressLine::hide() {
-  if (!thread_.joinable()) return;
+  if (!thread_.joinable() || !output_on_terminal_) return;
   std::lock_guard<std::mutex> lock(mutex_);
   erase();
   quiet_until_ = std::chrono::steady_clock::now() + kDelay;

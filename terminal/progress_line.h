@@ -33,8 +33,8 @@ class ProgressLine {
   ProgressLine(const ProgressLine&) = delete;
   ProgressLine& operator=(const ProgressLine&) = delete;
 
-  // Erases the line before the operation writes output of its own (which may go to the
-  // same terminal); it comes back after a quarter of a second without output.
+  // Erases the line before the operation writes to stdout, when that is a terminal too (the
+  // output would land on the line); it comes back after a quarter of a second without output.
   void hide();
 
   // Turns progress lines off for the rest of the process (--quiet).
@@ -52,6 +52,7 @@ class ProgressLine {
   std::condition_variable wake_;
   bool done_ = false;
   bool drawn_ = false;
+  bool output_on_terminal_ = false;  // stdout is a terminal as well
   std::chrono::steady_clock::time_point quiet_until_;
   std::chrono::steady_clock::time_point started_;
   std::uint64_t work_at_start_ = 0;

@@ -21,6 +21,10 @@ class VisitHook : public trace::StepHook {
   VisitHook(replay::StepVisitor* v, bool skip_first) : visitor_(v), skip_(skip_first) {}
   bool before_step(const VmState& vm) override {
     if (replay::interrupted()) return stopped = true;
+    if ((vm.step & (kPublishEvery - 1)) == 0) {  // for progress lines, now and then
+      replay::replay_progress().position.store(vm.step, std::memory_order_relaxed);
+      replay::replay_progress().executed.fetch_add(kPublishEvery, std::memory_order_relaxed);
+    }
     if (skip_) {
       skip_ = false;
       return false;
@@ -31,6 +35,7 @@ class VisitHook : public trace::StepHook {
   }
   bool stopped = false;
   std::uint64_t visited_last = UINT64_MAX;
+  static constexpr std::uint64_t kPublishEvery = 4096;
 
  private:
   replay::StepVisitor* visitor_;

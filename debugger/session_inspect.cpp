@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "colour.h"
 #include "command_args.h"
 #include "expression.h"
 #include "object.h"
@@ -43,11 +44,15 @@ void Session::print_where() {
     say("[step {}]\n", cursor_.position());
     return;
   }
-  say("[step {}] {}\n", cursor_.position(), frame_text(selected_frame_));
+  {
+    const term::Painted stop_line(out_, term::Style::Stop);
+    say("[step {}] {}\n", cursor_.position(), frame_text(selected_frame_));
+  }
   const Frame& f = vm.frames[vm.depth - 1 - selected_frame_];
   const Function& fn = vm.function_of(f);
   std::uint32_t ip = vm.ip_index(f);
   if (selected_frame_ > 0 && ip > 0) --ip;
+  const term::Painted current_line(out_, term::Style::CurrentLine);
   print_source_line(ip < fn.lines.size() ? fn.lines[ip] : fn.line);
 }
 

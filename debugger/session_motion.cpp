@@ -1,9 +1,12 @@
 // The session's moves, forwards and backwards, and how a stop is reported.
+#include <optional>
+
 #include <fmt/format.h>
 
 #include "command_args.h"
 #include "expression.h"
 #include "queries.h"
+#include "replay_progress.h"
 #include "session.h"
 
 namespace pw::debugger {
@@ -40,6 +43,9 @@ void Session::move(std::string_view args, bool backward, Move move_once, bool th
   const VmState& vm = cursor_.state();
   const std::uint64_t before_frame = vm.depth ? vm.top().id : 0;
   replay::Stop stop;
+  // A long move shows a progress line on the terminal, erased before the stop is told.
+  std::optional<term::ProgressLine> progress(std::in_place, backward ? "searching back" : "running",
+                                             term::move_progress(cursor_, backward));
   for (std::uint64_t i = 0; i < count; ++i) {
     stop = move_once();
     // ignore N COUNT: a hit of N passes while its count lasts.
@@ -54,6 +60,7 @@ void Session::move(std::string_view args, bool backward, Move move_once, bool th
                         stop.reason != StopReason::Interrupted);
     if (!go_on) break;
   }
+  progress.reset();
   selected_frame_ = 0;
   list_next_ = list_first_ = 0;
   ++moves_;

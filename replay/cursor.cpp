@@ -22,4 +22,9 @@ std::atomic<bool>& interrupt_flag() {
   return flag;
 }
 
+ReplayProgress& replay_progress() {
+  static ReplayProgress progress;
+  return progress;
+}
+
 }  // namespace pw::replay

@@ -37,6 +37,15 @@ Location location_of(const VmState& vm, std::uint64_t position);
 std::atomic<bool>& interrupt_flag();
 inline bool interrupted() { return interrupt_flag().load(std::memory_order_relaxed); }
 
+// Where long moves and queries have got to, for a progress display on another thread. A
+// timeline publishes it at the end of every slice it re-executes (a chunk: a million steps
+// at most) and a live run every few thousand steps, so no instruction pays for it.
+struct ReplayProgress {
+  std::atomic<std::uint64_t> position{0};  // the position last reached
+  std::atomic<std::uint64_t> executed{0};  // instructions executed so far, by every cursor
+};
+ReplayProgress& replay_progress();
+
 class Cursor {
  public:
   virtual ~Cursor() = default;

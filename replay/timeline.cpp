@@ -202,6 +202,7 @@ void Timeline::restore(std::size_t index) {
   // `pwvm run --stop-at 0` shows it.
   if (vm_->status == RunStatus::Ready) vm_->status = RunStatus::Paused;
   position_ = snapshot_positions_[index];
+  replay_progress().position.store(position_, std::memory_order_relaxed);
   if (position_ != executed_steps(*vm_))
     throw Divergence(position_, fmt::format("snapshot {} holds the state of another step", index));
   restored_snapshot_ = index;
@@ -213,6 +214,7 @@ void Timeline::restore(const Checkpoint& c) {
   restored_snapshot_ = kNowhere;
   restore_state(*vm_, c.image);
   position_ = c.position;
+  replay_progress().position.store(position_, std::memory_order_relaxed);
   checker_->resume(c.cursor);
   restored_snapshot_ = kFromCheckpoint;
   ++stats_.restores;
@@ -297,6 +299,8 @@ bool Timeline::execute(std::uint64_t limit, StepVisitor* visitor, ReplayListener
       }
       position_ = executed_steps(*vm_);
       stats_.steps_replayed += position_ - from;
+      replay_progress().position.store(position_, std::memory_order_relaxed);
+      replay_progress().executed.fetch_add(position_ - from, std::memory_order_relaxed);
       checker_->end_slice(*vm_, position_);
       checker_->check();
       if (status == RunStatus::Paused && position_ < slice_end) {

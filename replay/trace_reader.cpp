@@ -77,13 +77,30 @@ bool TraceReader::refresh(const std::vector<WrittenRecord>& written) {
   return written_indexed_ != before;
 }
 
+namespace {
+
+// A trace is read at random offsets: only a regular file will do. Says what [path] is else.
+TraceReadError not_a_trace_file(const std::string& path, mode_t mode) {
+  const char* what = S_ISDIR(mode)                    ? "a directory"
+                     : S_ISCHR(mode) || S_ISBLK(mode) ? "a device"
+                     : S_ISFIFO(mode)                 ? "a pipe"
+                     : S_ISSOCK(mode)                 ? "a socket"
+                                                      : "not a regular file";
+  return TraceReadError(fmt::format("{} is {}, not a trace file", path, what));
+}
+
+}  // namespace
+
 void TraceReader::open(const std::string& path) {
+  // Checked before opening as well: opening a pipe with no writer, or some devices, blocks.
+  struct stat named {};
+  if (::stat(path.c_str(), &named) == 0 && !S_ISREG(named.st_mode)) throw not_a_trace_file(path, named.st_mode);
   fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) throw TraceReadError(fmt::format("cannot open {}: {}", path, std::strerror(errno)));
-  struct stat st;
+  struct stat st {};
   if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd_);
-    throw TraceReadError(fmt::format("{}: not a regular file", path));
+    throw not_a_trace_file(path, st.st_mode);
   }
   file_bytes_ = static_cast<std::uint64_t>(st.st_size);
   try {

@@ -583,10 +583,29 @@ std::shared_ptr<const Program> load_program_text(std::string_view source, std::s
   return program;
 }
 
+namespace {
+
+// Throws, in one line, unless [mode] is a regular file's or a pipe's.
+void check_program_file_type(const std::string& path, mode_t mode) {
+  if (S_ISREG(mode) || S_ISFIFO(mode)) return;
+  const char* what = S_ISDIR(mode)                    ? "a directory"
+                     : S_ISCHR(mode) || S_ISBLK(mode) ? "a device"
+                     : S_ISSOCK(mode)                 ? "a socket"
+                                                      : "not a regular file";
+  throw std::runtime_error(fmt::format("{} is {}, not a program", path, what));
+}
+
+}  // namespace
+
 std::string read_program_file(const std::string& path_or_dash) {
   // "-" is standard input (`cat p.pwa | pwvm run -`), read as any pipe is.
   const bool dash = path_or_dash == "-";
   const std::string path = dash ? "standard input" : path_or_dash;
+  // A directory or a device is refused by its type before it is opened (opening some
+  // devices blocks, and reading /dev/zero never ends); a pipe is read as standard input is
+  // (`pwvm run <(generate)`).
+  struct stat named {};
+  if (!dash && ::stat(path.c_str(), &named) == 0) check_program_file_type(path, named.st_mode);
   const int fd = dash ? ::fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 0) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
   struct Closer {
@@ -595,7 +614,7 @@ std::string read_program_file(const std::string& path_or_dash) {
   } closer{fd};
   struct stat st {};
   if (::fstat(fd, &st) != 0) throw std::runtime_error(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-  if (S_ISDIR(st.st_mode)) throw std::runtime_error(fmt::format("{} is a directory, not a program", path));
+  if (!dash) check_program_file_type(path, st.st_mode);
   const auto too_big = [&] {
     return std::runtime_error(
         fmt::format("{} is larger than {} MiB, the most a program may be", path, kMaxProgramBytes >> 20));

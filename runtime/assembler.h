@@ -34,7 +34,8 @@ Program assemble(std::string_view source, std::string_view source_name);
 inline constexpr std::size_t kMaxProgramBytes = std::size_t{64} << 20;
 
 // The bytes of program file [path]. Throws std::runtime_error, in one line, for a file that
-// cannot be read, a directory, or one larger than kMaxProgramBytes.
+// cannot be read, a directory, a device or a socket (a pipe is read like standard input),
+// or one larger than kMaxProgramBytes.
 std::string read_program_file(const std::string& path);
 
 // Reads, assembles and verifies a file. Throws AssemblyError, VerifyError, or

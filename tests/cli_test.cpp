@@ -176,16 +176,18 @@ TEST_F(Cli, ProgramFileOverTheSizeCapIsRefusedBeforeItIsRead) {
   EXPECT_NE(r.err.find("unexpected byte 0x00"), std::string::npos) << r.err;
 }
 
-TEST_F(Cli, EndlessDeviceAsProgramIsReadOnlyUpToTheCap) {
-  // /dev/zero never ends and has no size: the loader must stop one byte past the cap. The
-  // child may map 512 MiB at most, so a loader that reads on dies here instead of taking
-  // the machine's memory.
+TEST_F(Cli, EndlessStandardInputAsProgramIsReadOnlyUpToTheCap) {
+  // /dev/zero on standard input never ends and has no size: the loader must stop one byte
+  // past the cap. (Named as the program, a device is refused before it is read.) The child
+  // may map 512 MiB at most, so a loader that reads on dies here instead of taking the
+  // machine's memory.
   const std::uint64_t address_space = pwtest::under_address_sanitizer() ? 0 : std::uint64_t{512} << 20;
   for (const std::string command : {"run", "check"}) {
-    const pwtest::MeasuredRun r = pwtest::run_binary_measured(PWVM_BINARY, {command, "/dev/zero"}, dir_, address_space);
+    const pwtest::MeasuredRun r =
+        pwtest::run_binary_measured(PWVM_BINARY, {command, "-"}, dir_, address_space, "/dev/zero");
     EXPECT_EQ(r.code, 2) << command << ": " << r.err;
     EXPECT_EQ(count_lines(r.err), 1u) << command << ": " << r.err;
-    EXPECT_NE(r.err.find("/dev/zero is larger than 64 MiB"), std::string::npos) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("standard input is larger than 64 MiB"), std::string::npos) << command << ": " << r.err;
     if (!pwtest::under_address_sanitizer()) EXPECT_TRUE(pwtest::peak_rss_below(r, std::uint64_t{200} << 20)) << command;
   }
 }

@@ -14,9 +14,16 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli_docs.h"
+#include "colour.h"
 #include "printable.h"
 
 namespace pwtools {
+
+// "pwvm: error:" before a message on stderr, the "error:" in colour on a terminal.
+inline std::string error_prefix(const std::string& tool) {
+  return tool + ": " + pw::term::paint(stderr, pw::term::Style::Error, "error:");
+}
 
 // Edits (insert, delete, replace a character) between [a] and [b].
 inline std::size_t edit_distance(const std::string& a, const std::string& b) {
@@ -62,7 +69,7 @@ inline std::optional<int> help_or_unknown_command(CLI::App& app, const std::stri
   };
   const auto unknown = [&](const std::string& word) {
     const std::string near = nearest_command(app, word);
-    std::fprintf(stderr, "%s: error: unknown command '%s'%s (see %s --help)\n", tool.c_str(), pw::printable(word).c_str(),
+    std::fprintf(stderr, "%s unknown command '%s'%s (see %s --help)\n", error_prefix(tool).c_str(), pw::printable(word).c_str(),
                  near.empty() ? "" : ("; did you mean '" + near + "'?").c_str(), tool.c_str());
     return 2;
   };
@@ -80,8 +87,33 @@ inline std::optional<int> help_or_unknown_command(CLI::App& app, const std::stri
   return std::nullopt;
 }
 
+// What a tool's manual page says beyond its command line.
+struct ManInfo {
+  std::string version;   // "pwvm 0.1.0"
+  std::string see_also;  // roff: "\\fBpwreplay\\fR(1)"
+};
+
+// The build's hidden `--generate-completion bash|zsh` and `--generate-man` (cli_docs.h),
+// answered before CLI11 parses (they need no command). Returns the exit status when handled.
+inline std::optional<int> generate_docs(const CLI::App& app, const std::string& tool, const ManInfo& man,
+                                        const std::vector<std::string>& args) {
+  if (args.size() == 1 && args[0] == "--generate-man") {
+    std::fputs(man_page(app, tool, man.version, man.see_also).c_str(), stdout);
+    return 0;
+  }
+  if (args.empty() || args[0] != "--generate-completion") return std::nullopt;
+  if (args.size() == 2 && args[1] == "bash") std::fputs(bash_completion(app, tool).c_str(), stdout);
+  else if (args.size() == 2 && args[1] == "zsh") std::fputs(zsh_completion(app, tool).c_str(), stdout);
+  else {
+    std::fprintf(stderr, "%s --generate-completion takes one shell: bash or zsh\n", error_prefix(tool).c_str());
+    return 2;
+  }
+  return 0;
+}
+
 // Parses [argv] into [app], whose subcommand callbacks leave their result in [exit_code].
-inline int run_cli(CLI::App& app, const std::string& tool, int argc, char** argv, const int& exit_code) {
+inline int run_cli(CLI::App& app, const std::string& tool, const ManInfo& man, int argc, char** argv,
+                   const int& exit_code) {
   // gdb's -ex and -batch, which CLI11 would read as -e x and -b atch; not after "--",
   // where the program's own arguments start.
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -89,6 +121,7 @@ inline int run_cli(CLI::App& app, const std::string& tool, int argc, char** argv
     if (a == "--") break;
     if (a == "-ex" || a == "-batch") a.insert(0, "-");
   }
+  if (const auto handled = generate_docs(app, tool, man, args)) return *handled;
   if (const auto handled = help_or_unknown_command(app, tool, args)) return *handled;
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last first
   try {
@@ -101,22 +134,23 @@ inline int run_cli(CLI::App& app, const std::string& tool, int argc, char** argv
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // One line, not a usage dump: scripts and CI logs read the first line.
-    std::fprintf(stderr, "%s: error: %s (see %s --help)\n", tool.c_str(), pw::printable(e.what()).c_str(),
+    std::fprintf(stderr, "%s %s (see %s --help)\n", error_prefix(tool).c_str(), pw::printable(e.what()).c_str(),
                  tool.c_str());
     return 2;
   } catch (const std::bad_alloc&) {
     std::fflush(stdout);
-    std::fprintf(stderr, "%s: error: out of memory\n", tool.c_str());
+    std::fprintf(stderr, "%s out of memory\n", error_prefix(tool).c_str());
     return 2;
   } catch (const std::exception& e) {
     // A command's callback runs inside parse(): whatever it did not handle still ends as
     // one line (printable() escapes newlines too), never as an escaped exception.
     std::fflush(stdout);
-    std::fprintf(stderr, "%s: error: %s\n", tool.c_str(), pw::printable(e.what()).c_str());
+    std::fprintf(stderr, "%s %s\n", error_prefix(tool).c_str(), pw::printable(e.what()).c_str());
     return 2;
   }
   if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
-    std::fprintf(stderr, "%s: error: cannot write the output: %s\n", tool.c_str(), std::strerror(errno ? errno : EIO));
+    const int error = errno ? errno : EIO;  // before isatty (in error_prefix) can change it
+    std::fprintf(stderr, "%s cannot write the output: %s\n", error_prefix(tool).c_str(), std::strerror(error));
     return 3;
   }
   return exit_code;

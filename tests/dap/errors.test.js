@@ -91,7 +91,7 @@ describe('error paths', () => {
     await dc.initializeRequest();
     await refused(dc.launchRequest({ trace: junk }), /junk\.pwtrace.*not a pwvm trace/);
     await refused(dc.launchRequest({ trace: path.join(dir, 'absent.pwtrace') }), /cannot open .*absent\.pwtrace/);
-    await refused(dc.launchRequest({ trace: dir }), /not a regular file/);
+    await refused(dc.launchRequest({ trace: dir }), /is a directory, not a trace file/);
     await dc.assertAlive();
     await Promise.all([dc.waitForEvent('initialized'), dc.launchRequest({ trace: factorial })]);
     const [stopped] = await Promise.all([dc.waitForEvent('stopped'), dc.configurationDoneRequest()]);

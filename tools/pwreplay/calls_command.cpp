@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "quiet_flag.h"
+#include "replay_progress.h"
 #include "printable.h"
 #include "queries.h"
 #include "replay_support.h"
@@ -42,7 +44,10 @@ int run_calls(const Options& o) {
     const auto range = parse_range(o.from, o.to, t);
     if (!range) return kExitBadInput;
     const auto [from, to] = *range;
-    auto list = pw::replay::calls(t, static_cast<std::uint32_t>(fn), from, to);
+    auto list = [&, from = from, to = to] {
+      const pw::term::ProgressLine progress("finding calls", pw::term::forward_progress(from, to));
+      return pw::replay::calls(t, static_cast<std::uint32_t>(fn), from, to);
+    }();
     if (o.json) {
       // One object, written a call at a time (each let go once written): a tree of every
       // call would cost far more memory than the list itself. "calls" sorts first.
@@ -108,6 +113,7 @@ void add_calls_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--from", o->from, "First step (default 0)");
   cmd->add_option("--to", o->to, "Last step, or 'end' (the default)");
   cmd->add_flag("--json", o->json, "One JSON object instead of text");
+  pwtools::add_quiet_flag(cmd);
   cmd->callback([o, &exit_code] { exit_code = run_calls(*o); });
 }
 

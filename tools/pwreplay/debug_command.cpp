@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "quiet_flag.h"
 #include "front.h"
 #include "motion.h"
 #include "printable.h"
@@ -40,6 +41,7 @@ void add_debug_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--at", o->at, "Start at this step: 0 .. the last, or 'end' (the failure, for a failed run)")
       ->capture_default_str();
   pw::debugger::add_front_options(cmd, o->front);
+  pwtools::add_quiet_flag(cmd);
   cmd->callback([o, &exit_code] { exit_code = run_debug(*o); });
 }
 

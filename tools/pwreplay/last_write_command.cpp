@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "quiet_flag.h"
+#include "replay_progress.h"
 #include "queries.h"
 #include "printable.h"
 #include "replay_support.h"
@@ -31,7 +33,10 @@ int run_last_write(const Options& o) {
       report(fmt::format("--before: step {} is past the end of the run (the last is {})", *before, t.end()));
       return kExitBadInput;
     }
-    const auto found = pw::replay::last_write(t, expr, *before);
+    const auto found = [&] {
+      const pw::term::ProgressLine progress("searching back", pw::term::backward_progress(*before));
+      return pw::replay::last_write(t, expr, *before);
+    }();
     if (o.json) {
       nlohmann::json j{{"expression", pw::json_safe_bytes(o.expression)}, {"before", *before}, {"found", found.has_value()}};
       if (found) j["write"] = change_json(t.program(), *found);
@@ -62,6 +67,7 @@ void add_last_write_command(CLI::App& app, int& exit_code) {
   cmd->add_option("expression", o->expression, "The place, e.g. total, fib::n, stock[6]")->required();
   cmd->add_option("--before", o->before, "Look before this step ('end' for the end of the run)")->required();
   cmd->add_flag("--json", o->json, "One JSON object instead of text");
+  pwtools::add_quiet_flag(cmd);
   cmd->callback([o, &exit_code] { exit_code = run_last_write(*o); });
 }
 

@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "quiet_flag.h"
+#include "replay_progress.h"
 #include "perf_html.h"
 #include "perf_report.h"
 #include "replay_support.h"
@@ -76,7 +78,10 @@ int run_perf(const Options& o) {
     options.threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
     // A timeline keeps about 20,000 spans of the window: what a viewer draws at full width.
     if (!o.chrome_trace.empty()) options.min_span_steps = std::max<std::uint64_t>(1, (options.to - options.from) / 20000);
-    const pw::replay::PerfProfile profile = pw::replay::profile_trace(t.trace().path(), options);
+    const pw::replay::PerfProfile profile = [&] {
+      const pw::term::ProgressLine progress("profiling", pw::term::replayed_progress(options.to - options.from));
+      return pw::replay::profile_trace(t.trace().path(), options);
+    }();
     // The text tables need only the start of the long series; JSON and HTML get them whole.
     const bool text_only = !o.json && o.html.empty();
     nlohmann::json report = perf_report_json(t, profile, text_only ? o.top : 0);
@@ -114,6 +119,7 @@ void add_perf_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", o->threads, "Segments replayed at once (default: one per core)")
       ->check(CLI::Range(1u, 256u))
       ->type_name("N");
+  pwtools::add_quiet_flag(cmd);
   cmd->callback([o, &exit_code] { exit_code = run_perf(*o); });
 }
 

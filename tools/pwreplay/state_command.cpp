@@ -1,8 +1,12 @@
 // pwreplay state: the canonical JSON state at a step, rebuilt from the trace. It is the
 // same text `pwvm run --stop-at N --dump-state -` prints for the live run.
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 
 #include "commands.h"
+#include "quiet_flag.h"
+#include "replay_progress.h"
 #include "replay_support.h"
 #include "state_dump.h"
 
@@ -19,7 +23,13 @@ int run_state(const Options& o) {
   return with_timeline(o.trace, [&](pw::replay::Timeline& t) {
     const auto at = parse_step(o.at, t, "--at");
     if (!at) return kExitBadInput;
-    t.seek(*at);
+    {
+      // Far from a snapshot the seek re-executes a long way.
+      const auto& snapshots = t.snapshot_positions();
+      const std::uint64_t from = *std::prev(std::upper_bound(snapshots.begin(), snapshots.end(), *at));
+      const pw::term::ProgressLine progress("replaying", pw::term::forward_progress(from, *at));
+      t.seek(*at);
+    }
     const std::string dump = pw::dump_state(t.state());
     std::fwrite(dump.data(), 1, dump.size(), stdout);
     return kExitOk;
@@ -34,6 +44,7 @@ void add_state_command(CLI::App& app, int& exit_code) {
   cmd->add_option("trace", o->trace, "Trace file (.pwtrace)")->required();
   cmd->add_option("--at", o->at, "Step: 0 .. the last, or 'end'")->required();
   cmd->add_flag("--json", o->json, "JSON output (the default for this command)");
+  pwtools::add_quiet_flag(cmd);
   cmd->callback([o, &exit_code] { exit_code = run_state(*o); });
 }
 

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "colour.h"
 #include "host.h"
 #include "printable.h"
 #include "state_dump.h"
@@ -55,7 +56,8 @@ const char* trigger_text(std::uint8_t t) {
 }  // namespace
 
 void report(const std::string& message) {
-  const std::string line = "pwreplay: error: " + pw::printable(message) + "\n";
+  const std::string line = "pwreplay: " + pw::term::paint(stderr, pw::term::Style::Error, "error:") + " " +
+                           pw::printable(message) + "\n";
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "quiet_flag.h"
+#include "replay_progress.h"
 #include "replay_support.h"
 #include "state_dump.h"
 #include "trace_text.h"
@@ -37,6 +39,7 @@ int run_verify(const Options& o) {
           throw pw::replay::Divergence(s.info.step,
                                        fmt::format("snapshot {} is damaged: its contents do not match its recorded hash", i));
       }
+      const pw::term::ProgressLine progress("verifying", pw::term::forward_progress(0, t.end()));
       t.run_forward(t.end(), nullptr);  // from step 0, through every snapshot
     } catch (const pw::replay::Divergence& d) {
       if (o.json) {
@@ -101,6 +104,7 @@ void add_verify_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("verify", "Re-execute the whole run and check it against every recorded event and snapshot");
   cmd->add_option("trace", o->trace, "Trace file (.pwtrace)")->required();
   cmd->add_flag("--json", o->json, "A JSON object instead of text");
+  pwtools::add_quiet_flag(cmd);
   cmd->callback([o, &exit_code] { exit_code = run_verify(*o); });
 }
 

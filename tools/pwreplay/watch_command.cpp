@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "quiet_flag.h"
+#include "replay_progress.h"
 #include "queries.h"
 #include "replay_support.h"
 #include "state_dump.h"
@@ -39,7 +41,9 @@ int run_watch(const Options& o) {
     // JSON streams too: the changes array is written as they come (its key sorts first), so
     // memory does not grow with the number of changes.
     if (o.json) std::fputs("{\"changes\":[", stdout);
+    pw::term::ProgressLine progress("watching", pw::term::forward_progress(from, to));
     pw::replay::watch(t, expr, from, to, initial, [&](const pw::replay::ChangeReport& r) {
+      progress.hide();  // the changes go out as they are found, perhaps to the same terminal
       if (o.json) {
         if (count) std::fputc(',', stdout);
         std::fputs(change_json(t.program(), r).dump().c_str(), stdout);
@@ -74,6 +78,7 @@ void add_watch_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--from", o->from, "First step (default 0)");
   cmd->add_option("--to", o->to, "Last step, or 'end' (the default)");
   cmd->add_flag("--json", o->json, "One JSON object instead of text");
+  pwtools::add_quiet_flag(cmd);
   cmd->callback([o, &exit_code] { exit_code = run_watch(*o); });
 }
 

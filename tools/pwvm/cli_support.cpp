@@ -5,13 +5,15 @@
 #include <stdexcept>
 
 #include "assembler.h"
+#include "colour.h"
 #include "printable.h"
 #include "verifier.h"
 
 namespace pwvm {
 
 void report(const std::string& message) {
-  const std::string line = "pwvm: error: " + pw::printable(message) + "\n";
+  const std::string line = "pwvm: " + pw::term::paint(stderr, pw::term::Style::Error, "error:") + " " +
+                           pw::printable(message) + "\n";
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 

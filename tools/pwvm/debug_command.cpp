@@ -8,6 +8,7 @@
 #include "front.h"
 #include "live_run.h"
 #include "printable.h"
+#include "quiet_flag.h"
 #include "session.h"
 #include "trace_writer.h"
 #include "vm_options.h"
@@ -77,6 +78,7 @@ void add_debug_command(CLI::App& app, int& exit_code) {
                   "Snapshot exactly every N steps (default: every 5000000, further apart for big heaps)")
       ->check(positive_integer());
   pw::debugger::add_front_options(cmd, o->front);
+  pwtools::add_quiet_flag(cmd);
   cmd->add_option("args", o->vm.args, "Program arguments (after --), read with host args");
   cmd->callback([o, &exit_code] { exit_code = run_debug(*o); });
 }

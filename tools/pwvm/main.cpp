@@ -10,12 +10,20 @@ int main(int argc, char** argv) {
   signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"pwvm: assemble, verify and run Physics World VM programs (.pwa)", "pwvm"};
   app.require_subcommand(1);
-  app.set_version_flag("-V,--version", "pwvm 0.1.0");
+  const pwtools::ManInfo man{"pwvm 0.1.0", "\\fBpwreplay\\fR(1)"};
+  app.set_version_flag("-V,--version", man.version);
+  app.footer(
+      "Exit status:\n"
+      "  0  the program halted (or the command succeeded)\n"
+      "  1  the program ended with a runtime error\n"
+      "  2  bad input: an unreadable file, an assembly or verifier error, a bad flag\n"
+      "  3  a trace could not be written\n"
+      "  128+N  a recorded run was stopped by signal N (130 for SIGINT, 143 for SIGTERM)");
   int exit_code = pwvm::kExitOk;
   pwvm::add_run_command(app, exit_code);
   pwvm::add_check_command(app, exit_code);
   pwvm::add_disasm_command(app, exit_code);
   pwvm::add_debug_command(app, exit_code);
   pwvm::add_dap_command(app, exit_code);
-  return pwtools::run_cli(app, "pwvm", argc, argv, exit_code);
+  return pwtools::run_cli(app, "pwvm", man, argc, argv, exit_code);
 }

@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "interpreter.h"
 #include "performance_monitor.h"
+#include "colour.h"
 #include "printable.h"
 #include "recorder.h"
 #include "state_dump.h"
@@ -137,7 +138,10 @@ int run_program(const RunOptions& o) {
 
   int code = kExitOk;
   if (vm->status == pw::RunStatus::Failed) {
-    const std::string report = vm->error->format();
+    std::string report = vm->error->format();
+    // Its first line says what went wrong: in the error colour on a terminal.
+    const std::size_t first_line = report.find('\n');
+    report.replace(0, first_line, pw::term::paint(stderr, pw::term::Style::Error, report.substr(0, first_line)));
     std::fwrite(report.data(), 1, report.size(), stderr);
     code = kExitVmError;
   }

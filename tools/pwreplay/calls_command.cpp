@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "json_schemas.h"
 #include "printable.h"
 #include "queries.h"
 #include "replay_support.h"
@@ -63,7 +64,8 @@ int run_calls(const Options& o) {
           out.clear();
         }
       }
-      const nlohmann::json rest{{"function", pw::json_safe_bytes(o.function)}, {"from", from}, {"to", to}};
+      const nlohmann::json rest{
+          {"schema", kCallsSchema}, {"function", pw::json_safe_bytes(o.function)}, {"from", from}, {"to", to}};
       out += "],";
       out += rest.dump().substr(1);  // {"from":...}: the keys after "calls"
       out += '\n';

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "json_schemas.h"
 #include "queries.h"
 #include "printable.h"
 #include "replay_support.h"
@@ -33,7 +34,10 @@ int run_last_write(const Options& o) {
     }
     const auto found = pw::replay::last_write(t, expr, *before);
     if (o.json) {
-      nlohmann::json j{{"expression", pw::json_safe_bytes(o.expression)}, {"before", *before}, {"found", found.has_value()}};
+      nlohmann::json j{{"schema", kLastWriteSchema},
+                       {"expression", pw::json_safe_bytes(o.expression)},
+                       {"before", *before},
+                       {"found", found.has_value()}};
       if (found) j["write"] = change_json(t.program(), *found);
       std::puts(j.dump().c_str());
     } else if (!found) {

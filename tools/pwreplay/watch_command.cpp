@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "json_schemas.h"
 #include "queries.h"
 #include "replay_support.h"
 #include "state_dump.h"
@@ -52,7 +53,8 @@ int run_watch(const Options& o) {
     });
     if (o.json) {
       const nlohmann::json rest{
-          {"expression", pw::json_safe_bytes(o.expression)}, {"from", from}, {"to", to}, {"initial", initial.json()}};
+          {"schema", kWatchSchema}, {"expression", pw::json_safe_bytes(o.expression)}, {"from", from}, {"to", to},
+          {"initial", initial.json()}};
       const std::string tail = rest.dump();  // {"expression":...}: the keys after "changes"
       std::printf("],%s\n", tail.c_str() + 1);
     } else {

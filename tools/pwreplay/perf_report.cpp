@@ -129,9 +129,22 @@ nlohmann::json flame_nodes(const pw::Program& p, const pw::replay::WindowProfile
 
 // How the run ended, as `pwreplay info` says it; a trace without an outcome was cut short
 // (its recorder was killed) and ends at its last complete chunk.
+// Its names and values shown escaped, as everywhere in the report.
 nlohmann::json run_outcome_json(const pw::replay::Timeline& t) {
-  if (const auto& outcome = t.trace().outcome()) return outcome_json(*outcome);
-  return {{"status", "cut_short"}, {"steps", t.end()}};
+  const auto& outcome = t.trace().outcome();
+  if (!outcome) return {{"status", "cut_short"}, {"steps", t.end()}};
+  nlohmann::json j = outcome_json(*outcome);
+  if (j.contains("result")) j["result"] = shown(outcome->result);
+  if (j.contains("error")) {
+    const pw::ErrorContext& c = outcome->error->context;
+    nlohmann::json& e = j["error"];
+    e["message"] = shown(outcome->error->message);
+    e["function"] = shown(c.function);
+    e["file"] = shown(c.file);
+    for (std::size_t i = 0; i < e["call_stack"].size() && i < c.call_stack.size(); ++i)
+      e["call_stack"][i]["function"] = shown(c.call_stack[i].function);
+  }
+  return j;
 }
 
 std::string recorded_on(const pw::trace::TraceHeader& h) {

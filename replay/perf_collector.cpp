@@ -116,7 +116,8 @@ std::uint32_t PerfCollector::new_merged(std::uint32_t fn) {
 // a merged recursion one span, not one per level, and every function's self and total
 // steps as they were. Iterative: a short recursion can still be thousands of calls deep.
 void PerfCollector::merge_into(std::uint32_t into, std::uint32_t from) {
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> work{{into, from}};  // (parent, child to add)
+  std::vector<std::pair<std::uint32_t, std::uint32_t>>& work = merge_work_;  // (parent, child to add)
+  work.assign(1, {into, from});
   while (!work.empty()) {
     const auto [parent, add] = work.back();
     work.pop_back();

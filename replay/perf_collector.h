@@ -216,6 +216,7 @@ class PerfCollector final : public ReplayListener {
   std::uint64_t min_span_steps_;
   std::vector<MergedCall> merged_;
   std::vector<std::uint32_t> free_merged_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> merge_work_;  // merge_into's, kept to spare an allocation a call
   GcStats heap_at_start_;
 };
 

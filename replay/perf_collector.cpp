@@ -54,19 +54,125 @@ std::uint32_t PerfCollector::child(std::uint32_t parent, std::uint32_t fn) {
 
 void PerfCollector::push(std::uint32_t fn, std::uint64_t step, bool counts_as_call) {
   const std::uint32_t node = child(top_node_, fn);
-  stack_.push_back({node, step, false});
+  Activation a{node, step, false};
+  a.gap_start = step;
+  stack_.push_back(a);
   top_node_ = node;
   if (counts_as_call) ++p_.nodes[node].calls;
 }
 
 void PerfCollector::pop(std::uint64_t step, bool open_at_end) {
   if (stack_.empty()) return;
-  const Activation a = stack_.back();
+  Activation a = stack_.back();
   stack_.pop_back();
-  if (min_span_steps_ > 0 && (step - a.start >= min_span_steps_ || a.open_at_start || open_at_end))
-    p_.spans.push_back(Span{p_.nodes[a.node].fn, static_cast<std::uint32_t>(stack_.size()), a.start, step,
-                            a.open_at_start, open_at_end});
+  if (min_span_steps_ > 0) end_span(a, step, open_at_end);
   top_node_ = stack_.empty() ? kRootNode : stack_.back().node;
+}
+
+// A kept activation closes its last gap and its caller's current one; a short one joins the
+// caller's gap under its own function, with what it merged itself.
+void PerfCollector::end_span(Activation& a, std::uint64_t step, bool open_at_end) {
+  const std::uint64_t steps = step - a.start;
+  const auto depth = static_cast<std::uint32_t>(stack_.size());
+  Activation* caller = stack_.empty() ? nullptr : &stack_.back();
+  if (caller) caller->children_steps += steps;
+  if (steps >= min_span_steps_ || a.open_at_start || open_at_end || !caller) {
+    flush_merged(a.merged, a.gap_start, depth);
+    p_.spans.push_back(Span{p_.nodes[a.node].fn, depth, a.start, step, a.open_at_start, open_at_end});
+    if (caller) {
+      flush_merged(caller->merged, caller->gap_start, depth - 1);
+      caller->gap_start = step;
+    }
+    return;
+  }
+  // Its gap's tree becomes its own node: recursive calls folded into it already.
+  if (a.merged == kNoMerged) a.merged = new_merged(p_.nodes[a.node].fn);
+  MergedCall& m = merged_[a.merged];
+  m.calls += 1;
+  m.self_steps += steps - a.children_steps;
+  m.total_steps = steps;
+  if (caller->merged == kNoMerged) caller->merged = new_merged(p_.nodes[caller->node].fn);
+  merge_into(caller->merged, a.merged);
+}
+
+std::uint32_t PerfCollector::new_merged(std::uint32_t fn) {
+  std::uint32_t m;
+  if (free_merged_.empty()) {
+    m = static_cast<std::uint32_t>(merged_.size());
+    merged_.emplace_back();
+  } else {
+    m = free_merged_.back();
+    free_merged_.pop_back();
+  }
+  MergedCall& c = merged_[m];
+  c.fn = fn;
+  c.calls = c.self_steps = c.total_steps = 0;
+  c.children.clear();
+  return m;
+}
+
+// A call of f merged under f itself (direct recursion) folds into it: its self steps are
+// f's either way, f is on the stack either way, and its callees move up a level. That keeps
+// a merged recursion one span, not one per level, and every function's self and total
+// steps as they were. Iterative: a short recursion can still be thousands of calls deep.
+void PerfCollector::merge_into(std::uint32_t into, std::uint32_t from) {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>>& work = merge_work_;  // (parent, child to add)
+  work.assign(1, {into, from});
+  while (!work.empty()) {
+    const auto [parent, add] = work.back();
+    work.pop_back();
+    const std::uint32_t fn = merged_[add].fn;
+    if (merged_[parent].fn == fn) {
+      merged_[parent].calls += merged_[add].calls;
+      merged_[parent].self_steps += merged_[add].self_steps;
+      for (const auto& [f, c] : merged_[add].children) work.emplace_back(parent, c);
+      merged_[add].children.clear();
+      free_merged_.push_back(add);
+      continue;
+    }
+    std::uint32_t same = kNoMerged;
+    for (const auto& [f, c] : merged_[parent].children)
+      if (f == fn) same = c;
+    if (same == kNoMerged) {
+      merged_[parent].children.emplace_back(fn, add);  // the whole tree moves over
+      continue;
+    }
+    MergedCall& s = merged_[same];
+    s.calls += merged_[add].calls;
+    s.self_steps += merged_[add].self_steps;
+    s.total_steps += merged_[add].total_steps;
+    for (const auto& [f, c] : merged_[add].children) work.emplace_back(same, c);
+    merged_[add].children.clear();
+    free_merged_.push_back(add);
+  }
+}
+
+void PerfCollector::flush_merged(std::uint32_t& root, std::uint64_t at, std::uint32_t depth) {
+  if (root == kNoMerged) return;
+  struct Place {
+    std::uint32_t merged;
+    std::uint64_t start;
+    std::uint32_t depth;
+  };
+  std::vector<Place> work;
+  const auto place_children = [&](std::uint32_t m, std::uint64_t start, std::uint32_t d) {
+    for (const auto& [fn, c] : merged_[m].children) {
+      work.push_back({c, start, d});
+      start += merged_[c].total_steps;
+    }
+  };
+  place_children(root, at, depth + 1);
+  free_merged_.push_back(root);
+  while (!work.empty()) {
+    const Place p = work.back();
+    work.pop_back();
+    const MergedCall& m = merged_[p.merged];
+    if (m.total_steps > 0)
+      p_.spans.push_back(Span{m.fn, p.depth, p.start, p.start + m.total_steps, false, false, m.calls});
+    place_children(p.merged, p.start, p.depth + 1);
+    free_merged_.push_back(p.merged);
+  }
+  root = kNoMerged;
 }
 
 // The instruction that causes a call, return or tail call (at [step], counted from 0)

@@ -62,7 +62,10 @@ struct SiteCensus {
   std::vector<std::pair<std::uint32_t, std::uint64_t>> live;  // (site, objects), ascending sites
 };
 
-// One activation on the window's clock, for timelines (Trace Event Format).
+// One activation on the window's clock, for timelines (Trace Event Format); or, when
+// merged_calls > 0, that many short calls of one function from one call path, merged into
+// one span laid out back to back with its siblings, so that every function's self and
+// inclusive steps along the timeline stay exact.
 struct Span {
   std::uint32_t fn = 0;
   std::uint32_t depth = 0;  // 0: the entry function
@@ -70,6 +73,7 @@ struct Span {
   std::uint64_t end = 0;
   bool open_at_start = false;  // already running when the window began
   bool open_at_end = false;    // still running when it ended
+  std::uint64_t merged_calls = 0;  // 0: one activation
 };
 
 struct HeapPoint {
@@ -128,7 +132,8 @@ class PerfCollector final : public ReplayListener {
   // to merge_windows, which learns them from the window before. A window that starts the
   // run counts the entry function's activation as a call.
   // Activations of [min_span_steps] or more are kept as spans (0: none), and those cut by
-  // the window's ends whatever their length.
+  // the window's ends whatever their length. Shorter calls are merged by call path: in each
+  // gap between the kept calls of a kept activation, one span per path below it.
   PerfCollector(const VmState& vm, std::optional<std::vector<std::pair<std::uint64_t, std::uint32_t>>> live_sites,
                 std::uint64_t min_span_steps = 0);
   PerfCollector(const PerfCollector&) = delete;
@@ -148,11 +153,26 @@ class PerfCollector final : public ReplayListener {
   void on_collection(const VmState&, const GcCycle& replayed, const trace::Event& recorded) override;
 
  private:
+  static constexpr std::uint32_t kNoMerged = UINT32_MAX;
   struct Activation {
     std::uint32_t node;
     std::uint64_t start;
     bool open_at_start;
+    // For spans only: steps spent in the calls it made, where its current gap between
+    // kept calls starts, and the short calls that ended in that gap (kNoMerged: none).
+    std::uint64_t children_steps = 0;
+    std::uint64_t gap_start = 0;
+    std::uint32_t merged = kNoMerged;
   };
+  // Short calls merged by call path: a tree per gap, its root's fn the activation's own.
+  struct MergedCall {
+    std::uint32_t fn = 0;
+    std::uint64_t calls = 0;
+    std::uint64_t self_steps = 0;
+    std::uint64_t total_steps = 0;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> children;  // (fn, merged call)
+  };
+
   // Steps up to [step] ran in the current top activation.
   void attribute(std::uint64_t step) {
     p_.nodes[top_node_].self_steps += step - attributed_to_;
@@ -167,6 +187,14 @@ class PerfCollector final : public ReplayListener {
   }
   void push(std::uint32_t fn, std::uint64_t step, bool counts_as_call);
   void pop(std::uint64_t step, bool open_at_end = false);
+  // The span bookkeeping of pop: keeps [a] as a span or merges it into its caller's gap.
+  void end_span(Activation& a, std::uint64_t step, bool open_at_end);
+  std::uint32_t new_merged(std::uint32_t fn);
+  // Adds the tree [from] (a call of fn) under [into] and frees what it no longer needs.
+  void merge_into(std::uint32_t into, std::uint32_t from);
+  // Lays the merged calls of a gap out as spans from [at], one level below [depth], and
+  // frees them.
+  void flush_merged(std::uint32_t& root, std::uint64_t at, std::uint32_t depth);
   std::uint32_t child(std::uint32_t parent, std::uint32_t fn);
   // Counts live objects (ids below [before_id]) by site, and forgets the dead ones.
   void take_census(const VmState& vm, std::uint64_t before_id, std::vector<std::pair<std::uint32_t, std::uint64_t>>* live,
@@ -186,6 +214,9 @@ class PerfCollector final : public ReplayListener {
   const Instr* code_base_;
   std::uint32_t code_size_;
   std::uint64_t min_span_steps_;
+  std::vector<MergedCall> merged_;
+  std::vector<std::uint32_t> free_merged_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> merge_work_;  // merge_into's, kept to spare an allocation a call
   GcStats heap_at_start_;
 };
 

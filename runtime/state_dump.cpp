@@ -81,6 +81,8 @@ std::string_view status_name(RunStatus s) {
 json state_json(const VmState& vm) {
   const Program& p = vm.program();
   json j;
+  // Versioned like every JSON output of the tools (docs/JSON.md).
+  j["schema"] = "pwvm.state/1.0";
   j["status"] = std::string(status_name(vm.status));
   j["step"] = executed_steps(vm);  // a failed instruction counts: the position, as replay numbers it
 

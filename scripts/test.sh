@@ -2,7 +2,8 @@
 # Sets everything up and runs the whole test suite three ways:
 #   1. the release build (g++, computed-goto dispatch), with the suite also re-run in GC
 #      stress mode (a collection before every allocation), and the debug adapters driven by
-#      a real DAP client (tests/dap: Node's test runner, packages from its lock file)
+#      a real DAP client (tests/dap: Node's test runner, packages from its lock file), and
+#      perf's Chrome trace imported by speedscope (tests/exports)
 #   2. an AddressSanitizer + UndefinedBehaviorSanitizer build (clang, the portable switch
 #      dispatch), again with and without GC stress, and the DAP client suite over its tools;
 #      the libraries are built at -O1
@@ -19,6 +20,10 @@ ctest --test-dir build --output-on-failure -j "$(nproc)"
 echo "== $(date +%T) debug adapters, driven by a DAP client (tests/dap)"
 npm ci --prefix tests/dap --no-audit --no-fund --loglevel=error
 PWVM_TOOLS=build/tools node --test tests/dap/
+
+echo "== $(date +%T) perf exports, read by the viewers' own importers (tests/exports: speedscope)"
+npm ci --prefix tests/exports --no-audit --no-fund --loglevel=error
+PWVM_TOOLS=build/tools node --test tests/exports/
 
 echo "== $(date +%T) sanitizer build (clang, ASan + UBSan, switch dispatch)"
 BUILD_DIR=build-asan BUILD_TYPE=Debug scripts/setup.sh -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \

@@ -350,7 +350,7 @@ TEST_F(PerfCli, TextReportShowsTheLeakGcAndAWindow) {
   EXPECT_NE(cut.out.find("The trace is incomplete ("), std::string::npos) << cut.out;
 }
 
-TEST_F(PerfCli, FoldedStacksOfARunawayRecursionStopAtAThousandFrames) {
+TEST_F(PerfCli, FoldedStacksOfARunawayRecursionFoldItsMiddle) {
   // Recursion 1,500 deep, then back: the folded lines would hold a million frames.
   pwtest::write_text_file(dir_.path("deep.pwa"), "func down(n)\n  get_local n\n  lt_imm 1\n  jump_if_false more\n"
                                                  "  push 0\n  return\nmore:\n  get_local n\n  sub_imm 1\n"
@@ -362,16 +362,18 @@ TEST_F(PerfCli, FoldedStacksOfARunawayRecursionStopAtAThousandFrames) {
   const auto steps = nlohmann::json::parse(r.out)["steps"].get<std::uint64_t>();
   std::istringstream folded(read("deep.folded"));
   std::uint64_t total = 0;
-  std::size_t lines = 0, cut = 0;
+  std::size_t lines = 0;
+  bool deepest = false;
   for (std::string line; std::getline(folded, line); ++lines) {
     total += std::stoull(line.substr(line.rfind(' ') + 1));
     const auto frames = std::count(line.begin(), line.end(), ';') + 1;
-    EXPECT_LE(frames, 1001) << line.substr(0, 80);
-    cut += line.find(";... ") != std::string::npos;
+    EXPECT_LE(frames, 1000) << line.substr(0, 80);
+    EXPECT_EQ(line.find(";..."), std::string::npos) << line.substr(0, 80);
+    deepest = deepest || line.starts_with("main;down;[down x 1498];down;down ");
   }
-  EXPECT_EQ(total, steps);  // nothing lost: the deeper frames' steps are on the cut line
-  EXPECT_EQ(lines, 1000u);
-  EXPECT_EQ(cut, 1u);
+  EXPECT_EQ(total, steps);
+  EXPECT_EQ(lines, 1502u);  // main and each of the 1,501 calls of down, deepest folded
+  EXPECT_TRUE(deepest);
 }
 
 TEST_F(PerfCli, BadInputGetsOneLineAndExitCode2) {

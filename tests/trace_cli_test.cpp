@@ -518,10 +518,13 @@ TEST_F(TraceCli, PwreplayEventsFiltersByKindAndStep) {
   ASSERT_GT(all.size(), 20u);
   auto count = [&](auto pred) { return static_cast<std::size_t>(std::count_if(all.begin(), all.end(), pred)); };
 
-  // Everything, as JSON: one object per event, in order.
+  // Everything, as JSON Lines: a header naming the schema, then one object per event, in order.
   const CliResult json = pwreplay({"events", trace, "--json"});
   ASSERT_EQ(json.code, 0) << json.err;
-  const auto lines = lines_of(json.out);
+  auto lines = lines_of(json.out);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(nlohmann::json::parse(lines.front())["schema"], "pwvm.events/1.0");
+  lines.erase(lines.begin());
   ASSERT_EQ(lines.size(), all.size());
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const nlohmann::json j = nlohmann::json::parse(lines[i]);
@@ -540,7 +543,9 @@ TEST_F(TraceCli, PwreplayEventsFiltersByKindAndStep) {
     const auto k = *pw::trace::event_kind_from_name(kind);
     const CliResult r = pwreplay({"events", trace, "--kind", kind, "--json"});
     ASSERT_EQ(r.code, 0) << r.err;
-    const auto got = lines_of(r.out);
+    auto got = lines_of(r.out);
+    ASSERT_FALSE(got.empty());
+    got.erase(got.begin());  // the header
     EXPECT_EQ(got.size(), count([&](const auto& e) { return e.kind == k; }));
     for (const auto& l : got) EXPECT_EQ(nlohmann::json::parse(l)["kind"], kind) << l;
   }
@@ -555,7 +560,9 @@ TEST_F(TraceCli, PwreplayEventsFiltersByKindAndStep) {
   const std::uint64_t from = all[all.size() / 3].step, to = all[2 * all.size() / 3].step;
   const CliResult range = pwreplay({"events", trace, "--from", std::to_string(from), "--to", std::to_string(to), "--json"});
   ASSERT_EQ(range.code, 0) << range.err;
-  const auto in_range = lines_of(range.out);
+  auto in_range = lines_of(range.out);
+  ASSERT_FALSE(in_range.empty());
+  in_range.erase(in_range.begin());  // the header
   EXPECT_EQ(in_range.size(), count([&](const auto& e) { return e.step >= from && e.step <= to; }));
   for (const auto& l : in_range) {
     const auto step = nlohmann::json::parse(l)["step"].get<std::uint64_t>();

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "json_schemas.h"
 #include "quiet_flag.h"
 #include "replay_progress.h"
 #include "printable.h"
@@ -68,7 +69,8 @@ int run_calls(const Options& o) {
           out.clear();
         }
       }
-      const nlohmann::json rest{{"function", pw::json_safe_bytes(o.function)}, {"from", from}, {"to", to}};
+      const nlohmann::json rest{
+          {"schema", kCallsSchema}, {"function", pw::json_safe_bytes(o.function)}, {"from", from}, {"to", to}};
       out += "],";
       out += rest.dump().substr(1);  // {"from":...}: the keys after "calls"
       out += '\n';

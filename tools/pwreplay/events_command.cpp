@@ -3,8 +3,11 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "json_schemas.h"
+#include "state_dump.h"
 #include "trace_reader.h"
 #include "trace_text.h"
 
@@ -33,6 +36,19 @@ int run_events(const Options& o) {
     pw::trace::TraceReader reader(o.trace);
     const pw::Program& program = *reader.header().program;
     std::string line;
+    if (o.json) {
+      // JSON Lines: a header object first (it alone has "schema"), then one object per event.
+      nlohmann::json kinds = nlohmann::json::array();
+      for (const auto k : wanted) kinds.push_back(std::string(pw::trace::event_kind_name(k)));
+      const nlohmann::json header{{"schema", kEventsSchema},
+                                  {"trace", pw::json_safe_bytes(o.trace)},
+                                  {"program", pw::json_safe_bytes(program.source_name)},
+                                  {"from", o.from},
+                                  {"to", o.to == UINT64_MAX ? nlohmann::json(nullptr) : nlohmann::json(o.to)},
+                                  {"kinds", std::move(kinds)}};
+      line = header.dump() + '\n';
+      std::fwrite(line.data(), 1, line.size(), stdout);
+    }
     std::vector<std::string> damaged;  // chunks that could not be read: reported at the end
     for (std::size_t i = 0; i < reader.chunks().size(); ++i) {
       const auto& info = reader.chunks()[i];
@@ -77,7 +93,7 @@ void add_events_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--to", o->to, "Last step to show");
   cmd->add_option("--kind", o->kinds, "Only these kinds: call return tailcall alloc gc throw catch host output")
       ->take_all();
-  cmd->add_flag("--json", o->json, "One JSON object per line");
+  cmd->add_flag("--json", o->json, "JSON Lines: a header object with the schema, then one object per event");
   cmd->callback([o, &exit_code] { exit_code = run_events(*o); });
 }
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "json_schemas.h"
 #include "printable.h"
 #include "state_dump.h"
 #include "trace_reader.h"
@@ -47,6 +48,7 @@ int run_info(const Options& o) {
 
     if (o.json) {
       nlohmann::json j;
+      j["schema"] = kInfoSchema;
       // Everything but numbers may hold any byte: JSON gets it as JSON-safe text.
       const auto text = [](const std::string& s) { return pw::json_safe_bytes(s); };
       j["trace"] = text(o.trace);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "json_schemas.h"
 #include "quiet_flag.h"
 #include "replay_progress.h"
 #include "queries.h"
@@ -38,7 +39,10 @@ int run_last_write(const Options& o) {
       return pw::replay::last_write(t, expr, *before);
     }();
     if (o.json) {
-      nlohmann::json j{{"expression", pw::json_safe_bytes(o.expression)}, {"before", *before}, {"found", found.has_value()}};
+      nlohmann::json j{{"schema", kLastWriteSchema},
+                       {"expression", pw::json_safe_bytes(o.expression)},
+                       {"before", *before},
+                       {"found", found.has_value()}};
       if (found) j["write"] = change_json(t.program(), *found);
       std::puts(j.dump().c_str());
     } else if (!found) {

@@ -221,10 +221,11 @@ std::string header_html(const json& r) {
   return fmt::format(
       R"(<header><h1>Performance of <code>{}</code></h1><dl class="meta">)"
       R"(<dt>trace</dt><dd><code>{}</code></dd><dt>window</dt><dd>steps {} .. {}</dd>)"
-      R"(<dt>steps</dt><dd>{} executed instructions</dd><dt>recorded</dt><dd>{} on {}</dd></dl>{}</header>)",
+      R"(<dt>steps</dt><dd>{} executed instructions</dd><dt>recorded</dt><dd>{} on {}</dd>)"
+      R"(<dt>ended</dt><dd>{}</dd></dl>{}</header>)",
       esc(program.empty() ? "(unknown program)" : program), esc(text(r, "trace")), num_field(r, "from"),
       num_field(r, "to"), num(count(r, "steps")), esc(text(r, "recorded_at")), esc(text(r, "recorded_on")),
-      counters_html(field(r, "counters")));
+      esc(run_ending_text(field(r, "outcome"))), counters_html(field(r, "counters")));
 }
 
 std::string nav_html() {
@@ -251,26 +252,40 @@ struct FlameLayout {
   bool truncated = false;  // stopped at kMaxFrames
 };
 
-// Walks the tree with an explicit stack: recursion 1000s deep must not overflow ours.
-FlameLayout layout_flame(const json& root, double root_total) {
+// Lays out the report's flat flame list (parents before children, each parent's children
+// largest first): a frame starts where its parent's earlier children end.
+FlameLayout layout_flame(const json& nodes, double root_total) {
   FlameLayout out;
   const double min_width = kMinFramePx / kPageWidth;
-  std::vector<Frame> stack{{&root, 0.0, 1.0, 0}};
-  while (!stack.empty()) {
+  struct Placed {
+    std::size_t frame = SIZE_MAX;  // index in out.frames (SIZE_MAX: not drawn)
+    double next_x = 0;             // where its next child starts
+  };
+  std::vector<Placed> placed(nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    const json& node = nodes[i];
+    const json& parent = field(node, "parent");
+    if (!parent.is_number_integer()) {
+      if (i != 0) continue;  // one root, first
+      out.frames.push_back({&node, 0.0, 1.0, 0});
+      placed[i] = {0, 0.0};
+      continue;
+    }
+    const std::int64_t p = parent.get<std::int64_t>();
+    if (p < 0 || static_cast<std::size_t>(p) >= i || placed[p].frame == SIZE_MAX) continue;  // not drawn above
     if (out.frames.size() == kMaxFrames) {
       out.truncated = true;
       break;
     }
-    const Frame f = stack.back();
-    stack.pop_back();
+    const Frame& up = out.frames[placed[p].frame];
+    const double x = placed[p].next_x;
+    const double w = std::min(real(node, "total_steps") / root_total, up.x + up.w - x);  // never past the parent
+    placed[p].next_x += std::max(w, 0.0);
+    if (w < min_width) continue;
+    const Frame f{&node, x, w, up.depth + 1};
+    placed[i] = {out.frames.size(), x};
     out.frames.push_back(f);
     out.depth = std::max(out.depth, f.depth);
-    double x = f.x;
-    for (const json& child : list(*f.node, "children")) {
-      const double w = std::min(real(child, "total_steps") / root_total, f.x + f.w - x);  // never past the parent
-      if (w >= min_width) stack.push_back({&child, x, w, f.depth + 1});
-      x += std::max(w, 0.0);
-    }
   }
   return out;
 }
@@ -341,11 +356,13 @@ constexpr std::string_view kFlameScript = R"(<script>
 })();
 </script>)";
 
-std::string flame_html(const json& root) {
+std::string flame_html(const json& nodes) {
+  static const json kNone;
+  const json& root = nodes.is_array() && !nodes.empty() ? nodes[0] : kNone;
   const double root_total = real(root, "total_steps");
   if (!root.is_object() || root_total <= 0)
     return section("flame-graph", "Flame graph", "", R"(<p class="empty">No steps in this window.</p>)");
-  const FlameLayout layout = layout_flame(root, root_total);
+  const FlameLayout layout = layout_flame(nodes, root_total);
   const double height = static_cast<double>(layout.depth + 1) * kRowHeight;
   std::string svg = fmt::format(
       R"(<div class="flame-box"><svg id="flame" data-w="{}" data-cw="{}" width="{}" height="{}" viewBox="0 0 {} {}">)",

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
 #include "disassembler.h"
+#include "json_schemas.h"
 #include "printable.h"
 #include "trace_text.h"
 
@@ -89,22 +91,59 @@ std::vector<std::uint64_t> node_totals(const pw::replay::WindowProfile& w) {
   return total;
 }
 
-// The flame tree, at most [max_depth] levels (deeper paths fold into their ancestor there).
-nlohmann::json flame_node(const pw::Program& p, const pw::replay::WindowProfile& w,
-                          const std::vector<std::uint64_t>& total, std::uint32_t n, int max_depth) {
-  const pw::replay::CallNode& node = w.nodes[n];
-  nlohmann::json j{{"name", n == kRootNode ? std::string("(all)") : fn_shown(p, node.fn)},
-                   {"self_steps", max_depth > 0 ? node.self_steps : total[n]},
-                   {"total_steps", total[n]}};
-  nlohmann::json children = nlohmann::json::array();
-  if (max_depth > 0) {
-    std::vector<std::uint32_t> kids;
+// The calling-context tree as a flat list, parents before children (depth first, the
+// larger child first): {"id", "parent", "depth", "name", "calls", "self_steps", "total_steps"}.
+// Flat, so that a recursion thousands of calls deep reads in every JSON reader (jq 1.6 stops
+// at 256 levels of nesting). Call paths that ran no step are left out.
+nlohmann::json flame_nodes(const pw::Program& p, const pw::replay::WindowProfile& w,
+                           const std::vector<std::uint64_t>& total, std::uint32_t top) {
+  nlohmann::json out = nlohmann::json::array();
+  struct Visit {
+    std::uint32_t node;
+    std::int64_t parent;  // its id in [out] (-1: none)
+    std::uint32_t depth;
+  };
+  std::vector<Visit> work{{top, -1, 0}};
+  std::vector<std::uint32_t> kids;
+  while (!work.empty()) {
+    const Visit v = work.back();
+    work.pop_back();
+    const pw::replay::CallNode& node = w.nodes[v.node];
+    const auto id = static_cast<std::int64_t>(out.size());
+    out.push_back({{"id", id},
+                   {"parent", v.parent < 0 ? nlohmann::json(nullptr) : nlohmann::json(v.parent)},
+                   {"depth", v.depth},
+                   {"name", v.node == kRootNode ? std::string("(all)") : fn_shown(p, node.fn)},
+                   {"calls", node.calls},
+                   {"self_steps", node.self_steps},
+                   {"total_steps", total[v.node]}});
+    kids.clear();
     for (const auto& [fn, c] : node.children)
       if (total[c] > 0) kids.push_back(c);
-    std::sort(kids.begin(), kids.end(), [&](std::uint32_t a, std::uint32_t b) { return total[a] > total[b]; });
-    for (const std::uint32_t c : kids) children.push_back(flame_node(p, w, total, c, max_depth - 1));
+    // Largest last on the work stack, so it comes out first.
+    std::stable_sort(kids.begin(), kids.end(), [&](std::uint32_t a, std::uint32_t b) { return total[a] < total[b]; });
+    for (const std::uint32_t c : kids) work.push_back({c, id, v.depth + 1});
   }
-  j["children"] = std::move(children);
+  return out;
+}
+
+// How the run ended, as `pwreplay info` says it; a trace without an outcome was cut short
+// (its recorder was killed) and ends at its last complete chunk.
+// Its names and values shown escaped, as everywhere in the report.
+nlohmann::json run_outcome_json(const pw::replay::Timeline& t) {
+  const auto& outcome = t.trace().outcome();
+  if (!outcome) return {{"status", "cut_short"}, {"steps", t.end()}};
+  nlohmann::json j = outcome_json(*outcome);
+  if (j.contains("result")) j["result"] = shown(outcome->result);
+  if (j.contains("error")) {
+    const pw::ErrorContext& c = outcome->error->context;
+    nlohmann::json& e = j["error"];
+    e["message"] = shown(outcome->error->message);
+    e["function"] = shown(c.function);
+    e["file"] = shown(c.file);
+    for (std::size_t i = 0; i < e["call_stack"].size() && i < c.call_stack.size(); ++i)
+      e["call_stack"][i]["function"] = shown(c.call_stack[i].function);
+  }
   return j;
 }
 
@@ -269,6 +308,7 @@ nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::
   const pw::replay::WindowProfile& w = profile.window;
   const CodeMap code(program);
   nlohmann::json j;
+  j["schema"] = kPerfSchema;
   j["trace"] = shown(timeline.trace().path());
   // A trace cut short (its writer was killed) still reports on what it holds, and says so.
   j["trace_complete"] = timeline.trace().complete();
@@ -279,6 +319,7 @@ nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::
   j["from"] = w.from;
   j["to"] = w.to;
   j["steps"] = w.to - w.from;
+  j["outcome"] = run_outcome_json(timeline);
   j["counters"] = {{"calls", w.counts.calls},         {"tail_calls", w.counts.tail_calls},
                    {"returns", w.counts.returns},     {"allocations", w.counts.allocations},
                    {"allocated_bytes", w.counts.allocated_bytes}, {"collections", w.counts.collections},
@@ -299,40 +340,136 @@ nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::
   j["leak_suspects"] = leaks_json(code, profile.leaks);
   const std::vector<std::uint64_t> total = node_totals(w);
   const auto& roots = w.nodes[kRootNode].children;
-  constexpr int kFlameDepth = 256;
-  j["flame"] = roots.size() == 1 && w.nodes[kRootNode].self_steps == 0
-                   ? flame_node(program, w, total, roots.front().second, kFlameDepth)
-                   : flame_node(program, w, total, kRootNode, kFlameDepth);
+  j["flame"] = flame_nodes(program, w, total,
+                           roots.size() == 1 && w.nodes[kRootNode].self_steps == 0 ? roots.front().second : kRootNode);
   return j;
 }
 
+std::string run_ending_text(const nlohmann::json& o) {
+  // Tolerant of a partial report, as the HTML page is.
+  const auto str = [](const nlohmann::json& j, const char* key) {
+    const auto it = j.is_object() ? j.find(key) : j.end();
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  const auto num = [](const nlohmann::json& j, const char* key) {
+    const auto it = j.is_object() ? j.find(key) : j.end();
+    return it != j.end() && it->is_number_unsigned() ? with_thousands(std::to_string(it->get<std::uint64_t>()))
+                                                     : std::string("?");
+  };
+  const auto line = [](const nlohmann::json& j) {
+    const auto it = j.is_object() ? j.find("line") : j.end();
+    return it != j.end() && it->is_number_unsigned() ? std::to_string(it->get<std::uint64_t>()) : std::string("?");
+  };
+  const std::string status = str(o, "status");
+  const std::string steps = num(o, "steps");
+  if (status == "halted") return fmt::format("The run halted at step {} with {}.", steps, str(o, "result"));
+  if (status == "failed") {
+    if (!o.contains("error")) return fmt::format("The run failed at step {}.", steps);
+    const nlohmann::json& e = o.at("error");
+    return fmt::format("The run failed at step {} in {} ({}:{}): {}: {}", num(e, "step"), str(e, "function"),
+                       str(e, "file"), line(e), str(e, "kind"), str(e, "message"));
+  }
+  if (status == "interrupted")
+    return fmt::format("The run was interrupted by signal {} at step {}.", num(o, "signal"), steps);
+  if (status == "stopped") return fmt::format("The run was stopped at step {}.", steps);
+  if (status == "cut_short")
+    return fmt::format("The run was cut short: the trace ends at step {}, before the run ended (its recorder was "
+                       "stopped).",
+                       steps);
+  return "How the run ended is not known.";
+}
+
+namespace {
+
+// A call path of a folded-stacks line, as runs of one function: main;f;f;f;g is
+// (main 1) (f 3) (g 1).
+struct FrameRun {
+  std::uint32_t fn;
+  std::uint64_t count;
+};
+
+// Frames a run takes once folded: a run longer than four keeps its first and last two
+// frames and folds the middle into one, "f;[f x 2994];f;f".
+std::uint64_t folded_frames(const FrameRun& r) { return std::min<std::uint64_t>(r.count, 4); }
+
+std::string folded_name(const pw::Program& program, std::uint32_t fn) {
+  std::string out;
+  // A ';' would split the frame in two for every folded-stack reader.
+  for (const char c : fn_shown(program, fn)) out += c == ';' ? std::string_view("\\x3b") : std::string_view(&c, 1);
+  return out;
+}
+
+}  // namespace
+
 std::string perf_folded(const pw::Program& program, const pw::replay::WindowProfile& w) {
-  // A runaway recursion has paths a hundred thousand frames deep: beyond kMaxDepth frames a
-  // path ends in "..." and takes the self steps of everything below it.
-  constexpr std::uint32_t kMaxDepth = 1000;
-  std::vector<std::uint32_t> depth(w.nodes.size(), 0), line_of(w.nodes.size(), kRootNode);
-  std::map<std::uint32_t, std::uint64_t> steps;  // by the node whose path is the line
-  for (std::uint32_t n = 1; n < w.nodes.size(); ++n) {
-    const std::uint32_t parent = w.nodes[n].parent;
-    depth[n] = depth[parent] + 1;
-    line_of[n] = depth[n] <= kMaxDepth ? n : line_of[parent];
-    if (w.nodes[n].self_steps) steps[line_of[n]] += w.nodes[n].self_steps;
+  // A runaway recursion has paths a hundred thousand frames deep. Up to kMaxDepth frames a
+  // line is the path itself; deeper, runs of one function fold their middle (so the
+  // functions below keep their names), and a path still longer than kMaxDepth frames ends
+  // in "..." and takes the self steps of every path below that shares its first frames.
+  constexpr std::uint64_t kMaxDepth = 1000;
+  std::vector<std::string> names(program.functions.size());
+  for (std::uint32_t f = 0; f < names.size(); ++f) names[f] = folded_name(program, f);
+  std::vector<std::pair<std::string, std::uint64_t>> lines;
+  std::unordered_map<std::string, std::size_t> cut_lines;  // a line ending in "..." -> its index
+  std::vector<FrameRun> runs;
+  std::uint64_t depth = 0, frames = 0;  // of the path, and once folded
+  struct Visit {
+    std::uint32_t node;
+    bool leaving;
+  };
+  std::vector<Visit> work;
+  for (auto it = w.nodes[kRootNode].children.rbegin(); it != w.nodes[kRootNode].children.rend(); ++it)
+    work.push_back({it->second, false});
+  while (!work.empty()) {
+    const Visit v = work.back();
+    work.pop_back();
+    const pw::replay::CallNode& node = w.nodes[v.node];
+    if (v.leaving) {
+      frames -= folded_frames(runs.back());
+      if (--runs.back().count == 0) runs.pop_back();
+      else frames += folded_frames(runs.back());
+      --depth;
+      continue;
+    }
+    if (!runs.empty() && runs.back().fn == node.fn) {
+      frames -= folded_frames(runs.back());
+      ++runs.back().count;
+    } else {
+      runs.push_back({node.fn, 1});
+    }
+    frames += folded_frames(runs.back());
+    ++depth;
+    work.push_back({v.node, true});
+    for (auto it = node.children.rbegin(); it != node.children.rend(); ++it) work.push_back({it->second, false});
+    if (node.self_steps == 0) continue;
+    std::string line;
+    std::uint64_t written = 0;
+    const auto frame = [&](std::string_view name) {
+      if (written++ > 0) line += ';';
+      line += name;
+    };
+    for (const FrameRun& r : runs) {
+      const std::string& name = names[r.fn];
+      if (depth <= kMaxDepth || r.count <= 4) {
+        for (std::uint64_t i = 0; i < r.count && written < kMaxDepth; ++i) frame(name);
+      } else {
+        frame(name);
+        if (written < kMaxDepth) frame(fmt::format("[{} x {}]", name, r.count - 3));
+        for (int i = 0; i < 2 && written < kMaxDepth; ++i) frame(name);
+      }
+      if (written >= kMaxDepth) break;
+    }
+    if ((depth <= kMaxDepth ? depth : frames) <= kMaxDepth) {
+      lines.emplace_back(std::move(line), node.self_steps);
+      continue;
+    }
+    line += ";...";
+    const auto [at, added] = cut_lines.emplace(line, lines.size());
+    if (added) lines.emplace_back(std::move(line), node.self_steps);
+    else lines[at->second].second += node.self_steps;
   }
   std::string out;
-  for (const auto& [n, count] : steps) {
-    std::vector<std::uint32_t> path;
-    for (std::uint32_t m = n; m != kRootNode; m = w.nodes[m].parent) path.push_back(w.nodes[m].fn);
-    std::string line;
-    for (auto it = path.rbegin(); it != path.rend(); ++it) {
-      if (!line.empty()) line += ';';
-      // A ';' would split the frame in two for every folded-stack reader.
-      for (const char c : fn_shown(program, *it)) line += c == ';' ? std::string_view("\\x3b") : std::string_view(&c, 1);
-    }
-    const bool deeper = depth[n] == kMaxDepth &&
-                        std::any_of(w.nodes[n].children.begin(), w.nodes[n].children.end(),
-                                    [&, n = n](const auto& c) { return line_of[c.second] == n; });
-    out += fmt::format("{}{} {}\n", line, deeper ? ";..." : "", count);
-  }
+  for (const auto& [line, count] : lines) out += fmt::format("{} {}\n", line, count);
   return out;
 }
 
@@ -349,9 +486,11 @@ nlohmann::json perf_chrome_trace(const pw::replay::Timeline& timeline, const pw:
   std::sort(spans.begin(), spans.end(), [](const auto& a, const auto& b) {
     return a.start != b.start ? a.start < b.start : a.depth < b.depth;
   });
+  // No args on function spans: viewers (speedscope) tell frames apart by name and args, and
+  // a merged span must be the same function as a whole one.
   for (const auto& s : spans)
-    events.push_back({{"name", fn_shown(program, s.fn)}, {"cat", "function"}, {"ph", "X"}, {"pid", 1}, {"tid", 1},
-                      {"ts", s.start}, {"dur", s.end - s.start}});
+    events.push_back({{"name", fn_shown(program, s.fn)}, {"cat", s.merged_calls ? "merged calls" : "function"},
+                      {"ph", "X"}, {"pid", 1}, {"tid", 1}, {"ts", s.start}, {"dur", s.end - s.start}});
   for (const auto& c : w.collections)
     events.push_back({{"name", "gc"}, {"cat", "gc"}, {"ph", "i"}, {"s", "p"}, {"pid", 1}, {"tid", 1}, {"ts", c.step},
                       {"args",
@@ -362,13 +501,14 @@ nlohmann::json perf_chrome_trace(const pw::replay::Timeline& timeline, const pw:
   for (const auto& h : w.heap)
     events.push_back({{"name", "heap"}, {"ph", "C"}, {"pid", 1}, {"ts", h.step},
                       {"args", {{"live_bytes", h.live_bytes}, {"live_objects", h.live_objects}}}});
-  return {{"traceEvents", std::move(events)},
+  return {{"schema", kChromeTraceSchema},
+          {"traceEvents", std::move(events)},
           {"otherData",
            {{"trace", shown(timeline.trace().path())},
             {"clock", "1 us = 1 executed instruction"},
             {"from", w.from},
             {"to", w.to},
-            {"spans_shorter_than_steps_left_out", min_span_steps}}}};
+            {"calls_shorter_than_steps_merged", min_span_steps}}}};
 }
 
 }  // namespace pwreplay

@@ -19,11 +19,15 @@ std::string with_thousands(std::string_view digits);
 
 nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::replay::PerfProfile& profile,
                                 std::size_t series_rows = 0);
+// How the run ended, in one sentence, from the report's "outcome".
+std::string run_ending_text(const nlohmann::json& outcome);
 // The report as text tables, [top] rows each (0: all).
 std::string perf_report_text(const nlohmann::json& report, std::size_t top);
 // One "a;b;c COUNT" line per call path, weighted by its self instructions.
 std::string perf_folded(const pw::Program& program, const pw::replay::WindowProfile& window);
-// Function spans, collections and the heap on a clock of 1 µs per instruction.
+// Function spans, collections and the heap on a clock of 1 µs per instruction. Calls shorter
+// than [min_span_steps] come merged by call path (PerfCollector), so that each function's
+// self and total time in a viewer are the report's.
 nlohmann::json perf_chrome_trace(const pw::replay::Timeline& timeline, const pw::replay::PerfProfile& profile,
                                  std::uint64_t min_span_steps);
 

@@ -40,6 +40,7 @@ std::string perf_report_text(const json& r, std::size_t top) {
   std::string out = fmt::format("Performance of {}, steps {}..{}: {} instructions (replayed from {})\n",
                                 r.at("program").get<std::string>(), grouped(u(r, "from")), grouped(u(r, "to")),
                                 grouped(steps), r.at("trace").get<std::string>());
+  if (r.contains("outcome")) out += run_ending_text(r.at("outcome")) + "\n";
   if (r.contains("trace_damage"))
     out += fmt::format("The trace is incomplete ({}): this covers the run up to where it ends.\n",
                        r.at("trace_damage").get<std::string>());

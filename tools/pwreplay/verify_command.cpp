@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "json_schemas.h"
 #include "quiet_flag.h"
 #include "replay_progress.h"
 #include "replay_support.h"
@@ -43,7 +44,8 @@ int run_verify(const Options& o) {
       t.run_forward(t.end(), nullptr);  // from step 0, through every snapshot
     } catch (const pw::replay::Divergence& d) {
       if (o.json) {
-        nlohmann::json j{{"ok", false},
+        nlohmann::json j{{"schema", kVerifySchema},
+                         {"ok", false},
                          {"divergence", {{"step", d.step}, {"message", d.what()}}},
                          {"steps_verified", t.stats().steps_replayed}};
         std::puts(j.dump().c_str());
@@ -52,7 +54,7 @@ int run_verify(const Options& o) {
     } catch (const pw::trace::TraceReadError& e) {
       // A damaged frame the index pointed to: reading it is where the damage shows.
       if (o.json) {
-        nlohmann::json j{{"ok", false}, {"damage", pw::json_safe_bytes(e.what())}, {"torn_tail", false},
+        nlohmann::json j{{"schema", kVerifySchema}, {"ok", false}, {"damage", pw::json_safe_bytes(e.what())}, {"torn_tail", false},
                          {"steps_verified", t.stats().steps_replayed}};
         std::puts(j.dump().c_str());
       }
@@ -74,7 +76,8 @@ int run_verify(const Options& o) {
       if (reader.torn_tail()) note += "; its last frame, cut short, is left out";
     }
     if (o.json) {
-      nlohmann::json j{{"ok", !damaged},
+      nlohmann::json j{{"schema", kVerifySchema},
+                       {"ok", !damaged},
                        {"steps", t.end()},
                        {"snapshots", snapshots},
                        {"events", events},

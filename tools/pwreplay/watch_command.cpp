@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "json_schemas.h"
 #include "quiet_flag.h"
 #include "replay_progress.h"
 #include "queries.h"
@@ -56,7 +57,8 @@ int run_watch(const Options& o) {
     });
     if (o.json) {
       const nlohmann::json rest{
-          {"expression", pw::json_safe_bytes(o.expression)}, {"from", from}, {"to", to}, {"initial", initial.json()}};
+          {"schema", kWatchSchema}, {"expression", pw::json_safe_bytes(o.expression)}, {"from", from}, {"to", to},
+          {"initial", initial.json()}};
       const std::string tail = rest.dump();  // {"expression":...}: the keys after "changes"
       std::printf("],%s\n", tail.c_str() + 1);
     } else {

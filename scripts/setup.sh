@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config capnproto libcapnp-dev libzstd-dev
           libcli11-dev libgtest-dev googletest nlohmann-json3-dev libfmt-dev libxxhash-dev libedit-dev
-          lua5.4 time jq hyperfine valgrind ccache)
+          lua5.4 time jq hyperfine valgrind ccache python3)
 # The fuzz harnesses (-DPWVM_FUZZ=ON) need clang, its libFuzzer runtime and llvm-symbolizer.
 [[ " $* " == *" -DPWVM_FUZZ=ON "* ]] && packages+=(clang libclang-rt-14-dev llvm)
 missing=()

@@ -2,13 +2,14 @@
 # Installs what the build needs (from Debian's packages) and builds into build/.
 # Safe to run again: it installs only what is missing and rebuilds only what changed.
 # Usage: scripts/setup.sh [extra cmake -D options...]
-# Environment: BUILD_DIR (default build), BUILD_TYPE (default Release), BUILD_TARGET (default all).
+# Environment: BUILD_DIR (default build), BUILD_TYPE (default Release), BUILD_TARGET (default all;
+# several targets separated by spaces).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config capnproto libcapnp-dev libzstd-dev
           libcli11-dev libgtest-dev googletest nlohmann-json3-dev libfmt-dev libxxhash-dev libedit-dev
-          lua5.4 time jq hyperfine valgrind ccache)
+          lua5.4 time jq hyperfine valgrind ccache python3)
 # The fuzz harnesses (-DPWVM_FUZZ=ON) need clang, its libFuzzer runtime and llvm-symbolizer.
 [[ " $* " == *" -DPWVM_FUZZ=ON "* ]] && packages+=(clang libclang-rt-14-dev llvm)
 missing=()
@@ -33,4 +34,6 @@ build_dir=${BUILD_DIR:-build}
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" "${launcher[@]}" "$@" >/dev/null
-cmake --build "$build_dir" -j "$(nproc)" ${BUILD_TARGET:+--target "$BUILD_TARGET"}
+targets=()
+[ -n "${BUILD_TARGET:-}" ] && read -ra targets <<<"$BUILD_TARGET"
+cmake --build "$build_dir" -j "$(nproc)" ${targets[@]:+--target "${targets[@]}"}

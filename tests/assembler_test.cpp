@@ -2,6 +2,8 @@
 // the offending token's line and column.
 #include <string>
 
+#include <fmt/format.h>
+
 #include "test_util.h"
 
 namespace {
@@ -470,7 +472,7 @@ TEST(AssemblerErrors, TheFirstLocalOrCapturePastTheLimitIsNamedByLineAndColumn) 
   std::uint32_t column_65536 = 0;
   for (std::size_t i = 0; i < 70000; ++i) {
     if (i == 65535) column_65536 = static_cast<std::uint32_t>(names.size() + 1);
-    names += "v" + std::to_string(i) + " ";
+    names += fmt::format("v{} ", i);
   }
   const pw::AssemblyError locals = assembly_error("func main()\n  local " + names + "\n  push 0\n  halt\nend\n");
   EXPECT_EQ(locals.line, 2u);

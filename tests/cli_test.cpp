@@ -188,7 +188,9 @@ TEST_F(Cli, EndlessStandardInputAsProgramIsReadOnlyUpToTheCap) {
     EXPECT_EQ(r.code, 2) << command << ": " << r.err;
     EXPECT_EQ(count_lines(r.err), 1u) << command << ": " << r.err;
     EXPECT_NE(r.err.find("standard input is larger than 64 MiB"), std::string::npos) << command << ": " << r.err;
-    if (!pwtest::under_address_sanitizer()) EXPECT_TRUE(pwtest::peak_rss_below(r, std::uint64_t{200} << 20)) << command;
+    if (!pwtest::under_address_sanitizer()) {
+      EXPECT_TRUE(pwtest::peak_rss_below(r, std::uint64_t{200} << 20)) << command;
+    }
   }
 }
 
@@ -204,7 +206,9 @@ TEST_F(Cli, AnEndlessLineOfInputFailsTheReadAtTheHeapLimit) {
   EXPECT_NE(r.err.find("HostError: read_line() failed: a line of input is longer than 4194304 bytes"),
             std::string::npos)
       << r.err;
-  if (!pwtest::under_address_sanitizer()) EXPECT_TRUE(pwtest::peak_rss_below(r, std::uint64_t{200} << 20));
+  if (!pwtest::under_address_sanitizer()) {
+    EXPECT_TRUE(pwtest::peak_rss_below(r, std::uint64_t{200} << 20));
+  }
 }
 
 // Doubles a string until the heap cannot hold it. [seed] sets where the sizes fall: "x"

@@ -9,6 +9,7 @@
 #include <numeric>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli_util.h"
@@ -214,7 +215,7 @@ TEST(PerfReport, FindsTheDeliberateLeakAndThePathThatKeepsItAlive) {
     ASSERT_FALSE(l.root_path.empty());
     EXPECT_EQ(l.root_path.front(), "global cache");
     EXPECT_EQ(l.root_path.back(), l.sample);
-    EXPECT_NE(l.sample.find("#" + std::to_string(l.sample_id)), std::string::npos);
+    EXPECT_NE(l.sample.find(fmt::format("#{}", l.sample_id)), std::string::npos);
   }
   // Sites are flat instruction indices: remember's array_new and cons are among them (the
   // request strings it keeps, made in serve, may be too).

@@ -142,8 +142,8 @@ TEST_F(ReplayCli, VerifyReportsADivergenceAndFails) {
   const std::string body = "global x\nfunc main()\n  local i\n  push 0\n  set_local i\n  push %\n  set_global x\nloop:\n  inc_local i 1\n"
                            "  get_local i\n  push 5000\n  lt\n  jump_if_true loop\n  get_global x\n  halt\nend\n";
   std::string sa = body, sb = body;
-  sa.replace(sa.find('%'), 1, "1");
-  sb.replace(sb.find('%'), 1, "2");
+  sa[sa.find('%')] = '1';
+  sb[sb.find('%')] = '2';
   pwtest::write_text_file(a, sa);
   pwtest::write_text_file(b, sb);
   ASSERT_EQ(pwvm({"run", a, "--record", dir_.path("a.pwtrace"), "--snapshot-interval", "1000"}).code, 0);

@@ -11,6 +11,7 @@
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>
+#include <fmt/format.h>
 #include <zstd.h>
 
 #include "live_run.h"
@@ -545,7 +546,7 @@ TEST(TimelineDivergence, RewrittenEventsAndSnapshotsNeverCrashTheReplay) {
       }
       out += frame;
     }
-    const std::string path = dir.path("m" + std::to_string(round) + ".pwtrace");
+    const std::string path = dir.path(fmt::format("m{}.pwtrace", round));
     pwtest::write_text_file(path, out);
     try {
       Timeline t(path);

@@ -142,7 +142,7 @@ TEST_F(TraceCli, ControlBytesInAThrownStringAreEscapedInReportsAndKeptInTheTrace
                                    "  at middle (" + src + ":8) [ip 1]\n", "  at main (" + src + ":16) [ip 4]\n"})
     EXPECT_NE(live.err.find(frame), std::string::npos) << frame << " in:\n" << live.err;
   EXPECT_NE(live.err.find("  state: step "), std::string::npos) << live.err;
-  EXPECT_EQ(live.out, "a" + std::string(1, '\0') + "b\x1b[31mred\x1b[0m\n")
+  EXPECT_EQ(live.out, std::string("a") + '\0' + "b\x1b[31mred\x1b[0m\n")
       << "what the program prints is its own business";
 
   // The trace holds the exact bytes.

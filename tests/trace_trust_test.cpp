@@ -182,9 +182,9 @@ TEST_F(TraceTrust, AbsurdLimitsInAHeaderAreRefusedBeforeAVmIsBuilt) {
   }
   // The same limits on pwvm's command line: one line before anything runs.
   const std::string program = file("fib.pwa", pwtest::kRecursiveFib15);
-  for (const std::vector<std::string> flags : {std::vector<std::string>{"--max-stack", "300000000"},
-                                               {"--max-depth", "20000000"},
-                                               {"--max-heap", "2000G"}}) {
+  for (const std::vector<std::string>& flags : {std::vector<std::string>{"--max-stack", "300000000"},
+                                                {"--max-depth", "20000000"},
+                                                {"--max-heap", "2000G"}}) {
     std::vector<std::string> args = {"run", program};
     args.insert(args.end(), flags.begin(), flags.end());
     const CliResult r = pwvm(args);
@@ -351,11 +351,11 @@ TEST_F(TraceTrust, NamesOfAnyBytesAreShownEscapedInEveryReport) {
     EXPECT_NE(r.out.find(report.shows), std::string::npos) << r.out.substr(0, 2000);
     if (!report.json) continue;
     if (report.args[0] != "events") {
-      EXPECT_NO_THROW((void)nlohmann::json::parse(r.out));
+      EXPECT_TRUE(nlohmann::json::accept(r.out)) << r.out.substr(0, 2000);
       continue;
     }
     std::istringstream lines(r.out);  // JSON Lines
-    for (std::string line; std::getline(lines, line);) EXPECT_NO_THROW((void)nlohmann::json::parse(line)) << line;
+    for (std::string line; std::getline(lines, line);) EXPECT_TRUE(nlohmann::json::accept(line)) << line;
   }
   // The program's own file name too.
   for (const bool json : {false, true}) {
@@ -370,7 +370,7 @@ TEST_F(TraceTrust, NamesOfAnyBytesAreShownEscapedInEveryReport) {
     const std::string shows = f == folded ? "fi\\xfe\\x1b[31m\\x3bb\\x0a" : f == html ? as_text : as_json;
     EXPECT_NE(text.find(shows), std::string::npos) << f;
   }
-  EXPECT_NO_THROW((void)nlohmann::json::parse(pwtest::read_text_file(chrome)));
+  EXPECT_TRUE(nlohmann::json::accept(pwtest::read_text_file(chrome)));
   // Folded stacks: fib's ';' does not split the frame, so every line is main, then fibs.
   std::istringstream lines(pwtest::read_text_file(folded));
   for (std::string line; std::getline(lines, line);) {

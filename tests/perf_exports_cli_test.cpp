@@ -229,8 +229,12 @@ TEST_F(PerfExportsCli, ChromeTraceGivesEveryFunctionTheReportsSelfAndTotalSteps)
         spans += e["ph"] == "X";
         merged += e["ph"] == "X" && e["cat"] == "merged calls";
       }
-      if (name == "fib") EXPECT_LT(spans, 30'000u);  // of 242,785 calls
-      if (name == "short") EXPECT_GT(merged, 10'000u);
+      if (name == "fib") {
+        EXPECT_LT(spans, 30'000u);  // of 242,785 calls
+      }
+      if (name == "short") {
+        EXPECT_GT(merged, 10'000u);
+      }
     }
   }
 }

@@ -116,14 +116,29 @@ void Session::cmd_examine(std::string_view args) {
     if (!n || *n == 0) throw CommandError(fmt::format("\"{}\" is not a count", format_spec_.substr(0, digits)));
     count = *n;
   }
-  const Value v = value_of(args);
+  Value v = value_of(args);
   std::vector<Value> items;
+  std::size_t first = 0;  // the index of the first item shown
+  // An item of an array (x/4 arr[2]): the slice from it, as gdb's x reads on from an address.
+  if (v.type != ValueType::Array && v.type != ValueType::Pair && v.type != ValueType::String &&
+      v.type != ValueType::Closure) {
+    const Value* slot = replay::Expression::compile(args, cursor_.program()).locate_in(cursor_.state(), selected_depth());
+    for (const Object* candidate : cursor_.state().heap.objects()) {
+      if (!slot) break;
+      if (candidate->kind != ValueType::Array) continue;
+      const auto* a = static_cast<const ArrayObj*>(candidate);
+      if (slot < a->items() || slot >= a->items() + a->length) continue;
+      v = Value::object(ValueType::Array, const_cast<Object*>(candidate));
+      first = static_cast<std::size_t>(slot - a->items());
+      break;
+    }
+  }
   const Object* o = v.is_ref() ? v.obj : nullptr;
   std::string what;
   switch (v.type) {
     case ValueType::Array: {
       const ArrayObj* a = as_array(v);
-      for (std::uint32_t i = 0; i < a->length && i < count; ++i) items.push_back(a->items()[i]);
+      for (std::size_t i = first; i < a->length && i - first < count; ++i) items.push_back(a->items()[i]);
       what = fmt::format("array of {}", a->length);
       break;
     }
@@ -163,7 +178,7 @@ void Session::cmd_examine(std::string_view args) {
   // Eight items a row, each row headed by the index of its first, as gdb's x shows memory.
   const std::size_t per_row = format_ == 'c' || format_ == 't' ? 4 : 8;
   for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i % per_row == 0) say("{}#{}[{}]:", i ? "\n" : "", o->id, i);
+    if (i % per_row == 0) say("{}#{}[{}]:", i ? "\n" : "", o->id, first + i);
     say("\t{}", formatted(items[i], 60));
   }
   say("\n");

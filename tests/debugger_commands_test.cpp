@@ -136,11 +136,12 @@ TEST_F(DebuggerCli, EchoPrintfOutputAndPrintFormats) {
 TEST_F(DebuggerCli, ExamineTypesAndTheShapeOfValues) {
   const std::string program = dir_.path("data.pwa");
   pwtest::write_text_file(program, kData);
-  const auto [live, replay] = both(program, "goto end\nx/3 arr\nx/2x lst\nptype arr\nwhatis arr\nptype lst\nptype greet\nx lst.car\n");
+  const auto [live, replay] = both(program, "goto end\nx/3 arr\nx/2x lst\nptype arr\nwhatis arr\nptype lst\nptype greet\nx/2 arr[1]\nx lst.car\n");
   for (const CliResult* r : {&live, &replay}) {
     EXPECT_EQ(r->code, 1) << r->err;  // x of an int is an error
     EXPECT_NE(r->out.find("[0]:\tnil\t42\tnil\n"), std::string::npos) << r->out;
     EXPECT_NE(r->out.find("[0]:\t0x1\t0x2\n"), std::string::npos) << r->out;
+    EXPECT_NE(r->out.find("[1]:\t42\tnil\n"), std::string::npos) << r->out;  // a slice from an item
     expect_lines_in_order(r->out, {"type = array[5] of {nil, int}", "type = array[5]", "type = list[2] of int",
                                    "type = function greet(x)"});
     EXPECT_NE(r->err.find("x examines an array, a list, a string or a closure"), std::string::npos) << r->err;

@@ -19,6 +19,21 @@ struct Session::Command {
   std::string_view help;
 };
 
+namespace {
+
+// The builtin a word names exactly (a name or an alias), or nullptr.
+template <class Table>
+auto exact(const Table& table, std::string_view word) -> decltype(&table.front()) {
+  for (const auto& c : table) {
+    if (c.name == word) return &c;
+    for (std::string_view a : c.aliases)
+      if (a == word) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 const std::vector<Session::Command>& Session::commands() {
   static const std::vector<Command> table = {
       {"run", {"r"}, &Session::cmd_run, false, "run", "Run from step 0 to the first breakpoint, watchpoint or catchpoint hit (or the end)."},
@@ -80,7 +95,7 @@ const std::vector<Session::Command>& Session::commands() {
       {"define", {}, &Session::cmd_define, false, "define NAME", "Define a command: the lines up to \"end\" ($arg0.. $argc are its arguments)."},
       {"document", {}, &Session::cmd_document, false, "document NAME", "Write the help of a defined command (lines up to \"end\")."},
       {"source", {}, &Session::cmd_source, false, "source FILE", "Run the commands in FILE."},
-      {"echo", {}, &Session::cmd_echo, false, "echo TEXT", "Print TEXT (C escapes: \\n for a newline)."},
+      {"echo", {}, &Session::cmd_echo, false, "echo TEXT", "Print TEXT (escapes as in string literals: \\n, \\t, \\xHH)."},
       {"printf", {}, &Session::cmd_printf, false, "printf \"FORMAT\", EXPR...", "Print values with a C format (%d %i %u %x %o %c %s %f %e %g %%)."},
       {"shell", {"!"}, &Session::cmd_shell, false, "shell COMMAND", "Run COMMAND in /bin/sh (also !COMMAND)."},
       {"tty", {}, &Session::cmd_tty, false, "tty", "Not supported: the program's input and output are the debugger's own."},
@@ -101,11 +116,7 @@ const std::vector<std::string_view>& Session::command_names() {
 
 const Session::Command* Session::find_command(std::string_view word) {
   const auto& table = commands();
-  for (const Command& c : table) {
-    if (c.name == word) return &c;
-    for (std::string_view a : c.aliases)
-      if (a == word) return &c;
-  }
+  if (const Command* c = exact(table, word)) return c;
   // A unique prefix of a name, as gdb takes it.
   const Command* found = nullptr;
   std::string candidates;
@@ -165,17 +176,6 @@ Session::Result Session::execute_line(std::string_view text) {
 }
 
 namespace {
-
-// The builtin a word names exactly (a name or an alias), or nullptr.
-template <class Table>
-auto exact(const Table& table, std::string_view word) -> decltype(&table.front()) {
-  for (const auto& c : table) {
-    if (c.name == word) return &c;
-    for (std::string_view a : c.aliases)
-      if (a == word) return &c;
-  }
-  return nullptr;
-}
 
 // "$arg0".."$argN" and "$argc" of a defined command's line replaced by its arguments.
 std::string with_arguments(std::string_view line, const std::vector<std::string_view>& args) {
@@ -239,13 +239,13 @@ Session::Result Session::run_command(std::string_view text) {
     }
     if (!command) throw CommandError(fmt::format("undefined command \"{}\"; try \"help\"", word));
     if (!command->run) return Result::Quit;
-    if (format.empty() && args.substr(0, 1) == "/" && (command->name == "print" || command->name == "output" || command->name == "x" || command->name == "call")) {
+    const bool takes_format = command->name == "print" || command->name == "output" || command->name == "x";
+    if (format.empty() && takes_format && args.substr(0, 1) == "/") {
       std::tie(format, args) = split_word(args);
       format.remove_prefix(1);
     }
     if (!format.empty()) {
-      if (command->name != "print" && command->name != "output" && command->name != "x" && command->name != "display" && command->name != "call")
-        throw CommandError(fmt::format("\"{}\" takes no /FORMAT", command->name));
+      if (!takes_format) throw CommandError(fmt::format("\"{}\" takes no /FORMAT", command->name));
       const char letter = format.back();
       if (!std::isdigit(static_cast<unsigned char>(letter))) {
         if (std::string_view("xdotcsua").find(letter) == std::string_view::npos)

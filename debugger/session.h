@@ -132,6 +132,7 @@ class Session {
   void cmd_rwatch(std::string_view args);
   void cmd_awatch(std::string_view args);
   void add_watchpoint(std::string_view args, replay::Watchpoint::Access access);
+  bool has_point(int id) const;  // a breakpoint, watchpoint or catchpoint numbered [id]
   void cmd_save(std::string_view args);
   void cmd_commands(std::string_view args);
   // Scripting

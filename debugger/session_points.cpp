@@ -151,16 +151,20 @@ void Session::cmd_rbreak(std::string_view args) {
   if (set == 0) say("No function matches \"{}\".\n", args);
 }
 
+bool Session::has_point(int id) const {
+  const auto is = [id](const auto& p) { return p.id == id; };
+  return std::any_of(conditions_.breakpoints.begin(), conditions_.breakpoints.end(), is) ||
+         std::any_of(conditions_.watchpoints.begin(), conditions_.watchpoints.end(), is) ||
+         std::any_of(conditions_.catchpoints.begin(), conditions_.catchpoints.end(), is);
+}
+
 void Session::cmd_ignore(std::string_view args) {
   const auto [number, count_text] = split_word(args);
   const auto id = parse_number(number);
   const auto count = parse_number(count_text);
   if (!id || !count) throw CommandError("\"ignore\" needs a breakpoint number and a count: ignore N COUNT");
-  bool known = false;
-  for (const auto& b : conditions_.breakpoints) known |= b.id == static_cast<int>(*id);
-  for (const auto& w : conditions_.watchpoints) known |= w.id == static_cast<int>(*id);
-  for (const auto& k : conditions_.catchpoints) known |= k.id == static_cast<int>(*id);
-  if (!known) throw CommandError(fmt::format("no breakpoint number {}", *id));
+  if (!has_point(static_cast<int>(std::min<std::uint64_t>(*id, INT32_MAX))))
+    throw CommandError(fmt::format("no breakpoint number {}", *id));
   if (*count == 0) {
     ignore_counts_.erase(static_cast<int>(*id));
     say("Will stop next time breakpoint {} is reached.\n", *id);
@@ -177,11 +181,7 @@ void Session::cmd_commands(std::string_view args) {
     ids.push_back(last_id_);
   }
   for (int id : ids) {
-    bool known = false;
-    for (const auto& b : conditions_.breakpoints) known |= b.id == id;
-    for (const auto& w : conditions_.watchpoints) known |= w.id == id;
-    for (const auto& k : conditions_.catchpoints) known |= k.id == id;
-    if (!known) throw CommandError(fmt::format("no breakpoint number {}", id));
+    if (!has_point(id)) throw CommandError(fmt::format("no breakpoint number {}", id));
   }
   if (interactive_)
     say("Type commands for breakpoint(s) {}, one per line.\nEnd with a line saying just \"end\".\n",

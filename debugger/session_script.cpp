@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "assembler.h"
 #include "command_args.h"
 #include "object.h"
 #include "session.h"
@@ -26,23 +27,20 @@ void check_command_name(std::string_view name, std::string_view command) {
       throw CommandError(fmt::format("\"{}\" is not a command name (letters, digits, - and _)", name));
 }
 
-// C escapes of echo and printf's format: \n \t \\ \" \a \e \r \0NN.
+// The escapes of echo's text and printf's format: those of the program's string literals
+// (\n \t \r \0 \\ \" \xHH).
 std::string unescaped(std::string_view text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\' || i + 1 == text.size()) {
+    if (text[i] != '\\') {
       out += text[i];
       continue;
     }
-    switch (const char c = text[++i]) {
-      case 'n': out += '\n'; break;
-      case 't': out += '\t'; break;
-      case 'r': out += '\r'; break;
-      case 'a': out += '\a'; break;
-      case 'e': out += '\x1b'; break;
-      case '0': out += '\0'; break;
-      default: out += c; break;  // \\ \" and a backslash before anything else
-    }
+    if (i + 1 == text.size()) throw CommandError("a backslash ends the text: \\\\ writes one");
+    std::string error;
+    const std::size_t taken = decode_escape(text, i + 1, out, error);
+    if (taken == 0) throw CommandError(error);
+    i += taken;
   }
   return out;
 }

@@ -186,9 +186,8 @@ class ConditionVisitor : public StepVisitor {
       const bool writes = w->access == Watchpoint::Access::Any && store_target(vm) == place;
       if (!writes && !reads_place(vm, place)) continue;
       if (w->condition && !condition_holds(vm, *w->condition)) continue;
-      Stop s{StopReason::Access, position, 0, Change{w->id, position, ShownValue::of(vm, EvalResult::of(*place)),
-                                                       ShownValue::of(vm, EvalResult::of(*place))},
-             std::nullopt};
+      const ShownValue value = ShownValue::of(vm, EvalResult::of(*place));  // before and after alike
+      Stop s{StopReason::Access, position, 0, Change{w->id, position, value, value}, std::nullopt};
       s.writes = writes;
       if (found({std::move(s), nullptr, w})) return true;
     }

@@ -1,5 +1,6 @@
 // Reading trace files: framing, checksums, decompression, Cap'n Proto with limits.
 #include "trace_reader.h"
+#include "file_kind.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -81,12 +82,7 @@ namespace {
 
 // A trace is read at random offsets: only a regular file will do. Says what [path] is else.
 TraceReadError not_a_trace_file(const std::string& path, mode_t mode) {
-  const char* what = S_ISDIR(mode)                    ? "a directory"
-                     : S_ISCHR(mode) || S_ISBLK(mode) ? "a device"
-                     : S_ISFIFO(mode)                 ? "a pipe"
-                     : S_ISSOCK(mode)                 ? "a socket"
-                                                      : "not a regular file";
-  return TraceReadError(fmt::format("{} is {}, not a trace file", path, what));
+  return TraceReadError(fmt::format("{} is {}, not a trace file", path, file_kind_name(mode)));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // Every name lookup goes through a hash table, so assembly time grows linearly with the
 // program: a generated program may hold hundreds of thousands of names.
 #include "assembler.h"
+#include "file_kind.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -588,11 +589,7 @@ namespace {
 // Throws, in one line, unless [mode] is a regular file's or a pipe's.
 void check_program_file_type(const std::string& path, mode_t mode) {
   if (S_ISREG(mode) || S_ISFIFO(mode)) return;
-  const char* what = S_ISDIR(mode)                    ? "a directory"
-                     : S_ISCHR(mode) || S_ISBLK(mode) ? "a device"
-                     : S_ISSOCK(mode)                 ? "a socket"
-                                                      : "not a regular file";
-  throw std::runtime_error(fmt::format("{} is {}, not a program", path, what));
+  throw std::runtime_error(fmt::format("{} is {}, not a program", path, file_kind_name(mode)));
 }
 
 }  // namespace

@@ -5,9 +5,6 @@
 // save breakpoints, logging, shell; and in a live run set var, jump, return and call.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "cli_util.h"
 #include "debugger_cli_fixture.h"
 
@@ -38,13 +35,6 @@ void expect_fragments_in_order(const std::string& text, const std::vector<std::s
     }
     from = at + want.size();
   }
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // A program with an array and a list in globals, and a function that needs the clock.
@@ -236,7 +226,7 @@ TEST_F(DebuggerCli, SavedBreakpointsReadBackTheSame) {
   const auto [live, replay] = both(subject_, "break fact if n == 2\nignore 1 1\ncommands 1\nsilent\nprint n\nend\nwatch total\n"
                                              "catch throw\ndisable 3\nsave breakpoints " + saved + "\n");
   EXPECT_EQ(replay.code, 0) << replay.err;
-  EXPECT_EQ(read_file(saved),
+  EXPECT_EQ(pwtest::read_text_file(saved),
             "break fact if n == 2\nignore $bpnum 1\ncommands\n  silent\n  print n\nend\nwatch total\ncatch throw\ndisable $bpnum\n");
   const CliResult again = pwreplay({"debug", dir_.path("both.pwtrace"), "--batch", "-ex", "source " + saved, "-ex", "info breakpoints", "-ex", "run"});
   EXPECT_EQ(again.code, 0) << again.err;
@@ -252,7 +242,7 @@ TEST_F(DebuggerCli, LoggingCopiesTheOutputToAFileAndShellRunsCommands) {
     EXPECT_EQ(r->code, 0) << r->err;
     expect_fragments_in_order(r->out, {"\n1 + 1 = 2", "\n2 + 2 = 4", "\nfrom-the-shell", "\nbang"});
   }
-  const std::string logged = read_file(log);
+  const std::string logged = pwtest::read_text_file(log);
   EXPECT_NE(logged.find("1 + 1 = 2"), std::string::npos) << logged;
   EXPECT_EQ(logged.find("2 + 2 = 4"), std::string::npos) << logged;
 }

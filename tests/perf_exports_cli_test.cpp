@@ -50,12 +50,7 @@ class PerfExportsCli : public ::testing::Test {
     EXPECT_TRUE(r.code == 0 || r.code == 1) << r.err;
     return trace;
   }
-  std::string read(const std::string& name) {
-    std::ifstream in(dir_.path(name), std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string read(const std::string& name) { return pwtest::read_text_file(dir_.path(name)); }
   json perf_json(const std::vector<std::string>& args) {
     const CliResult r = pwreplay(args);
     EXPECT_EQ(r.code, 0) << r.err;

@@ -241,12 +241,7 @@ class PerfCli : public ::testing::Test {
     EXPECT_EQ(r.code, 0) << r.err;
     return trace;
   }
-  std::string read(const std::string& name) {
-    std::ifstream in(dir_.path(name), std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+  std::string read(const std::string& name) { return pwtest::read_text_file(dir_.path(name)); }
   pwtest::ScratchDir dir_;
 };
 

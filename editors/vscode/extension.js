@@ -112,7 +112,9 @@ function guess() {
   return range ? document.getText(range) : '';
 }
 
-async function ask(prompt, placeHolder, value = guess(), validateInput) {
+// One line from an input box: [value] is offered first (the name under the cursor unless
+// given), [validateInput] checks it as it is typed (none when left out).
+async function ask(prompt, placeHolder, value = guess(), validateInput = undefined) {
   const text = await vscode.window.showInputBox({ prompt, placeHolder, value, validateInput, ignoreFocusOut: true });
   return text && text.trim();
 }

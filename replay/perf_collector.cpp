@@ -54,45 +54,49 @@ std::uint32_t PerfCollector::child(std::uint32_t parent, std::uint32_t fn) {
 
 void PerfCollector::push(std::uint32_t fn, std::uint64_t step, bool counts_as_call) {
   const std::uint32_t node = child(top_node_, fn);
-  Activation a{node, step, false};
-  a.gap_start = step;
-  stack_.push_back(a);
+  stack_.push_back({node, step, false});
+  if (min_span_steps_ > 0) span_stack_.push_back({0, step, kNoMerged});
   top_node_ = node;
   if (counts_as_call) ++p_.nodes[node].calls;
 }
 
 void PerfCollector::pop(std::uint64_t step, bool open_at_end) {
   if (stack_.empty()) return;
-  Activation a = stack_.back();
+  const Activation a = stack_.back();
   stack_.pop_back();
-  if (min_span_steps_ > 0) end_span(a, step, open_at_end);
+  if (min_span_steps_ > 0) {
+    SpanState own = span_stack_.back();
+    span_stack_.pop_back();
+    end_span(a, own, step, open_at_end);
+  }
   top_node_ = stack_.empty() ? kRootNode : stack_.back().node;
 }
 
 // A kept activation closes its last gap and its caller's current one; a short one joins the
 // caller's gap under its own function, with what it merged itself.
-void PerfCollector::end_span(Activation& a, std::uint64_t step, bool open_at_end) {
+void PerfCollector::end_span(const Activation& a, SpanState& own, std::uint64_t step, bool open_at_end) {
   const std::uint64_t steps = step - a.start;
   const auto depth = static_cast<std::uint32_t>(stack_.size());
-  Activation* caller = stack_.empty() ? nullptr : &stack_.back();
-  if (caller) caller->children_steps += steps;
+  const Activation* caller = stack_.empty() ? nullptr : &stack_.back();
+  SpanState* caller_span = caller ? &span_stack_.back() : nullptr;
+  if (caller) caller_span->children_steps += steps;
   if (steps >= min_span_steps_ || a.open_at_start || open_at_end || !caller) {
-    flush_merged(a.merged, a.gap_start, depth);
+    flush_merged(own.merged, own.gap_start, depth);
     p_.spans.push_back(Span{p_.nodes[a.node].fn, depth, a.start, step, a.open_at_start, open_at_end});
     if (caller) {
-      flush_merged(caller->merged, caller->gap_start, depth - 1);
-      caller->gap_start = step;
+      flush_merged(caller_span->merged, caller_span->gap_start, depth - 1);
+      caller_span->gap_start = step;
     }
     return;
   }
   // Its gap's tree becomes its own node: recursive calls folded into it already.
-  if (a.merged == kNoMerged) a.merged = new_merged(p_.nodes[a.node].fn);
-  MergedCall& m = merged_[a.merged];
+  if (own.merged == kNoMerged) own.merged = new_merged(p_.nodes[a.node].fn);
+  MergedCall& m = merged_[own.merged];
   m.calls += 1;
-  m.self_steps += steps - a.children_steps;
+  m.self_steps += steps - own.children_steps;
   m.total_steps = steps;
-  if (caller->merged == kNoMerged) caller->merged = new_merged(p_.nodes[caller->node].fn);
-  merge_into(caller->merged, a.merged);
+  if (caller_span->merged == kNoMerged) caller_span->merged = new_merged(p_.nodes[caller->node].fn);
+  merge_into(caller_span->merged, own.merged);
 }
 
 std::uint32_t PerfCollector::new_merged(std::uint32_t fn) {

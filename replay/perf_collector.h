@@ -158,8 +158,11 @@ class PerfCollector final : public ReplayListener {
     std::uint32_t node;
     std::uint64_t start;
     bool open_at_start;
-    // For spans only: steps spent in the calls it made, where its current gap between
-    // kept calls starts, and the short calls that ended in that gap (kNoMerged: none).
+  };
+  // Beside each activation, only when spans are kept (a report without a timeline does not
+  // carry it): steps spent in the calls it made, where its current gap between kept calls
+  // starts, and the short calls that ended in that gap (kNoMerged: none).
+  struct SpanState {
     std::uint64_t children_steps = 0;
     std::uint64_t gap_start = 0;
     std::uint32_t merged = kNoMerged;
@@ -188,7 +191,7 @@ class PerfCollector final : public ReplayListener {
   void push(std::uint32_t fn, std::uint64_t step, bool counts_as_call);
   void pop(std::uint64_t step, bool open_at_end = false);
   // The span bookkeeping of pop: keeps [a] as a span or merges it into its caller's gap.
-  void end_span(Activation& a, std::uint64_t step, bool open_at_end);
+  void end_span(const Activation& a, SpanState& own, std::uint64_t step, bool open_at_end);
   std::uint32_t new_merged(std::uint32_t fn);
   // Adds the tree [from] (a call of fn) under [into] and frees what it no longer needs.
   void merge_into(std::uint32_t into, std::uint32_t from);
@@ -203,6 +206,7 @@ class PerfCollector final : public ReplayListener {
   WindowProfile p_;
   BlockCounter counter_;
   std::vector<Activation> stack_;
+  std::vector<SpanState> span_stack_;  // parallel to stack_ when spans are kept
   std::uint32_t top_node_ = kRootNode;
   std::uint64_t attributed_to_ = 0;
   // Allocation sites of the live objects (as of the last census) and of the newer ones,

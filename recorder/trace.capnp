@@ -107,7 +107,8 @@ struct EventChunk {
   startDepth @4 :UInt32;       # call depth at fromStep (so readers can track depth)
   firstAllocId @5 :UInt64;     # id the chunk's first allocation gets (ids count up by one)
   events @6 :Data;             # the events, encoded as below
-  profile @7 :List(InstructionCount);  # executed instructions, non-zero counts only
+  profile @7 :List(InstructionCount);  # executed instructions, non-zero counts only; empty
+                               # from 1.3 on (replay recomputes it)
   outputBytes @8 :UInt64;      # program output before fromStep (offset of this chunk's output)
 }
 

@@ -160,7 +160,8 @@ TEST(TraceFixtures, EveryCommittedTraceReadsAndReplays) {
     }
     // The outcome's steps count a failing instruction, as the chunks do.
     EXPECT_EQ(from, out.steps);
-    EXPECT_EQ(profile, out.steps);
+    // Recorders of format 1.3 and later record no profile (replay recomputes it).
+    EXPECT_EQ(profile, h.format_minor < 3 ? out.steps : 0u);
     EXPECT_EQ(output.size(), out.output_bytes);
 
     // Every snapshot decodes and restores; the last one is the final state.

@@ -188,8 +188,7 @@ void TraceWriter::write_frame(Job& job) {
     if (!error_.empty()) return;
   }
   if (job.build) {
-    job.message = job.build(job.meta, scratch_);
-    job.build = nullptr;  // lets go of what it held
+    job.message = job.build(job.meta, scratch_);  // what the builder holds lives until the frame is written
     const std::size_t bytes = capnp::computeSerializedSizeInWords(*job.message) * sizeof(capnp::word);
     std::lock_guard<std::mutex> lock(mu_);
     uncompressed_ += bytes;
@@ -211,15 +210,21 @@ void TraceWriter::write_frame(Job& job) {
   for (const auto& segment : segments) table.push_back(static_cast<std::uint32_t>(segment.size()));
   if (table.size() % 2) table.push_back(0);
   // The frame header goes in front of the compressed payload, in one buffer, one write.
-  std::string& frame = frame_buffer_;
-  frame.resize(kFrameHeaderBytes + ZSTD_compressBound(bytes));
+  // Not zero-filled: only the pages the compressed frame reaches are ever touched.
+  const std::size_t frame_size = kFrameHeaderBytes + ZSTD_compressBound(bytes);
+  if (frame_size > frame_capacity_) {
+    frame_buffer_.reset();
+    frame_capacity_ = frame_size + frame_size / 2;
+    frame_buffer_ = std::make_unique_for_overwrite<char[]>(frame_capacity_);
+  }
+  char* const frame = frame_buffer_.get();
   // Snapshots are the bulk of a trace of a big heap: the fastest level keeps the writer
   // thread ahead of the interpreter; events compress well at the configured level.
   const int level = job.meta.kind == RecordKind::Snapshot ? std::min(level_, -1) : level_;
   // One compression context for the whole file: a fresh one per record is fresh memory.
   if (!cctx_) cctx_.reset(ZSTD_createCCtx());
   ZSTD_CCtx* cctx = cctx_.get();
-  ZSTD_outBuffer out{frame.data() + kFrameHeaderBytes, frame.size() - kFrameHeaderBytes, 0};
+  ZSTD_outBuffer out{frame + kFrameHeaderBytes, frame_size - kFrameHeaderBytes, 0};
   // Readers size their buffer from the frame's declared content size.
   std::size_t status = ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
   if (!ZSTD_isError(status)) status = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
@@ -235,6 +240,7 @@ void TraceWriter::write_frame(Job& job) {
     if (!ZSTD_isError(status)) feed(segment.begin(), segment.size() * sizeof(capnp::word), ZSTD_e_continue);
   if (!ZSTD_isError(status)) feed(nullptr, 0, ZSTD_e_end);
   job.message.reset();  // before the next record is built into the same scratch segment
+  job.build = nullptr;   // lets go of what the message referenced
   if (ZSTD_isError(status)) {
     fail(fmt::format("compressing a record: {}", ZSTD_getErrorName(status)).c_str());
     return;
@@ -249,12 +255,12 @@ void TraceWriter::write_frame(Job& job) {
   FrameHeader h;
   h.payload_bytes = static_cast<std::uint32_t>(n);
   h.kind = job.meta.kind;
-  h.checksum = checksum(frame.data() + kFrameHeaderBytes, n);
+  h.checksum = checksum(frame + kFrameHeaderBytes, n);
   const auto head = h.encode();
-  std::memcpy(frame.data(), head.data(), head.size());
+  std::memcpy(frame, head.data(), head.size());
   const std::uint64_t at = offset_;
   // One write per frame, so a kill leaves either all of it or a torn tail.
-  write_all(frame.data(), kFrameHeaderBytes + n);
+  write_all(frame, kFrameHeaderBytes + n);
   if (failed()) {
     cut_to(at);
     return;

@@ -45,7 +45,9 @@ int run_info(const Options& o) {
     const std::uint64_t file = reader.file_bytes();
     const std::uint64_t raw = reader.uncompressed_bytes();
     const double ratio = file ? double(raw) / double(file) : 0.0;
-    const double per_step = steps ? double(file) / double(steps) : 0.0;
+    // Per step the trace holds: a windowed one holds the end of the run only.
+    const std::uint64_t held = steps > first_step ? steps - first_step : 0;
+    const double per_step = held ? double(file) / double(held) : 0.0;
 
     if (o.json) {
       nlohmann::json j;

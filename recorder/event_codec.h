@@ -1,6 +1,7 @@
 // Trace events: the compact encoding inside an EventChunk (documented in trace.capnp), with
 // the encoder the recorder uses on the hot path and the decoder readers use.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -88,6 +89,26 @@ class EventEncoder {
   void host_string(std::uint64_t step, std::uint8_t host_fn, std::string_view value);
   void host_strings(std::uint64_t step, std::uint8_t host_fn, const std::vector<std::string_view>& values);
   void output(std::uint64_t step, std::string_view text);
+  // Bulk encoding, for a caller that writes many events at once: room for [bytes] more
+  // bytes, to be written with varint() from the returned position, then commit() with the
+  // position after them, how many events they were and the step of the last.
+  char* reserve(std::size_t bytes) {
+    if (buf_.size() - len_ < bytes) buf_.resize(std::max(buf_.size() * 2, len_ + bytes));
+    return buf_.data() + len_;
+  }
+  void commit(const char* end, std::uint32_t events, std::uint64_t last_step) {
+    len_ = static_cast<std::size_t>(end - buf_.data());
+    count_ += events;
+    last_step_ = last_step;
+  }
+  static char* varint(char* p, std::uint64_t v) {
+    while (v >= 0x80) {
+      *p++ = static_cast<char>(v | 0x80);
+      v >>= 7;
+    }
+    *p++ = static_cast<char>(v);
+    return p;
+  }
 
   std::string_view bytes() const { return {buf_.data(), len_}; }
   std::uint32_t count() const { return count_; }
@@ -103,14 +124,6 @@ class EventEncoder {
     char* p = varint(buf_.data() + len_, ((step - last_step_) << 4) | static_cast<std::uint64_t>(kind));
     last_step_ = step;
     ++count_;
-    return p;
-  }
-  static char* varint(char* p, std::uint64_t v) {
-    while (v >= 0x80) {
-      *p++ = static_cast<char>(v | 0x80);
-      v >>= 7;
-    }
-    *p++ = static_cast<char>(v);
     return p;
   }
   // For the rare events with variable-length fields.

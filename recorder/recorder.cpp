@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 
 #include <capnp/message.h>
 #include <fmt/format.h>
@@ -59,9 +60,8 @@ void write_header(TraceWriter& w, const VmState& vm, const RecordOptions& o) {
   w.append(RecordMeta{RecordKind::Header}, std::move(m));
 }
 
-// [image] is scratch space reused across snapshots.
-void write_snapshot_record(TraceWriter& w, const VmState& vm, StateImage& image, bool edited = false) {
-  capture_state(vm, image);
+// The snapshot record of [image], whose hash this computes (on the writer thread).
+std::unique_ptr<capnp::MallocMessageBuilder> snapshot_message(const StateImage& image, bool edited, RecordMeta& meta) {
   const std::uint64_t hash = image_hash(image);
   // Size the first segment to hold the whole snapshot: one allocation, no segment chain.
   const std::size_t words = (image.stack.size() + image.globals.size() + image.slots.size()) * 2 +
@@ -71,14 +71,47 @@ void write_snapshot_record(TraceWriter& w, const VmState& vm, StateImage& image,
   auto root = m->initRoot<Snapshot>();
   write_snapshot(root, image, hash);
   root.setEdited(edited);
-  RecordMeta meta{RecordKind::Snapshot};
-  meta.from_step = image.step;
   meta.hash = hash;
-  meta.edited = edited;
-  w.append(meta, std::move(m));
+  return m;
 }
 
+std::size_t image_bytes(const StateImage& image) {
+  return (image.stack.size() + image.globals.size() + image.slots.size()) * sizeof(ValueImage) +
+         image.objects.size() * sizeof(ObjectImage) + image.frames.size() * sizeof(FrameImage) + image.bytes.size() +
+         image.output.size();
+}
+
+// Buffers that go to the writer thread with a record and come back for a later one: fresh
+// memory for every chunk and snapshot would cost the interpreter's thread page faults.
+template <class T>
+class BufferPool {
+ public:
+  explicit BufferPool(std::size_t keep) : keep_(keep) {}
+  T take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.empty()) return T{};
+    T t = std::move(free_.back());
+    free_.pop_back();
+    return t;
+  }
+  void give(T t) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.size() < keep_) free_.push_back(std::move(t));
+  }
+
+ private:
+  std::size_t keep_;
+  std::mutex mu_;
+  std::vector<T> free_;
+};
+
 }  // namespace
+
+struct Recorder::Buffers {
+  BufferPool<RawWords> words{4};
+  BufferPool<StateImage> images{2};  // a big heap's image is big
+  EventEncoder encoder;  // used by the writer thread only
+};
 
 // The recording observer, which may also be asked before every instruction.
 struct Recorder::Observer : RecordingObserver {
@@ -107,13 +140,13 @@ RecordOptions with_window_cadence(RecordOptions o) {
 Recorder::Recorder(VmState& vm, RecordOptions options)
     : vm_(vm),
       options_(with_window_cadence(std::move(options))),
-      writer_(std::make_unique<TraceWriter>(options_.path, options_.compression_level, options_.history_limit)) {
+      writer_(std::make_unique<TraceWriter>(options_.path, options_.compression_level, options_.history_limit)),
+      buffers_(std::make_shared<Buffers>()) {
   if (writer_->failed()) throw TraceWriteError(write_error());  // the program does not run
   write_header(*writer_, vm_, options_);
   write_snapshot();
   obs_ = std::make_unique<Observer>(vm_);
   start_ = chunk_start();
-  obs_->events.reset(start_.step);
   next_snapshot_ = options_.snapshot_interval ? options_.snapshot_interval : UINT64_MAX;
   if (options_.chunk_steps == 0) options_.chunk_steps = 1'000'000;
 }
@@ -124,8 +157,21 @@ Recorder::ChunkStart Recorder::chunk_start() const {
   return ChunkStart{vm_.step, vm_.depth, obs_->next_alloc_id(), vm_.output.size()};
 }
 
-void Recorder::write_snapshot() {
-  write_snapshot_record(*writer_, vm_, scratch_);
+void Recorder::write_snapshot(bool edited) {
+  // Only the capture runs here; hashing, encoding and compressing it are the writer's.
+  auto image = std::make_shared<StateImage>(buffers_->images.take());
+  capture_state(vm_, *image);
+  RecordMeta meta{RecordKind::Snapshot};
+  meta.from_step = vm_.step;
+  meta.edited = edited;
+  writer_->append(
+      meta,
+      [image, edited, buffers = buffers_](RecordMeta& m) {
+        auto message = snapshot_message(*image, edited, m);
+        buffers->images.give(std::move(*image));
+        return message;
+      },
+      image_bytes(*image));
   ++result_.snapshots;
   last_snapshot_step_ = vm_.step;
 }
@@ -145,32 +191,36 @@ std::vector<WrittenRecord> Recorder::written() const { return writer_->written()
 void Recorder::flush_chunk(std::uint64_t to_step) {
   RecordingObserver& obs = *obs_;
   obs.log_pending_collections(vm_.step);
-  const std::string_view bytes = obs.events.bytes();
-  auto m = std::make_unique<capnp::MallocMessageBuilder>(static_cast<unsigned>(bytes.size() / 8 + 1024));
-  auto c = m->initRoot<EventChunk>();
-  c.setIndex(chunk_index_++);
-  c.setFromStep(start_.step);
-  c.setToStep(to_step);
-  c.setEventCount(obs.events.count());
-  c.setStartDepth(start_.depth);
-  c.setFirstAllocId(start_.alloc_id);
-  c.setEvents(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size()));
-  const auto profile = obs.take_profile();
-  auto list = c.initProfile(static_cast<unsigned>(profile.size()));
-  for (unsigned i = 0; i < profile.size(); ++i) {
-    list[i].setInstruction(profile[i].first);
-    list[i].setCount(profile[i].second);
-  }
-  c.setOutputBytes(start_.output_bytes);
+  auto words = std::make_shared<RawWords>(obs.events.take(buffers_->words.take()));
+  const std::size_t budget = words->size * sizeof(std::uint64_t);
   RecordMeta meta{RecordKind::EventChunk};
   meta.from_step = start_.step;
   meta.to_step = to_step;
-  meta.event_count = obs.events.count();
-  writer_->append(meta, std::move(m));
-  result_.events += obs.events.count();
+  // The events are put into the trace's encoding on the writer thread.
+  writer_->append(
+      meta,
+      [words, start = start_, index = chunk_index_++, buffers = buffers_](RecordMeta& m) {
+        EventEncoder& events = buffers->encoder;
+        events.reset(start.step);
+        encode_raw_events(*words, events);
+        buffers->words.give(std::move(*words));
+        const std::string_view bytes = events.bytes();
+        auto message = std::make_unique<capnp::MallocMessageBuilder>(static_cast<unsigned>(bytes.size() / 8 + 1024));
+        auto c = message->initRoot<EventChunk>();
+        c.setIndex(index);
+        c.setFromStep(start.step);
+        c.setToStep(m.to_step);
+        c.setEventCount(events.count());
+        c.setStartDepth(start.depth);
+        c.setFirstAllocId(start.alloc_id);
+        c.setEvents(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size()));
+        c.setOutputBytes(start.output_bytes);
+        m.event_count = events.count();
+        return message;
+      },
+      budget);
   ++result_.chunks;
   start_ = chunk_start();
-  obs.events.reset(start_.step);
 }
 
 RunStatus Recorder::run(std::uint64_t max_steps, StepHook* hook) {
@@ -187,7 +237,6 @@ RunStatus Recorder::run(std::uint64_t max_steps, StepHook* hook) {
     const RunStatus status = hook ? run_with(vm_, *obs_, boundary - vm_.step)
                                   : run_with(vm_, static_cast<RecordingObserver&>(*obs_), boundary - vm_.step);
     if (status != RunStatus::Paused) return status;
-    obs_->stopped_inside_block(vm_, /*started=*/false);
     if (vm_.step >= start_.step + options_.chunk_steps || vm_.step >= next_snapshot_) flush_chunk(vm_.step);
     if (vm_.step >= next_snapshot_) {
       write_snapshot();
@@ -201,15 +250,13 @@ RunStatus Recorder::run(std::uint64_t max_steps, StepHook* hook) {
 void Recorder::record_change() {
   if (finished_) return;
   // The events so far end here; the changed state is the point every replay restarts from.
-  if (vm_.step > start_.step || obs_->events.count()) flush_chunk(vm_.step);
-  write_snapshot_record(*writer_, vm_, scratch_, /*edited=*/true);
-  ++result_.snapshots;
-  last_snapshot_step_ = vm_.step;
+  if (vm_.step > start_.step || !obs_->events.empty()) flush_chunk(vm_.step);
+  write_snapshot(/*edited=*/true);
 }
 
 void Recorder::sync() {
   if (finished_) return;
-  if (vm_.step > start_.step || obs_->events.count()) flush_chunk(vm_.step);
+  if (vm_.step > start_.step || !obs_->events.empty()) flush_chunk(vm_.step);
   try {
     writer_->drain();
   } catch (const TraceWriteError&) {
@@ -232,11 +279,10 @@ RecordResult Recorder::finish() {
   // The last chunk also holds the events of a failing instruction, whose step is vm.step
   // (a run stopped by the step limit has no such instruction).
   const bool failing_instruction = failed_in_instruction(vm_);
-  if (status == RunStatus::Failed) obs.stopped_inside_block(vm_, failing_instruction);  // pauses were corrected in run()
   obs.log_pending_collections(vm_.step);
   std::uint64_t last_to = vm_.step + (failing_instruction ? 1 : 0);
-  if (obs.events.count() && obs.events.last_step() >= last_to) last_to = obs.events.last_step() + 1;
-  if (last_to > start_.step || obs.events.count()) flush_chunk(last_to);
+  if (!obs.events.empty() && obs.events.last_step() >= last_to) last_to = obs.events.last_step() + 1;
+  if (last_to > start_.step || !obs.events.empty()) flush_chunk(last_to);
   if (last_snapshot_step_ != vm_.step || (status != RunStatus::Paused && status != RunStatus::Ready)) write_snapshot();
 
   auto m = std::make_unique<capnp::MallocMessageBuilder>();
@@ -264,6 +310,8 @@ RecordResult Recorder::finish() {
   } catch (const TraceWriteError&) {
     result_.write_error = write_error();
   }
+  for (const WrittenRecord& r : writer_->written())
+    if (r.meta.kind == RecordKind::EventChunk) result_.events += r.meta.event_count;
   result_.file_bytes = writer_->file_bytes();
   result_.uncompressed_bytes = writer_->uncompressed_bytes();
   obs_.reset();  // detaches the GC log from the VM

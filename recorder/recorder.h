@@ -114,14 +114,15 @@ class Recorder {
     std::uint64_t output_bytes = 0;
   };
   ChunkStart chunk_start() const;
+  struct Buffers;
   void flush_chunk(std::uint64_t to_step);
-  void write_snapshot();
+  void write_snapshot(bool edited = false);
 
   VmState& vm_;
   RecordOptions options_;
   std::unique_ptr<TraceWriter> writer_;
+  std::shared_ptr<Buffers> buffers_;  // shared with the writer thread's jobs
   std::unique_ptr<Observer> obs_;
-  StateImage scratch_;
   RecordResult result_;
   std::uint32_t chunk_index_ = 0;
   ChunkStart start_;

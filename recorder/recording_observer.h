@@ -1,33 +1,30 @@
-// The recorder's observer: counts every executed instruction by its flat index and encodes
-// every event. It flushes nothing and never pauses: the driver (recorder.cpp) runs the
-// interpreter in slices and writes a chunk between them.
+// The recorder's observer: logs every event into a raw event log, a few stores each. It
+// flushes nothing and never pauses: the driver (recorder.cpp) runs the interpreter in slices
+// and hands the log to the writer thread between them. It counts nothing per instruction:
+// how often each instruction ran is recomputed by replaying (pwreplay perf), not recorded.
 #pragma once
 #include <cstdint>
 #include <string_view>
 #include <vector>
 
-#include "block_counter.h"
-#include "event_codec.h"
 #include "gc.h"
 #include "object.h"
 #include "observer.h"
+#include "raw_event_log.h"
 
 namespace pw::trace {
 
 class RecordingObserver : public ObserverBase {
  public:
   static constexpr bool kStepHook = false;
-  static constexpr bool kCountsBlocks = true;
 
   explicit RecordingObserver(VmState& vm)
-      : blocks_(vm), next_id_(vm.heap.next_id()), output_size_(vm.output.size()), vm_(vm) {
+      : next_id_(vm.heap.next_id()), output_size_(vm.output.size()), vm_(vm) {
     vm.gc_log = &gc_cycles_;
   }
   ~RecordingObserver() { vm_.gc_log = nullptr; }
   RecordingObserver(const RecordingObserver&) = delete;
   RecordingObserver& operator=(const RecordingObserver&) = delete;
-
-  void count_block(const Instr* ip) { blocks_.count_block(ip); }
 
   void on_call(VmState&, std::uint64_t step, std::uint32_t fn) { events.call(step, fn); }
   void on_tail_call(VmState&, std::uint64_t step, std::uint32_t fn) { events.tail_call(step, fn); }
@@ -48,14 +45,11 @@ class RecordingObserver : public ObserverBase {
   }
   void on_host(VmState& vm, HostFn fn, const Value& result);
 
-  // See BlockCounter.
-  void stopped_inside_block(const VmState& vm, bool started) { blocks_.stopped_inside_block(vm, started); }
-  std::vector<std::pair<std::uint32_t, std::uint64_t>> take_profile() { return blocks_.take_profile(); }
   std::uint64_t next_alloc_id() const { return next_id_; }
   // Logs the collections not logged yet (one that failed to make room, at the end of a run).
   void log_pending_collections(std::uint64_t step) { log_collections(step, UINT64_MAX); }
 
-  EventEncoder events;
+  RawEventLog events;
 
  private:
   // Logs the pending collections that ran before object [before_id] was allocated.
@@ -63,7 +57,6 @@ class RecordingObserver : public ObserverBase {
   // Objects a host call allocated (it has no on_alloc of its own): the heap's newest.
   void log_host_allocations(VmState& vm);
 
-  BlockCounter blocks_;
   std::uint64_t next_id_;
   std::size_t output_size_;
   std::vector<GcCycle> gc_cycles_;  // collections not yet logged (VmState::gc_log)

@@ -180,12 +180,23 @@ TraceWriter::~TraceWriter() {
 
 void TraceWriter::append(const RecordMeta& meta, std::unique_ptr<capnp::MallocMessageBuilder> message) {
   const std::size_t bytes = capnp::computeSerializedSizeInWords(*message) * sizeof(capnp::word);
-  Job job{meta, std::move(message), bytes};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    uncompressed_ += bytes;
+  }
+  enqueue(Job{meta, std::move(message), bytes, nullptr});
+}
+
+void TraceWriter::append(const RecordMeta& meta, Builder build, std::size_t bytes) {
+  enqueue(Job{meta, nullptr, bytes, std::move(build)});
+}
+
+void TraceWriter::enqueue(Job job) {
+  const std::size_t bytes = job.bytes;
   std::unique_lock<std::mutex> lock(mu_);
   if (!error_.empty()) return;
   room_ready_.wait(lock, [&] { return queued_bytes_ == 0 || queued_bytes_ + bytes <= kMaxQueuedBytes || !error_.empty(); });
   queued_bytes_ += bytes;
-  uncompressed_ += bytes;
   queue_.push_back(std::move(job));
   lock.unlock();
   work_ready_.notify_one();
@@ -240,10 +251,17 @@ void TraceWriter::write_all(const void* data, std::size_t n) {
   }
 }
 
-void TraceWriter::write_frame(const Job& job) {
+void TraceWriter::write_frame(Job& job) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!error_.empty()) return;
+  }
+  if (job.build) {
+    job.message = job.build(job.meta);
+    job.build = nullptr;  // lets go of what it held
+    const std::size_t bytes = capnp::computeSerializedSizeInWords(*job.message) * sizeof(capnp::word);
+    std::lock_guard<std::mutex> lock(mu_);
+    uncompressed_ += bytes;
   }
   const std::size_t n = encode_frame(job.meta, *job.message);
   if (n == 0) return;
@@ -397,7 +415,7 @@ void TraceWriter::finish() {
     return;
   }
   const std::uint64_t index_offset = offset_;
-  Job job{RecordMeta{RecordKind::Index}, index_message(written_)};
+  Job job{RecordMeta{RecordKind::Index}, index_message(written_), 0, nullptr};
   write_frame(job);
   const std::string trailer = trailer_for(index_offset);
   if (!failed()) write_all(trailer.data(), trailer.size());

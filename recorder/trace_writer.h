@@ -1,6 +1,7 @@
 // TraceWriter: appends framed, compressed records to a trace file. Messages are serialised
-// on the caller's thread; compression and writing happen on a writer thread, so recording
-// costs the interpreter only the serialisation. Frames reach the file whole and in order,
+// on the caller's thread, or built on the writer thread from what the caller hands over;
+// compression and writing happen on the writer thread, so recording costs the interpreter
+// little more than handing its data over. Frames reach the file whole and in order,
 // so a process killed at any moment leaves a file readable up to its last complete frame.
 // The writer holds an exclusive lock on the file from creation to close: a second writer
 // of the same path is refused instead of interleaving its frames with the first's.
@@ -14,6 +15,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -69,6 +71,12 @@ class TraceWriter {
   // failed()/error() ("cannot write trace PATH: REASON"), later records are dropped, and
   // the file is cut back to its last complete frame.
   void append(const RecordMeta& meta, std::unique_ptr<capnp::MallocMessageBuilder> message);
+  // Builds a record's message on the writer thread; it may complete the record's meta (a
+  // chunk's event count, a snapshot's hash), which written() then shows.
+  using Builder = std::function<std::unique_ptr<capnp::MallocMessageBuilder>(RecordMeta& meta)>;
+  // Queues a record that the writer thread builds with [build], then compresses and writes:
+  // encoding it costs the caller nothing. [bytes] estimates its size for the queue's budget.
+  void append(const RecordMeta& meta, Builder build, std::size_t bytes);
   // Waits until every record appended so far is in the file. Throws TraceWriteError if
   // any write failed.
   void drain();
@@ -95,6 +103,7 @@ class TraceWriter {
     RecordMeta meta;
     std::unique_ptr<capnp::MallocMessageBuilder> message;
     std::size_t bytes = 0;  // its size, for the queue's budget
+    Builder build;          // makes the message first, when set
   };
   void open_locked();
   void run();
@@ -107,7 +116,8 @@ class TraceWriter {
   // trailer. A failure leaves the file as it was and is reported by failed().
   void rewrite_window(bool finishing);
   void write_all(const void* data, std::size_t n);
-  void write_frame(const Job& job);
+  void write_frame(Job& job);
+  void enqueue(Job job);
   void fail(const char* what);
   void cut_to(std::uint64_t offset);
   void close_file();

@@ -165,7 +165,10 @@ TEST(TraceFixtures, EveryCommittedTraceReadsAndReplays) {
     }
     // The outcome's steps count a failing instruction, as the chunks do.
     EXPECT_EQ(from, out.steps);
-    EXPECT_EQ(profile, out.steps - first);
+    // Recorders since format 1.3 leave the profile out (replay recomputes it).
+    if (profile != 0 || h.format_minor < 3) {
+      EXPECT_EQ(profile, out.steps - first);
+    }
     EXPECT_EQ(output.size(), out.output_bytes);
 
     // Every snapshot decodes and restores; the last one is the final state.

@@ -65,27 +65,61 @@ std::optional<EventKind> event_kind_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+void EventEncoder::adopt(EventBytes bytes) {
+  // A fresh buffer starts as big as the biggest so far: chunks are alike, and growing one
+  // copies it.
+  if (bytes.capacity < capacity_hint_) {
+    bytes.data = std::make_unique_for_overwrite<char[]>(capacity_hint_);
+    bytes.capacity = capacity_hint_;
+  }
+  bytes.size = 0;
+  bytes.count = 0;
+  buf_ = std::move(bytes);
+  next_ = buf_.data.get();
+  limit_ = next_ + buf_.capacity - kEventRoom;
+}
+
+void EventEncoder::grow(std::size_t bytes) {
+  const auto used = static_cast<std::size_t>(next_ - begin());
+  const std::size_t capacity = std::max(buf_.capacity * 2, used + bytes + kEventRoom);
+  auto data = std::make_unique_for_overwrite<char[]>(capacity);
+  std::copy(begin(), next_, data.get());
+  buf_.data = std::move(data);
+  buf_.capacity = capacity;
+  capacity_hint_ = std::max(capacity_hint_, capacity);
+  next_ = buf_.data.get() + used;
+  limit_ = buf_.data.get() + capacity - kEventRoom;
+}
+
+EventBytes EventEncoder::take(EventBytes reuse) {
+  buf_.size = static_cast<std::size_t>(next_ - begin());
+  buf_.count = count_;
+  EventBytes out = std::move(buf_);
+  adopt(std::move(reuse));
+  count_ = 0;
+  return out;
+}
+
 void EventEncoder::put_byte(char c) {
-  if (len_ == buf_.size()) buf_.resize(buf_.size() * 2);
-  buf_[len_++] = c;
+  if (next_ > limit_) grow(1);
+  *next_++ = c;
 }
 
 void EventEncoder::put_varint(std::uint64_t v) {
-  if (buf_.size() - len_ < 10) buf_.resize(buf_.size() * 2);
-  len_ = static_cast<std::size_t>(varint(buf_.data() + len_, v) - buf_.data());
+  if (next_ > limit_) grow(10);
+  next_ = varint(next_, v);
 }
 
 void EventEncoder::put_text(std::string_view s) {
   put_varint(s.size());
-  if (buf_.size() - len_ < s.size()) buf_.resize(std::max(buf_.size() * 2, len_ + s.size()));
-  std::copy(s.begin(), s.end(), buf_.begin() + static_cast<std::ptrdiff_t>(len_));
-  len_ += s.size();
+  if (static_cast<std::size_t>(begin() + buf_.capacity - next_) < s.size() + kEventRoom) grow(s.size());
+  next_ = std::copy(s.begin(), s.end(), next_);
 }
 
 void EventEncoder::gc(std::uint64_t step, std::uint8_t trigger, std::uint64_t objects_before,
                       std::uint64_t bytes_before, std::uint64_t objects_after, std::uint64_t bytes_after,
                       std::uint64_t pause_ns) {
-  len_ = static_cast<std::size_t>(header(step, EventKind::Gc) - buf_.data());
+  next_ = header(step, EventKind::Gc);
   put_byte(static_cast<char>(trigger));
   put_varint(objects_before);
   put_varint(bytes_before);
@@ -95,41 +129,41 @@ void EventEncoder::gc(std::uint64_t step, std::uint8_t trigger, std::uint64_t ob
 }
 
 void EventEncoder::thrown(std::uint64_t step, std::uint32_t fn, std::uint32_t ip, std::uint8_t type) {
-  len_ = static_cast<std::size_t>(header(step, EventKind::Throw) - buf_.data());
+  next_ = header(step, EventKind::Throw);
   put_varint(fn);
   put_varint(ip);
   put_byte(static_cast<char>(type));
 }
 
 void EventEncoder::caught(std::uint64_t step, std::uint32_t fn, std::uint32_t ip, std::uint32_t depth) {
-  len_ = static_cast<std::size_t>(header(step, EventKind::Catch) - buf_.data());
+  next_ = header(step, EventKind::Catch);
   put_varint(fn);
   put_varint(ip);
   put_varint(depth);
 }
 
 void EventEncoder::host_nil(std::uint64_t step, std::uint8_t host_fn) {
-  len_ = static_cast<std::size_t>(header(step, EventKind::Host) - buf_.data());
+  next_ = header(step, EventKind::Host);
   put_byte(static_cast<char>(host_fn));
   put_byte(static_cast<char>(HostResultTag::Nil));
 }
 
 void EventEncoder::host_int(std::uint64_t step, std::uint8_t host_fn, std::int64_t value) {
-  len_ = static_cast<std::size_t>(header(step, EventKind::Host) - buf_.data());
+  next_ = header(step, EventKind::Host);
   put_byte(static_cast<char>(host_fn));
   put_byte(static_cast<char>(HostResultTag::Int));
   put_varint(zigzag(value));
 }
 
 void EventEncoder::host_string(std::uint64_t step, std::uint8_t host_fn, std::string_view value) {
-  len_ = static_cast<std::size_t>(header(step, EventKind::Host) - buf_.data());
+  next_ = header(step, EventKind::Host);
   put_byte(static_cast<char>(host_fn));
   put_byte(static_cast<char>(HostResultTag::String));
   put_text(value);
 }
 
 void EventEncoder::host_strings(std::uint64_t step, std::uint8_t host_fn, const std::vector<std::string_view>& values) {
-  len_ = static_cast<std::size_t>(header(step, EventKind::Host) - buf_.data());
+  next_ = header(step, EventKind::Host);
   put_byte(static_cast<char>(host_fn));
   put_byte(static_cast<char>(HostResultTag::StringList));
   put_varint(values.size());
@@ -137,7 +171,7 @@ void EventEncoder::host_strings(std::uint64_t step, std::uint8_t host_fn, const 
 }
 
 void EventEncoder::output(std::uint64_t step, std::string_view s) {
-  len_ = static_cast<std::size_t>(header(step, EventKind::Output) - buf_.data());
+  next_ = header(step, EventKind::Output);
   put_text(s);
 }
 

@@ -1,8 +1,8 @@
 // Trace events: the compact encoding inside an EventChunk (documented in trace.capnp), with
 // the encoder the recorder uses on the hot path and the decoder readers use.
 #pragma once
-#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -50,35 +50,37 @@ class EventDecodeError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Appends events to a byte buffer. Steps must not decrease.
+// Encoded events, handed with their buffer from the recorder to the writer thread and back.
+struct EventBytes {
+  std::unique_ptr<char[]> data;
+  std::size_t capacity = 0;
+  std::size_t size = 0;
+  std::uint32_t count = 0;  // events in it
+  std::string_view view() const { return {data.get(), size}; }
+};
+
+// Appends events to a byte buffer. Steps must not decrease. The hot events (calls, returns,
+// tail calls, allocations) are inline and cost one room check and a few stores.
 class EventEncoder {
  public:
-  explicit EventEncoder(std::uint64_t from_step = 0) : last_step_(from_step) { buf_.resize(kInitialBytes); }
+  explicit EventEncoder(std::uint64_t from_step = 0) : last_step_(from_step) { adopt(EventBytes{}); }
+  EventEncoder(const EventEncoder&) = delete;
+  EventEncoder& operator=(const EventEncoder&) = delete;
+
   void reset(std::uint64_t from_step) {
-    len_ = 0;
+    next_ = begin();
     count_ = 0;
     last_step_ = from_step;
   }
-  // The hot events (calls, returns, allocations) write straight into the buffer after one
-  // room check; a header plus three varints never needs more than kEventRoom bytes.
-  void call(std::uint64_t step, std::uint32_t fn) {
-    char* p = header(step, EventKind::Call);
-    p = varint(p, fn);
-    len_ = static_cast<std::size_t>(p - buf_.data());
-  }
-  void ret(std::uint64_t step) { len_ = static_cast<std::size_t>(header(step, EventKind::Return) - buf_.data()); }
-  void tail_call(std::uint64_t step, std::uint32_t fn) {
-    char* p = header(step, EventKind::TailCall);
-    p = varint(p, fn);
-    len_ = static_cast<std::size_t>(p - buf_.data());
-  }
+  void call(std::uint64_t step, std::uint32_t fn) { next_ = varint(header(step, EventKind::Call), fn); }
+  void ret(std::uint64_t step) { next_ = header(step, EventKind::Return); }
+  void tail_call(std::uint64_t step, std::uint32_t fn) { next_ = varint(header(step, EventKind::TailCall), fn); }
   void alloc(std::uint64_t step, std::uint8_t kind, std::uint64_t bytes, std::uint32_t fn, std::uint32_t ip) {
     char* p = header(step, EventKind::Alloc);
     *p++ = static_cast<char>(kind);
     p = varint(p, bytes);
     p = varint(p, fn);
-    p = varint(p, ip);
-    len_ = static_cast<std::size_t>(p - buf_.data());
+    next_ = varint(p, ip);
   }
   void gc(std::uint64_t step, std::uint8_t trigger, std::uint64_t objects_before, std::uint64_t bytes_before,
           std::uint64_t objects_after, std::uint64_t bytes_after, std::uint64_t pause_ns);
@@ -89,17 +91,29 @@ class EventEncoder {
   void host_string(std::uint64_t step, std::uint8_t host_fn, std::string_view value);
   void host_strings(std::uint64_t step, std::uint8_t host_fn, const std::vector<std::string_view>& values);
   void output(std::uint64_t step, std::string_view text);
-  // Bulk encoding, for a caller that writes many events at once: room for [bytes] more
-  // bytes, to be written with varint() from the returned position, then commit() with the
-  // position after them, how many events they were and the step of the last.
-  char* reserve(std::size_t bytes) {
-    if (buf_.size() - len_ < bytes) buf_.resize(std::max(buf_.size() * 2, len_ + bytes));
-    return buf_.data() + len_;
-  }
-  void commit(const char* end, std::uint32_t events, std::uint64_t last_step) {
-    len_ = static_cast<std::size_t>(end - buf_.data());
-    count_ += events;
-    last_step_ = last_step;
+
+  std::string_view bytes() const { return {begin(), static_cast<std::size_t>(next_ - begin())}; }
+  std::uint32_t count() const { return count_; }
+  std::uint64_t last_step() const { return last_step_; }
+  bool empty() const { return next_ == begin(); }
+  // Hands over the events so far with their buffer, and goes on in [reuse] (its contents
+  // dropped) from the same step.
+  EventBytes take(EventBytes reuse);
+
+ private:
+  static constexpr std::size_t kInitialBytes = 1 << 16;
+  // A header plus the hot events' fields never need more than this.
+  static constexpr std::size_t kEventRoom = 48;
+
+  char* begin() const { return buf_.data.get(); }
+  // Makes room for one event and writes its header; returns where its fields go.
+  char* header(std::uint64_t step, EventKind kind) {
+    if (next_ > limit_) [[unlikely]]
+      grow(kEventRoom);
+    char* p = varint(next_, ((step - last_step_) << 4) | static_cast<std::uint64_t>(kind));
+    last_step_ = step;
+    ++count_;
+    return p;
   }
   static char* varint(char* p, std::uint64_t v) {
     while (v >= 0x80) {
@@ -109,30 +123,17 @@ class EventEncoder {
     *p++ = static_cast<char>(v);
     return p;
   }
-
-  std::string_view bytes() const { return {buf_.data(), len_}; }
-  std::uint32_t count() const { return count_; }
-  std::uint64_t last_step() const { return last_step_; }
-
- private:
-  static constexpr std::size_t kInitialBytes = 1 << 16;
-  static constexpr std::size_t kEventRoom = 48;
-
-  // Makes room for one event and writes its header; returns where its fields go.
-  char* header(std::uint64_t step, EventKind kind) {
-    if (buf_.size() - len_ < kEventRoom) buf_.resize(buf_.size() * 2);
-    char* p = varint(buf_.data() + len_, ((step - last_step_) << 4) | static_cast<std::uint64_t>(kind));
-    last_step_ = step;
-    ++count_;
-    return p;
-  }
+  void grow(std::size_t bytes);
+  void adopt(EventBytes bytes);
   // For the rare events with variable-length fields.
   void put_byte(char c);
   void put_varint(std::uint64_t v);
   void put_text(std::string_view s);
 
-  std::vector<char> buf_;
-  std::size_t len_ = 0;
+  EventBytes buf_;
+  std::size_t capacity_hint_ = kInitialBytes;
+  char* next_ = nullptr;
+  char* limit_ = nullptr;  // room for one hot event while next_ <= limit_
   std::uint32_t count_ = 0;
   std::uint64_t last_step_;
 };

@@ -61,13 +61,14 @@ void write_header(TraceWriter& w, const VmState& vm, const RecordOptions& o) {
 }
 
 // The snapshot record of [image], whose hash this computes (on the writer thread).
-std::unique_ptr<capnp::MallocMessageBuilder> snapshot_message(const StateImage& image, bool edited, RecordMeta& meta) {
+std::unique_ptr<capnp::MallocMessageBuilder> snapshot_message(const StateImage& image, bool edited, RecordMeta& meta,
+                                                              SegmentScratch& scratch) {
   const std::uint64_t hash = image_hash(image);
   // Size the first segment to hold the whole snapshot: one allocation, no segment chain.
   const std::size_t words = (image.stack.size() + image.globals.size() + image.slots.size()) * 2 +
                             image.objects.size() * 3 + image.frames.size() * 5 + image.handlers.size() * 2 +
                             (image.bytes.size() + image.output.size()) / 8 + 256;
-  auto m = std::make_unique<capnp::MallocMessageBuilder>(static_cast<unsigned>(std::min<std::size_t>(words, 1u << 28)));
+  auto m = std::make_unique<capnp::MallocMessageBuilder>(scratch.zeroed(std::min<std::size_t>(words, 1u << 28)));
   auto root = m->initRoot<Snapshot>();
   write_snapshot(root, image, hash);
   root.setEdited(edited);
@@ -108,9 +109,8 @@ class BufferPool {
 }  // namespace
 
 struct Recorder::Buffers {
-  BufferPool<RawWords> words{4};
+  BufferPool<EventBytes> events{4};
   BufferPool<StateImage> images{2};  // a big heap's image is big
-  EventEncoder encoder;  // used by the writer thread only
 };
 
 // The recording observer, which may also be asked before every instruction.
@@ -143,12 +143,13 @@ Recorder::Recorder(VmState& vm, RecordOptions options)
       writer_(std::make_unique<TraceWriter>(options_.path, options_.compression_level, options_.history_limit)),
       buffers_(std::make_shared<Buffers>()) {
   if (writer_->failed()) throw TraceWriteError(write_error());  // the program does not run
+  if (options_.chunk_steps == 0) options_.chunk_steps = 1'000'000;
   write_header(*writer_, vm_, options_);
   write_snapshot();
   obs_ = std::make_unique<Observer>(vm_);
   start_ = chunk_start();
+  obs_->events.reset(start_.step);
   next_snapshot_ = options_.snapshot_interval ? options_.snapshot_interval : UINT64_MAX;
-  if (options_.chunk_steps == 0) options_.chunk_steps = 1'000'000;
 }
 
 Recorder::~Recorder() = default;
@@ -166,8 +167,8 @@ void Recorder::write_snapshot(bool edited) {
   meta.edited = edited;
   writer_->append(
       meta,
-      [image, edited, buffers = buffers_](RecordMeta& m) {
-        auto message = snapshot_message(*image, edited, m);
+      [image, edited, buffers = buffers_](RecordMeta& m, SegmentScratch& scratch) {
+        auto message = snapshot_message(*image, edited, m, scratch);
         buffers->images.give(std::move(*image));
         return message;
       },
@@ -191,36 +192,33 @@ std::vector<WrittenRecord> Recorder::written() const { return writer_->written()
 void Recorder::flush_chunk(std::uint64_t to_step) {
   RecordingObserver& obs = *obs_;
   obs.log_pending_collections(vm_.step);
-  auto words = std::make_shared<RawWords>(obs.events.take(buffers_->words.take()));
-  const std::size_t budget = words->size * sizeof(std::uint64_t);
+  auto events = std::make_shared<EventBytes>(obs.events.take(buffers_->events.take()));
   RecordMeta meta{RecordKind::EventChunk};
   meta.from_step = start_.step;
   meta.to_step = to_step;
-  // The events are put into the trace's encoding on the writer thread.
+  meta.event_count = events->count;
+  // The writer thread builds the message.
   writer_->append(
       meta,
-      [words, start = start_, index = chunk_index_++, buffers = buffers_](RecordMeta& m) {
-        EventEncoder& events = buffers->encoder;
-        events.reset(start.step);
-        encode_raw_events(*words, events);
-        buffers->words.give(std::move(*words));
-        const std::string_view bytes = events.bytes();
-        auto message = std::make_unique<capnp::MallocMessageBuilder>(static_cast<unsigned>(bytes.size() / 8 + 1024));
+      [events, start = start_, index = chunk_index_++, buffers = buffers_](RecordMeta& m, SegmentScratch& scratch) {
+        auto message = std::make_unique<capnp::MallocMessageBuilder>(scratch.zeroed(events->size / 8 + 1024));
         auto c = message->initRoot<EventChunk>();
         c.setIndex(index);
         c.setFromStep(start.step);
         c.setToStep(m.to_step);
-        c.setEventCount(events.count());
+        c.setEventCount(events->count);
         c.setStartDepth(start.depth);
         c.setFirstAllocId(start.alloc_id);
-        c.setEvents(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size()));
+        c.setEvents(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(events->data.get()), events->size));
         c.setOutputBytes(start.output_bytes);
-        m.event_count = events.count();
+        buffers->events.give(std::move(*events));
         return message;
       },
-      budget);
+      events->size + 1024);
+  result_.events += meta.event_count;
   ++result_.chunks;
   start_ = chunk_start();
+  obs.events.reset(start_.step);
 }
 
 RunStatus Recorder::run(std::uint64_t max_steps, StepHook* hook) {
@@ -310,8 +308,6 @@ RecordResult Recorder::finish() {
   } catch (const TraceWriteError&) {
     result_.write_error = write_error();
   }
-  for (const WrittenRecord& r : writer_->written())
-    if (r.meta.kind == RecordKind::EventChunk) result_.events += r.meta.event_count;
   result_.file_bytes = writer_->file_bytes();
   result_.uncompressed_bytes = writer_->uncompressed_bytes();
   obs_.reset();  // detaches the GC log from the VM

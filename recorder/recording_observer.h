@@ -1,16 +1,18 @@
-// The recorder's observer: logs every event into a raw event log, a few stores each. It
-// flushes nothing and never pauses: the driver (recorder.cpp) runs the interpreter in slices
-// and hands the log to the writer thread between them. It counts nothing per instruction:
+// The recorder's observer: encodes every event, a room check and a few stores for the
+// frequent ones. It flushes nothing and never pauses: the driver (recorder.cpp) runs the
+// interpreter in slices and hands the events to the writer thread between them. It counts
+// nothing per instruction: how often each instruction ran is recomputed by replaying
+// (pwreplay perf), not recorded. It counts nothing per instruction:
 // how often each instruction ran is recomputed by replaying (pwreplay perf), not recorded.
 #pragma once
 #include <cstdint>
 #include <string_view>
 #include <vector>
 
+#include "event_codec.h"
 #include "gc.h"
 #include "object.h"
 #include "observer.h"
-#include "raw_event_log.h"
 
 namespace pw::trace {
 
@@ -49,7 +51,7 @@ class RecordingObserver : public ObserverBase {
   // Logs the collections not logged yet (one that failed to make room, at the end of a run).
   void log_pending_collections(std::uint64_t step) { log_collections(step, UINT64_MAX); }
 
-  RawEventLog events;
+  EventEncoder events;
 
  private:
   // Logs the pending collections that ran before object [before_id] was allocated.

@@ -86,6 +86,19 @@ std::string trailer_for(std::uint64_t index_offset) {
 
 std::uint64_t checksum(const void* data, std::size_t bytes) { return XXH3_64bits(data, bytes); }
 
+void TraceWriter::CCtxFree::operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+
+kj::ArrayPtr<capnp::word> SegmentScratch::zeroed(std::size_t words) {
+  if (words > capacity_) {
+    // With room to spare: snapshots grow with the heap, and each new buffer is fresh pages.
+    capacity_ = words + words / 2;
+    data_.reset();
+    data_ = std::make_unique_for_overwrite<capnp::word[]>(capacity_);
+  }
+  std::memset(static_cast<void*>(data_.get()), 0, words * sizeof(capnp::word));
+  return {data_.get(), words};
+}
+
 std::string_view record_kind_name(RecordKind kind) {
   switch (kind) {
     case RecordKind::Header: return "header";
@@ -257,13 +270,14 @@ void TraceWriter::write_frame(Job& job) {
     if (!error_.empty()) return;
   }
   if (job.build) {
-    job.message = job.build(job.meta);
+    job.message = job.build(job.meta, scratch_);
     job.build = nullptr;  // lets go of what it held
     const std::size_t bytes = capnp::computeSerializedSizeInWords(*job.message) * sizeof(capnp::word);
     std::lock_guard<std::mutex> lock(mu_);
     uncompressed_ += bytes;
   }
   const std::size_t n = encode_frame(job.meta, *job.message);
+  job.message.reset();  // before the next record is built into the same scratch segment
   if (n == 0) return;
   if (window_) return keep_in_window(job.meta, std::string_view(frame_buffer_.data(), n));
   const std::uint64_t at = offset_;
@@ -278,27 +292,51 @@ void TraceWriter::write_frame(Job& job) {
 }
 
 std::size_t TraceWriter::encode_frame(const RecordMeta& meta, capnp::MessageBuilder& message) {
-  const kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
-  const auto bytes = words.asBytes();
+  // The message goes to zstd segment by segment, behind its segment table, with no flat
+  // copy of it: a big snapshot's copy would cost as many fresh pages as the snapshot.
+  const auto segments = message.getSegmentsForOutput();
+  const std::size_t bytes = capnp::computeSerializedSizeInWords(segments) * sizeof(capnp::word);
   // A reader refuses a record past the format's cap: better to stop here than to write one.
-  if (bytes.size() > kMaxRecordBytes) {
+  if (bytes > kMaxRecordBytes) {
     fail(fmt::format("a {} record of {} bytes is larger than the {} a record may hold", record_kind_name(meta.kind),
-                     bytes.size(), kMaxRecordBytes)
+                     bytes, kMaxRecordBytes)
              .c_str());
     return 0;
   }
+  // The segment table: the count less one, each size in words, padded to a whole word.
+  std::vector<std::uint32_t> table;
+  table.push_back(static_cast<std::uint32_t>(segments.size() - 1));
+  for (const auto& segment : segments) table.push_back(static_cast<std::uint32_t>(segment.size()));
+  if (table.size() % 2) table.push_back(0);
   // The frame header goes in front of the compressed payload, in one buffer, one write.
   std::string& frame = frame_buffer_;
-  frame.resize(kFrameHeaderBytes + ZSTD_compressBound(bytes.size()));
+  frame.resize(kFrameHeaderBytes + ZSTD_compressBound(bytes));
   // Snapshots are the bulk of a trace of a big heap: the fastest level keeps the writer
   // thread ahead of the interpreter; events compress well at the configured level.
   const int level = meta.kind == RecordKind::Snapshot ? std::min(level_, -1) : level_;
-  const std::size_t n =
-      ZSTD_compress(frame.data() + kFrameHeaderBytes, frame.size() - kFrameHeaderBytes, bytes.begin(), bytes.size(), level);
-  if (ZSTD_isError(n)) {
-    fail(fmt::format("compressing a record: {}", ZSTD_getErrorName(n)).c_str());
+  // One compression context for the whole file: a fresh one per record is fresh memory.
+  if (!cctx_) cctx_.reset(ZSTD_createCCtx());
+  ZSTD_CCtx* cctx = cctx_.get();
+  ZSTD_outBuffer out{frame.data() + kFrameHeaderBytes, frame.size() - kFrameHeaderBytes, 0};
+  // Readers size their buffer from the frame's declared content size.
+  std::size_t status = ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
+  if (!ZSTD_isError(status)) status = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+  if (!ZSTD_isError(status)) status = ZSTD_CCtx_setPledgedSrcSize(cctx, bytes);
+  const auto feed = [&](const void* data, std::size_t size, ZSTD_EndDirective mode) {
+    ZSTD_inBuffer in{data, size, 0};
+    do {
+      status = ZSTD_compressStream2(cctx, &out, &in, mode);
+    } while (!ZSTD_isError(status) && (in.pos < in.size || (mode == ZSTD_e_end && status != 0)));
+  };
+  if (!ZSTD_isError(status)) feed(table.data(), table.size() * sizeof(std::uint32_t), ZSTD_e_continue);
+  for (const auto& segment : segments)
+    if (!ZSTD_isError(status)) feed(segment.begin(), segment.size() * sizeof(capnp::word), ZSTD_e_continue);
+  if (!ZSTD_isError(status)) feed(nullptr, 0, ZSTD_e_end);
+  if (ZSTD_isError(status)) {
+    fail(fmt::format("compressing a record: {}", ZSTD_getErrorName(status)).c_str());
     return 0;
   }
+  const std::size_t n = out.pos;
   if (n > kMaxPayloadBytes) {
     fail(fmt::format("a {} record compresses to {} bytes, more than the {} a frame may hold",
                      record_kind_name(meta.kind), n, kMaxPayloadBytes)

@@ -28,6 +28,9 @@
 
 #include "frame_format.h"
 
+struct ZSTD_CCtx_s;
+typedef struct ZSTD_CCtx_s ZSTD_CCtx;
+
 namespace pw::trace {
 
 class TraceWriteError : public std::runtime_error {
@@ -45,6 +48,19 @@ struct RecordMeta {
   std::uint32_t event_count = 0;
   std::uint64_t hash = 0;       // snapshots
   bool edited = false;          // snapshots: a state changed from outside the program
+};
+
+// Memory the writer thread lends the records it builds, for their messages' first segment:
+// reused from record to record, so a big snapshot does not cost fresh pages each time. A
+// message built in it must be gone before the next record is built.
+class SegmentScratch {
+ public:
+  // A zeroed segment of [words] words (capnp builds only in zeroed memory).
+  kj::ArrayPtr<capnp::word> zeroed(std::size_t words);
+
+ private:
+  std::unique_ptr<capnp::word[]> data_;
+  std::size_t capacity_ = 0;
 };
 
 struct WrittenRecord {
@@ -73,7 +89,9 @@ class TraceWriter {
   void append(const RecordMeta& meta, std::unique_ptr<capnp::MallocMessageBuilder> message);
   // Builds a record's message on the writer thread; it may complete the record's meta (a
   // chunk's event count, a snapshot's hash), which written() then shows.
-  using Builder = std::function<std::unique_ptr<capnp::MallocMessageBuilder>(RecordMeta& meta)>;
+  // [scratch] may hold the message's first segment.
+  using Builder =
+      std::function<std::unique_ptr<capnp::MallocMessageBuilder>(RecordMeta& meta, SegmentScratch& scratch)>;
   // Queues a record that the writer thread builds with [build], then compresses and writes:
   // encoding it costs the caller nothing. [bytes] estimates its size for the queue's budget.
   void append(const RecordMeta& meta, Builder build, std::size_t bytes);
@@ -138,7 +156,13 @@ class TraceWriter {
   std::atomic<std::uint64_t> offset_ = 0;  // advanced by the writer thread only
   std::uint64_t uncompressed_ = 0;
   std::vector<WrittenRecord> written_;
-  std::string frame_buffer_;  // reused by the writer thread: no fresh pages per frame
+  // Reused by the writer thread: no fresh pages per frame.
+  std::string frame_buffer_;
+  SegmentScratch scratch_;
+  struct CCtxFree {
+    void operator()(ZSTD_CCtx* c) const;
+  };
+  std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx_;
   // A windowed writer's frames; the rewrite is due at next_rewrite_ while window_dirty_.
   std::unique_ptr<TraceWindow> window_;
   bool window_dirty_ = false;

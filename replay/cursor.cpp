@@ -1,4 +1,5 @@
-// What every cursor shares: reading a location off a state, and the interrupt flag.
+// What every cursor shares: reading a location off a state, what is said of a step before
+// its start, and the interrupt flag.
 #include "cursor.h"
 
 #include <fmt/format.h>

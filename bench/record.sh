@@ -9,6 +9,8 @@
 #   RUNS               timed runs per program and mode (default 5); the table shows medians
 #   SNAPSHOT_INTERVAL  passed to pwvm as --snapshot-interval when set (default: pwvm's own)
 #   TMPDIR             where the traces are written (mktemp -d; removed at the end)
+#   CALLGRIND          1 (default when valgrind is installed): also count the instructions
+#                      each program executes, plain and recorded, under callgrind; 0 skips it
 #
 # For each program: one untimed run in each mode checks that it prints the expected number
 # (and warms the caches), then the two modes are timed alternately, RUNS times each, so that
@@ -17,6 +19,11 @@
 # trace is then read with `pwreplay info --json` for its size and contents.
 # The recorded time includes writing the whole trace: the writer thread's compression, the
 # index and the final fsync.
+#
+# Then, with CALLGRIND=1, one run of each program in each mode under valgrind's callgrind
+# gives exact instruction counts (stable on a noisy machine, unlike times): the plain run,
+# the recorded run's interpreter thread (the one the program waits for) and all its threads
+# (with the writer thread's encoding and compression). A few minutes in all.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -34,6 +41,12 @@ PWREPLAY="${PWREPLAY:-$root/build/tools/pwreplay}"
 RUNS="${RUNS:-5}"
 SNAPSHOT_INTERVAL="${SNAPSHOT_INTERVAL:-}"
 TIME=/usr/bin/time
+if [[ -z "${CALLGRIND:-}" ]]; then
+  if command -v valgrind >/dev/null 2>&1; then CALLGRIND=1; else CALLGRIND=0; fi
+fi
+[[ "$CALLGRIND" == 0 || "$CALLGRIND" == 1 ]] || die "CALLGRIND must be 0 or 1, got '$CALLGRIND'"
+[[ "$CALLGRIND" == 0 ]] || command -v valgrind >/dev/null 2>&1 ||
+  die "valgrind not found (apt-get install -y valgrind, or CALLGRIND=0)"
 
 [[ -x "$PWVM" ]] || die "pwvm not found at $PWVM (build it, or set PWVM=path)"
 [[ -x "$PWREPLAY" ]] || die "pwreplay not found at $PWREPLAY (build it, or set PWREPLAY=path)"
@@ -178,5 +191,45 @@ echo
 echo "| program | steps | median s without | median s with --record | overhead with/without | trace bytes | bytes/step | snapshots | chunks |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for row in "${rows[@]}"; do
+  echo "$row"
+done
+
+[[ "$CALLGRIND" == 1 ]] || exit 0
+
+# instructions FILE: the total instruction count in a callgrind output file
+instructions() {
+  awk '/^(summary|totals):/ { print $2; exit }' "$1"
+}
+
+# ratio3 A B: A / B to three places (instruction counts are exact)
+ratio3() {
+  awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a / b }'
+}
+
+echo >&2
+echo "callgrind (one run of each program and mode):" >&2
+cg_rows=()
+for prog in "$@"; do
+  echo "  $prog" >&2
+  out="$tmp/cg.$prog"
+  valgrind --tool=callgrind --callgrind-out-file="$out.plain" "$PWVM" run "$here/$prog.pwa" \
+    >/dev/null 2>"$tmp/err" || die "callgrind of the plain $prog run failed: $(tail -n 3 "$tmp/err")"
+  recorded=("$PWVM" run "$here/$prog.pwa" --record "$tmp/$prog.cg.pwtrace")
+  [[ -n "$SNAPSHOT_INTERVAL" ]] && recorded+=(--snapshot-interval "$SNAPSHOT_INTERVAL")
+  valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$out.rec" "${recorded[@]}" \
+    >/dev/null 2>"$tmp/err" || die "callgrind of the recorded $prog run failed: $(tail -n 3 "$tmp/err")"
+  plain_ir="$(instructions "$out.plain")"
+  # With --separate-threads, one file per thread: -01 is the interpreter's (the main thread).
+  main_ir="$(instructions "$out.rec-01")"
+  all_ir=0
+  for f in "$out".rec-*; do all_ir=$((all_ir + $(instructions "$f"))); done
+  [[ "$plain_ir" =~ ^[0-9]+$ && "$main_ir" =~ ^[0-9]+$ ]] || die "cannot read the callgrind counts of $prog"
+  cg_rows+=("| $prog | $plain_ir | $main_ir | $all_ir | $(ratio3 "$main_ir" "$plain_ir") | $(ratio3 "$all_ir" "$plain_ir") |")
+done
+
+echo
+echo "| program | instructions plain | recorded: interpreter thread | recorded: all threads | interpreter thread / plain | all threads / plain |"
+echo "|---|---:|---:|---:|---:|---:|"
+for row in "${cg_rows[@]}"; do
   echo "$row"
 done

@@ -1,4 +1,4 @@
-# The Physics World VM trace format, version 1.3.
+# The Physics World VM trace format, version 1.4.
 #
 # A trace file is:
 #   8 bytes   magic "PWTRACE\n"
@@ -33,8 +33,8 @@ $Cxx.namespace("pw::trace");
 struct Header {
   magic @0 :Text;              # always "pwtrace"
   formatMajor @1 :UInt16;      # 1
-  formatMinor @2 :UInt16;      # 3 (1.1 added Outcome.signal, 1.2 Snapshot.edited, 1.3
-                               # historyLimit)
+  formatMinor @2 :UInt16;      # 4 (1.1 added Outcome.signal, 1.2 Snapshot.edited, 1.3 left
+                               # EventChunk.profile empty, 1.4 historyLimit)
   recorder @3 :Text;           # the program that wrote the file, e.g. "pwvm 0.1.0"
   program @4 :Program;         # the program itself: the trace needs nothing else to replay
   config @5 :VmConfig;         # limits and GC settings of the run (they shape its behaviour)
@@ -50,7 +50,7 @@ struct Header {
   snapshotStepsPerLiveObject @14 :UInt64;
                                # after a snapshot, the next comes at least this many steps
                                # per live object later (0: exactly every snapshotInterval)
-  historyLimit @15 :UInt64;    # 1.3: the recorder kept only about the last this many steps of
+  historyLimit @15 :UInt64;    # 1.4: the recorder kept only about the last this many steps of
                                # the run (at least this many, from a snapshot on); 0: the whole
                                # run, whose first snapshot must be at step 0
 }
@@ -114,7 +114,8 @@ struct EventChunk {
   startDepth @4 :UInt32;       # call depth at fromStep (so readers can track depth)
   firstAllocId @5 :UInt64;     # id the chunk's first allocation gets (ids count up by one)
   events @6 :Data;             # the events, encoded as below
-  profile @7 :List(InstructionCount);  # executed instructions, non-zero counts only
+  profile @7 :List(InstructionCount);  # executed instructions, non-zero counts only; empty
+                               # from 1.3 on (replay recomputes it)
   outputBytes @8 :UInt64;      # program output before fromStep (offset of this chunk's output)
 }
 

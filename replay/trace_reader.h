@@ -40,7 +40,7 @@ struct TraceHeader {
   std::uint64_t snapshot_steps_per_live_object = 0;
   std::uint64_t chunk_steps = 0;
   std::uint64_t first_dynamic_id = 0;
-  // A windowed recording (format 1.3) kept only about the last this many steps: its first
+  // A windowed recording (format 1.4) kept only about the last this many steps: its first
   // snapshot may be after step 0. 0: the whole run.
   std::uint64_t history_limit = 0;
 };

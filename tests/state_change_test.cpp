@@ -72,7 +72,7 @@ TEST(StateChange, ReplaysPassThroughTheChangedStateAndQueriesNameTheDebugger) {
   // The file replays the changed run, checked event for event.
   pw::replay::Timeline t(trace);
   EXPECT_EQ(t.end(), end);
-  EXPECT_GE(t.trace().header().format_minor, 2u) << "Snapshot.edited came with format 1.2";
+  EXPECT_GE(t.trace().header().format_minor, 2u);  // edited snapshots came with 1.2
   t.run_forward(t.end(), nullptr);
   EXPECT_EQ(pw::display(t.state(), t.state().result), "114");
   pw::replay::ShownValue initial;

@@ -437,6 +437,60 @@ TEST_F(TraceCli, KilledRecorderLeavesAReadableTrace) {
   for (const auto& l : lines) EXPECT_NE(l.find("call"), std::string::npos) << l;
 }
 
+// A heap of 100,000 live pairs, then allocation for ever: snapshots are big and frequent,
+// so the writer thread spends much of its time on them.
+constexpr const char* kBigHeapForever = R"PWA(
+func main()
+  local list, i, limit
+  push 1
+  set_local i
+  push 100000
+  set_local limit
+build:
+  get_local i
+  get_local list
+  cons
+  set_local list
+  for_next i, build
+churn:
+  push 1
+  push 2
+  cons
+  pop
+  jump churn
+end
+)PWA";
+
+TEST_F(TraceCli, RecorderKilledWhileWritingSnapshotsLeavesAReadableTrace) {
+  const std::string program = file("big_heap.pwa", kBigHeapForever);
+  for (const int ms : {400, 900, 1400}) {
+    SCOPED_TRACE("killed after " + std::to_string(ms) + " ms");
+    const std::string trace = path("killed-" + std::to_string(ms) + ".pwtrace");
+    const pid_t pid = spawn({PWVM_BINARY, "run", program, "--record", trace, "--max-steps", "100000000000"});
+    ASSERT_GT(pid, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    ASSERT_EQ(::kill(pid, SIGKILL), 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "pwvm ended on its own: " << status;
+
+    // Whatever frame the kill cut, everything before it reads: chunks in order, and every
+    // snapshot that made it is the state of its step.
+    TraceReader reader(trace);
+    EXPECT_FALSE(reader.complete());
+    ASSERT_GE(reader.snapshots().size(), 1u);
+    std::uint64_t from = 0;
+    for (std::size_t i = 0; i < reader.chunks().size(); ++i) {
+      const pw::trace::ChunkData c = reader.read_chunk(i);
+      EXPECT_EQ(c.info.from_step, from);
+      from = c.info.to_step;
+    }
+    const CliResult verify = pwreplay({"verify", trace});
+    EXPECT_EQ(verify.code, reader.damage().empty() ? 0 : 2) << verify.out << verify.err;
+    EXPECT_NE(verify.out.find("match the recording"), std::string::npos) << verify.out << verify.err;
+  }
+}
+
 // ---- trace write errors -----------------------------------------------------------------
 
 TEST_F(TraceCli, TraceWriteErrorsExitThreeWithOneLine) {

@@ -145,11 +145,11 @@ TEST(TraceFixtures, EveryCommittedTraceReadsAndReplays) {
     }
 
     // Every chunk decodes, and together they cover the run (a windowed one from its first
-    // snapshot on, format 1.3).
+    // snapshot on, format 1.4).
     ASSERT_FALSE(reader.chunks().empty());
     const std::uint64_t first = reader.first_step();
     if (first > 0) {
-      EXPECT_EQ(h.format_minor, 3u) << "Header.historyLimit came with format 1.3";
+      EXPECT_EQ(h.format_minor, 4u) << "Header.historyLimit came with format 1.4";
     }
     std::uint64_t from = first;
     std::string output = reader.read_snapshot(0).image.output;  // printed before the first chunk
@@ -165,10 +165,8 @@ TEST(TraceFixtures, EveryCommittedTraceReadsAndReplays) {
     }
     // The outcome's steps count a failing instruction, as the chunks do.
     EXPECT_EQ(from, out.steps);
-    // Recorders since format 1.3 leave the profile out (replay recomputes it).
-    if (profile != 0 || h.format_minor < 3) {
-      EXPECT_EQ(profile, out.steps - first);
-    }
+    // Recorders of format 1.3 and later record no profile (replay recomputes it).
+    EXPECT_EQ(profile, h.format_minor < 3 ? out.steps - first : 0u);
     EXPECT_EQ(output.size(), out.output_bytes);
 
     // Every snapshot decodes and restores; the last one is the final state.

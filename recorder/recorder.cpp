@@ -60,17 +60,17 @@ void write_header(TraceWriter& w, const VmState& vm, const RecordOptions& o) {
   w.append(RecordMeta{RecordKind::Header}, std::move(m));
 }
 
-// The snapshot record of [image], whose hash this computes (on the writer thread).
+// The snapshot record of [image], whose hash this computes (on the writer thread). The
+// message references the image's big arrays instead of copying them: [image] must outlive it.
 std::unique_ptr<capnp::MallocMessageBuilder> snapshot_message(const StateImage& image, bool edited, RecordMeta& meta,
                                                               SegmentScratch& scratch) {
   const std::uint64_t hash = image_hash(image);
-  // Size the first segment to hold the whole snapshot: one allocation, no segment chain.
-  const std::size_t words = (image.stack.size() + image.globals.size() + image.slots.size()) * 2 +
-                            image.objects.size() * 3 + image.frames.size() * 5 + image.handlers.size() * 2 +
-                            (image.bytes.size() + image.output.size()) / 8 + 256;
+  // The first segment holds the rest of the snapshot: one allocation, no segment chain.
+  const std::size_t words = (image.globals.size() * 2 + image.frames.size() * 5 + image.handlers.size() * 2 +
+                             (image.bytes.size() + image.output.size()) / 8 + 256);
   auto m = std::make_unique<capnp::MallocMessageBuilder>(scratch.zeroed(std::min<std::size_t>(words, 1u << 28)));
   auto root = m->initRoot<Snapshot>();
-  write_snapshot(root, image, hash);
+  write_snapshot(root, image, hash, /*referenced=*/true);
   root.setEdited(edited);
   meta.hash = hash;
   return m;
@@ -110,7 +110,7 @@ class BufferPool {
 
 struct Recorder::Buffers {
   BufferPool<EventBytes> events{4};
-  BufferPool<StateImage> images{2};  // a big heap's image is big
+  BufferPool<StateImage> images{3};  // as many as the writer may hold at once
 };
 
 // The recording observer, which may also be asked before every instruction.
@@ -159,19 +159,21 @@ Recorder::ChunkStart Recorder::chunk_start() const {
 }
 
 void Recorder::write_snapshot(bool edited) {
-  // Only the capture runs here; hashing, encoding and compressing it are the writer's.
-  auto image = std::make_shared<StateImage>(buffers_->images.take());
+  // Only the capture runs here; hashing, encoding and compressing it are the writer's. The
+  // image goes back to the pool when the writer is done with the record (the message
+  // references it until then).
+  const std::shared_ptr<StateImage> image(new StateImage(buffers_->images.take()),
+                                          [buffers = buffers_](StateImage* done) {
+                                            buffers->images.give(std::move(*done));
+                                            delete done;
+                                          });
   capture_state(vm_, *image);
   RecordMeta meta{RecordKind::Snapshot};
   meta.from_step = vm_.step;
   meta.edited = edited;
   writer_->append(
       meta,
-      [image, edited, buffers = buffers_](RecordMeta& m, SegmentScratch& scratch) {
-        auto message = snapshot_message(*image, edited, m, scratch);
-        buffers->images.give(std::move(*image));
-        return message;
-      },
+      [image, edited](RecordMeta& m, SegmentScratch& scratch) { return snapshot_message(*image, edited, m, scratch); },
       image_bytes(*image));
   ++result_.snapshots;
   last_snapshot_step_ = vm_.step;
@@ -269,6 +271,21 @@ void Recorder::discard() {
   writer_->discard();
 }
 
+std::uint64_t Recorder::final_hash() {
+  // The last snapshot is of this very state, and the writer thread has hashed it already:
+  // capturing the state again would cost as much as the snapshot did.
+  try {
+    writer_->drain();
+  } catch (const TraceWriteError&) {
+    return state_hash(vm_);  // the snapshot may not have been written
+  }
+  const std::vector<WrittenRecord> written = writer_->written();
+  for (auto r = written.rbegin(); r != written.rend(); ++r)
+    if (r->meta.kind == RecordKind::Snapshot)
+      return r->meta.from_step == vm_.step ? r->meta.hash : state_hash(vm_);
+  return state_hash(vm_);
+}
+
 RecordResult Recorder::finish() {
   if (finished_) return result_;
   finished_ = true;
@@ -287,7 +304,7 @@ RecordResult Recorder::finish() {
   auto out = m->initRoot<Outcome>();
   out.setSteps(vm_.step);  // format 1.0: a failing instruction is not counted here (readers add it)
   out.setOutputBytes(vm_.output.size());
-  out.setFinalHash(state_hash(vm_));
+  out.setFinalHash(final_hash());
   if (status == RunStatus::Halted) {
     out.setStatus(Outcome::Status::HALTED);
     // The start of a huge value: the outcome is a summary, and a Text field holds at most 512 MiB.

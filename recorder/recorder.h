@@ -117,6 +117,7 @@ class Recorder {
   struct Buffers;
   void flush_chunk(std::uint64_t to_step);
   void write_snapshot(bool edited = false);
+  std::uint64_t final_hash();
 
   VmState& vm_;
   RecordOptions options_;

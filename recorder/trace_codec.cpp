@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include <capnp/orphan.h>
 #include <fmt/format.h>
 
 #include "disassembler.h"
@@ -136,17 +137,27 @@ pw::Program read_program(Program::Reader in) {
   return p;
 }
 
-void write_snapshot(Snapshot::Builder out, const StateImage& img, std::uint64_t hash) {
+void write_snapshot(Snapshot::Builder out, const StateImage& img, std::uint64_t hash, bool referenced) {
   out.setStep(img.step);
   out.setHash(hash);
   out.setStatus(static_cast<std::uint8_t>(img.status));
   out.setNextFrameId(img.next_frame_id);
-  out.setStack(blob(img.stack));
   out.setFrames(blob(img.frames));
   out.setGlobals(blob(img.globals));
   out.setHandlers(blob(img.handlers));
-  out.setObjects(blob(img.objects));
-  out.setSlots(blob(img.slots));
+  if (referenced && !img.stack.empty() && !img.objects.empty() && !img.slots.empty()) {
+    // Whole words each (16 and 24 bytes an element), so no byte past them reaches the file;
+    // vectors' storage is aligned for them.
+    static_assert(sizeof(ValueImage) % 8 == 0 && sizeof(ObjectImage) % 8 == 0);
+    const capnp::Orphanage orphanage = capnp::Orphanage::getForMessageContaining(out);
+    out.adoptStack(orphanage.referenceExternalData(blob(img.stack)));
+    out.adoptObjects(orphanage.referenceExternalData(blob(img.objects)));
+    out.adoptSlots(orphanage.referenceExternalData(blob(img.slots)));
+  } else {
+    out.setStack(blob(img.stack));
+    out.setObjects(blob(img.objects));
+    out.setSlots(blob(img.slots));
+  }
   out.setBytes(as_data(img.bytes.data(), img.bytes.size()));
   auto gc = out.initGc();
   gc.setCollections(img.gc.collections);

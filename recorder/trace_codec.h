@@ -29,7 +29,9 @@ pw::Program read_program(Program::Reader in);
 // The program hash recorded in headers: XXH3-64 of its disassembly.
 std::uint64_t program_hash(const pw::Program& program);
 
-void write_snapshot(Snapshot::Builder out, const StateImage& image, std::uint64_t hash);
+// With [referenced], the big arrays (stack, objects, slots) are not copied into the message
+// but referenced where [image] holds them: [image] must then outlive the message.
+void write_snapshot(Snapshot::Builder out, const StateImage& image, std::uint64_t hash, bool referenced = false);
 StateImage read_snapshot_image(Snapshot::Reader in);
 
 void write_error(Error::Builder out, const VmError& error);

@@ -270,19 +270,19 @@ void TraceWriter::write_frame(Job& job) {
     if (!error_.empty()) return;
   }
   if (job.build) {
-    job.message = job.build(job.meta, scratch_);
-    job.build = nullptr;  // lets go of what it held
+    job.message = job.build(job.meta, scratch_);  // what the builder holds lives until the frame is written
     const std::size_t bytes = capnp::computeSerializedSizeInWords(*job.message) * sizeof(capnp::word);
     std::lock_guard<std::mutex> lock(mu_);
     uncompressed_ += bytes;
   }
   const std::size_t n = encode_frame(job.meta, *job.message);
   job.message.reset();  // before the next record is built into the same scratch segment
+  job.build = nullptr;   // lets go of what the message referenced
   if (n == 0) return;
-  if (window_) return keep_in_window(job.meta, std::string_view(frame_buffer_.data(), n));
+  if (window_) return keep_in_window(job.meta, std::string_view(frame_buffer_.get(), n));
   const std::uint64_t at = offset_;
   // One write per frame, so a kill leaves either all of it or a torn tail.
-  write_all(frame_buffer_.data(), n);
+  write_all(frame_buffer_.get(), n);
   if (failed()) {
     cut_to(at);
     return;
@@ -309,15 +309,21 @@ std::size_t TraceWriter::encode_frame(const RecordMeta& meta, capnp::MessageBuil
   for (const auto& segment : segments) table.push_back(static_cast<std::uint32_t>(segment.size()));
   if (table.size() % 2) table.push_back(0);
   // The frame header goes in front of the compressed payload, in one buffer, one write.
-  std::string& frame = frame_buffer_;
-  frame.resize(kFrameHeaderBytes + ZSTD_compressBound(bytes));
+  // Not zero-filled: only the pages the compressed frame reaches are ever touched.
+  const std::size_t frame_size = kFrameHeaderBytes + ZSTD_compressBound(bytes);
+  if (frame_size > frame_capacity_) {
+    frame_buffer_.reset();
+    frame_capacity_ = frame_size + frame_size / 2;
+    frame_buffer_ = std::make_unique_for_overwrite<char[]>(frame_capacity_);
+  }
+  char* const frame = frame_buffer_.get();
   // Snapshots are the bulk of a trace of a big heap: the fastest level keeps the writer
   // thread ahead of the interpreter; events compress well at the configured level.
   const int level = meta.kind == RecordKind::Snapshot ? std::min(level_, -1) : level_;
   // One compression context for the whole file: a fresh one per record is fresh memory.
   if (!cctx_) cctx_.reset(ZSTD_createCCtx());
   ZSTD_CCtx* cctx = cctx_.get();
-  ZSTD_outBuffer out{frame.data() + kFrameHeaderBytes, frame.size() - kFrameHeaderBytes, 0};
+  ZSTD_outBuffer out{frame + kFrameHeaderBytes, frame_size - kFrameHeaderBytes, 0};
   // Readers size their buffer from the frame's declared content size.
   std::size_t status = ZSTD_CCtx_reset(cctx, ZSTD_reset_session_only);
   if (!ZSTD_isError(status)) status = ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
@@ -346,9 +352,9 @@ std::size_t TraceWriter::encode_frame(const RecordMeta& meta, capnp::MessageBuil
   FrameHeader h;
   h.payload_bytes = static_cast<std::uint32_t>(n);
   h.kind = meta.kind;
-  h.checksum = checksum(frame.data() + kFrameHeaderBytes, n);
+  h.checksum = checksum(frame + kFrameHeaderBytes, n);
   const auto head = h.encode();
-  std::memcpy(frame.data(), head.data(), head.size());
+  std::memcpy(frame, head.data(), head.size());
   return kFrameHeaderBytes + n;
 }
 
@@ -398,7 +404,7 @@ void TraceWriter::rewrite_window(bool finishing) {
       ::unlink(scratch.c_str());
       return;
     }
-    put(std::string_view(frame_buffer_.data(), n));
+    put(std::string_view(frame_buffer_.get(), n));
     put(trailer_for(index_offset));
     if (!err && ::fsync(fd) != 0 && errno != EINVAL && errno != EROFS) err = errno;
   }

@@ -157,7 +157,8 @@ class TraceWriter {
   std::uint64_t uncompressed_ = 0;
   std::vector<WrittenRecord> written_;
   // Reused by the writer thread: no fresh pages per frame.
-  std::string frame_buffer_;
+  std::unique_ptr<char[]> frame_buffer_;
+  std::size_t frame_capacity_ = 0;
   SegmentScratch scratch_;
   struct CCtxFree {
     void operator()(ZSTD_CCtx* c) const;

@@ -53,7 +53,13 @@ void capture_state(const VmState& vm, StateImage& img) {
   }
   for (const Value& v : vm.globals) img.globals.push_back(image_of(v));
   for (const Handler& h : vm.handlers) img.handlers.push_back({h.frame, h.target, h.stack_height});
-  img.objects.reserve(vm.heap.objects().size());
+  // Reused images grow with the heap: reserving with room to spare makes that a rare copy
+  // into fresh pages. Slots hold at most a value per 16 bytes of live heap.
+  const auto reserve = [](auto& v, std::size_t n) {
+    if (v.capacity() < n) v.reserve(n + n / 4);
+  };
+  reserve(img.objects, vm.heap.objects().size());
+  reserve(img.slots, vm.heap.stats().live_bytes / sizeof(Value));
   for (const Object* o : vm.heap.objects()) {
     ObjectImage oi;
     oi.id = o->id;

@@ -26,6 +26,13 @@ std::uint64_t step_argument(const json& args, const char* name) {
   throw DapError(fmt::format("'{}' must be a step number, not {}", name, it->dump()));
 }
 
+// A query's steps [from, to] must lie within what the cursor holds.
+void check_range(const replay::Cursor& c, std::uint64_t from, std::uint64_t to) {
+  if (from < c.start()) throw DapError(replay::before_window_message(from, c.start()));
+  if (from > to || to > c.end())
+    throw DapError(fmt::format("the steps {}..{} are not within the run ({}..{})", from, to, c.start(), c.end()));
+}
+
 }  // namespace
 
 void DapSession::run_move(long long seq, const std::string& title, const std::function<Stop()>& f,
@@ -133,7 +140,7 @@ void DapSession::report_stop(const Stop& stop, const std::string& reason_overrid
                            : fmt::format("Left {} by an exception", fn_name(p, stop.frame_fn));
       break;
     case StopReason::CallSite: said = fmt::format("Back at the call of {}", fn_name(p, stop.frame_fn)); break;
-    case StopReason::Start: said = "At step 0: no history before the start of the run"; break;
+    case StopReason::Start: said = replay::start_stop_text(cursor_->start()); break;
     case StopReason::End:
       if (vm.status == RunStatus::Failed && vm.error) {
         reason = "exception";
@@ -251,12 +258,13 @@ void DapSession::on_goto_step(const json& request) {
   const std::uint64_t step = step_argument(arguments(request), "step");
   if (cursor().finished() && step > cursor_->end())
     throw DapError(fmt::format("step {} is past the end of the run (the last is {})", step, cursor_->end()));
+  if (step < cursor_->start()) throw DapError(replay::before_window_message(step, cursor_->start()));
   move(request, "Going", [this, step] { return replay::go_to(*cursor_, step); }, "goto");
 }
 
 void DapSession::on_step_query(const json& request) {
-  respond(request, {{"step", cursor().position()}, {"end", cursor_->end()}, {"finished", cursor_->finished()},
-                    {"live", target_->live()}});
+  respond(request, {{"step", cursor().position()}, {"start", cursor_->start()}, {"end", cursor_->end()},
+                    {"finished", cursor_->finished()}, {"live", target_->live()}});
 }
 
 template <class F>
@@ -311,11 +319,10 @@ void DapSession::on_watch(const json& request) {
   const json& args = arguments(request);
   if (!args.contains("expression") || !args["expression"].is_string()) throw DapError("'expression' is missing: the value to follow");
   const replay::Expression e = replay::Expression::compile(args["expression"].get<std::string>(), cursor().program());
-  const std::uint64_t from = args.contains("from") ? step_argument(args, "from") : 0;
+  const std::uint64_t from = args.contains("from") ? step_argument(args, "from") : cursor_->start();
   const std::uint64_t to = args.contains("to") ? step_argument(args, "to") : cursor_->end();
   const std::uint64_t limit = args.contains("limit") ? step_argument(args, "limit") : 10000;
-  if (from > to || to > cursor_->end())
-    throw DapError(fmt::format("the steps {}..{} are not within the run (0..{})", from, to, cursor_->end()));
+  check_range(*cursor_, from, to);
   query(request, fmt::format("Following {}", e.text()), [&] {
     json changes = json::array();
     bool truncated = false;
@@ -345,11 +352,10 @@ void DapSession::on_calls(const json& request) {
   const std::string name = args["function"];
   const int fn = cursor().program().find_function(name);
   if (fn < 0) throw DapError(fmt::format("no function named '{}'", name));
-  const std::uint64_t from = args.contains("from") ? step_argument(args, "from") : 0;
+  const std::uint64_t from = args.contains("from") ? step_argument(args, "from") : cursor_->start();
   const std::uint64_t to = args.contains("to") ? step_argument(args, "to") : cursor_->end();
   const std::uint64_t limit = args.contains("limit") ? step_argument(args, "limit") : 10000;
-  if (from > to || to > cursor_->end())
-    throw DapError(fmt::format("the steps {}..{} are not within the run (0..{})", from, to, cursor_->end()));
+  check_range(*cursor_, from, to);
   query(request, fmt::format("Finding the calls of {}", name), [&] {
     const auto found = replay::calls(*cursor_, static_cast<std::uint32_t>(fn), from, to);
     json list = json::array();

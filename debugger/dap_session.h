@@ -43,6 +43,7 @@ class ObservedCursor : public replay::Cursor {
   const Program& program() const override { return inner_.program(); }
   const VmState& state() const override { return inner_.state(); }
   std::uint64_t position() const override { return inner_.position(); }
+  std::uint64_t start() const override { return inner_.start(); }
   std::uint64_t end() const override { return inner_.end(); }
   bool finished() const override { return inner_.finished(); }
   void seek(std::uint64_t target) override;

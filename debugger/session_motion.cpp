@@ -82,9 +82,11 @@ void Session::move(std::string_view args, bool backward, Move move_once, bool th
 void Session::cmd_run(std::string_view args) {
   if (!args.empty())
     throw CommandError("\"run\" takes no arguments here: give the program's arguments after -- on the command line");
-  if (cursor_.position() != 0) {
-    replay::go_to(cursor_, 0);
-    say("Running again from step 0{}.\n", live_ ? " (the steps already run are replayed from the recording)" : "");
+  if (cursor_.position() != cursor_.start()) {
+    replay::go_to(cursor_, cursor_.start());
+    say("Running again from step {}{}.\n", cursor_.start(),
+        live_ ? " (the steps already run are replayed from the recording)"
+        : cursor_.start() ? " (the start of the recorded window)" : "");
   }
   // A breakpoint on the first instruction stops the run where it starts, as in gdb.
   bool first = true;
@@ -170,13 +172,14 @@ void Session::cmd_goto(std::string_view args) {
   if (args == "end") {
     target = cursor_.end();
   } else if (args == "start") {
-    target = 0;
+    target = cursor_.start();
   } else if (const auto n = parse_number(args)) {
     target = *n;
   } else {
     throw CommandError(args.empty() ? "\"goto\" needs a step: a number, start or end"
                                     : fmt::format("\"{}\" is not a step (a number, start or end)", args));
   }
+  if (target < cursor_.start()) throw CommandError(replay::before_window_message(target, cursor_.start()));
   move({}, target < cursor_.position(), [&] { return replay::go_to(cursor_, target); }, false, "Jumped");
 }
 
@@ -190,6 +193,8 @@ void Session::cmd_last(std::string_view args) {
   list_next_ = list_first_ = 0;
   if (!found) {
     if (replay::interrupted()) say("Interrupted\n");
+    else if (cursor_.start() > 0)
+      say("Nothing wrote {} between step {}, where the recorded window starts, and step {}\n", e.text(), cursor_.start(), from);
     else say("Nothing wrote {} before step {}\n", e.text(), from);
     print_where();
     return;
@@ -288,7 +293,7 @@ void Session::report(const replay::Stop& stop, const replay::Location& before, s
       log_.add(DebugEventKind::StepCompleted, at, fmt::format("{} from step {}", jumped ? "goto" : "step", before.position));
       break;
     }
-    case StopReason::Start: say("At step 0: no history before the start of the run\n"); break;
+    case StopReason::Start: say("{}\n", replay::start_stop_text(cursor_.start())); break;
     case StopReason::End:
       if (vm.status == RunStatus::Halted) {
         say("The run halted with {}\n", value_text(vm.result));

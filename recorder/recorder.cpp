@@ -56,6 +56,7 @@ void write_header(TraceWriter& w, const VmState& vm, const RecordOptions& o) {
   h.setChunkSteps(o.chunk_steps);
   h.setFirstDynamicId(vm.heap.next_id());
   h.setSnapshotStepsPerLiveObject(o.steps_per_live_object);
+  h.setHistoryLimit(o.history_limit);
   w.append(RecordMeta{RecordKind::Header}, std::move(m));
 }
 
@@ -124,10 +125,22 @@ struct Recorder::Observer : RecordingObserver {
   bool paused_by_hook = false;
 };
 
+namespace {
+// [o] with a snapshot at least every half window, so that dropping everything before a
+// snapshot still leaves the window whole without keeping much more.
+RecordOptions with_window_cadence(RecordOptions o) {
+  if (o.history_limit) {
+    const std::uint64_t half = std::max<std::uint64_t>(1, o.history_limit / 2);
+    if (o.snapshot_interval == 0 || o.snapshot_interval > half) o.snapshot_interval = half;
+  }
+  return o;
+}
+}  // namespace
+
 Recorder::Recorder(VmState& vm, RecordOptions options)
     : vm_(vm),
-      options_(std::move(options)),
-      writer_(std::make_unique<TraceWriter>(options_.path, options_.compression_level)),
+      options_(with_window_cadence(std::move(options))),
+      writer_(std::make_unique<TraceWriter>(options_.path, options_.compression_level, options_.history_limit)),
       buffers_(std::make_shared<Buffers>()) {
   if (writer_->failed()) throw TraceWriteError(write_error());  // the program does not run
   if (options_.chunk_steps == 0) options_.chunk_steps = 1'000'000;

@@ -22,6 +22,11 @@ struct RecordOptions {
   std::uint64_t steps_per_live_object = 64;
   // Steps per event chunk: what a killed recorder can lose at most, and the read granule.
   std::uint64_t chunk_steps = 1'000'000;
+  // Keep only the end of the run: at least the last this many steps, from a snapshot on
+  // (0: the whole run). Snapshots then come at least every history_limit / 2 steps (the
+  // live-heap rule above may still space them further), so what is kept stays within about
+  // one and a half times the limit. The file is rewritten about once a second.
+  std::uint64_t history_limit = 0;
   // Stop recording (and the run) after this many steps.
   std::optional<std::uint64_t> stop_at;
   std::string recorder_name = "pwvm";

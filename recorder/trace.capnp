@@ -1,4 +1,4 @@
-# The Physics World VM trace format, version 1.1.
+# The Physics World VM trace format, version 1.4.
 #
 # A trace file is:
 #   8 bytes   magic "PWTRACE\n"
@@ -11,7 +11,10 @@
 # All integers in headers and packed blobs are little-endian.
 #
 # Record kinds and order: Header (1) first; then EventChunk (2) and Snapshot (3) frames in
-# step order; then Outcome (4) and Index (5). A writer that is killed leaves a file that
+# step order; then Outcome (4) and Index (5). The first snapshot is the state at step 0,
+# except in a windowed recording (Header.historyLimit > 0), which keeps only the end of the
+# run: its first snapshot may be at any step, and its chunks run on from there without a
+# gap. A writer that is killed leaves a file that
 # ends anywhere: readers must rebuild the index by scanning frames and stop at the first
 # frame that is incomplete or fails its checksum.
 #
@@ -30,7 +33,8 @@ $Cxx.namespace("pw::trace");
 struct Header {
   magic @0 :Text;              # always "pwtrace"
   formatMajor @1 :UInt16;      # 1
-  formatMinor @2 :UInt16;      # 2 (1.1 added Outcome.signal, 1.2 Snapshot.edited)
+  formatMinor @2 :UInt16;      # 4 (1.1 added Outcome.signal, 1.2 Snapshot.edited, 1.3 left
+                               # EventChunk.profile empty, 1.4 historyLimit)
   recorder @3 :Text;           # the program that wrote the file, e.g. "pwvm 0.1.0"
   program @4 :Program;         # the program itself: the trace needs nothing else to replay
   config @5 :VmConfig;         # limits and GC settings of the run (they shape its behaviour)
@@ -46,6 +50,9 @@ struct Header {
   snapshotStepsPerLiveObject @14 :UInt64;
                                # after a snapshot, the next comes at least this many steps
                                # per live object later (0: exactly every snapshotInterval)
+  historyLimit @15 :UInt64;    # 1.4: the recorder kept only about the last this many steps of
+                               # the run (at least this many, from a snapshot on); 0: the whole
+                               # run, whose first snapshot must be at step 0
 }
 
 struct Program {

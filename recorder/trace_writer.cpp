@@ -8,8 +8,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include <capnp/serialize.h>
@@ -18,12 +19,69 @@
 #include <zstd.h>
 
 #include "trace.capnp.h"
+#include "trace_window.h"
 
 namespace pw::trace {
 
 namespace {
 // Enough to keep both cores busy without letting a slow disk eat memory.
 constexpr std::size_t kMaxQueuedBytes = 64u << 20;
+// How often a windowed writer replaces its file: what a writer killed hard can lose.
+constexpr std::chrono::seconds kWindowRewriteEvery{1};
+
+// Writes all of [data] to [fd]; 0, or the errno of the write that failed.
+int write_fully(int fd, const char* data, std::size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, data, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    data += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return 0;
+}
+
+// The Index record of a file holding [records].
+std::unique_ptr<capnp::MallocMessageBuilder> index_message(const std::vector<WrittenRecord>& records) {
+  auto message = std::make_unique<capnp::MallocMessageBuilder>();
+  auto index = message->initRoot<Index>();
+  std::size_t chunks = 0, snapshots = 0;
+  for (const WrittenRecord& r : records) {
+    chunks += r.meta.kind == RecordKind::EventChunk;
+    snapshots += r.meta.kind == RecordKind::Snapshot;
+  }
+  auto chunk_list = index.initChunks(static_cast<unsigned>(chunks));
+  auto snap_list = index.initSnapshots(static_cast<unsigned>(snapshots));
+  unsigned c = 0, s = 0;
+  for (const WrittenRecord& r : records) {
+    if (r.meta.kind == RecordKind::EventChunk) {
+      auto e = chunk_list[c++];
+      e.setFromStep(r.meta.from_step);
+      e.setToStep(r.meta.to_step);
+      e.setOffset(r.offset);
+      e.setEventCount(r.meta.event_count);
+    } else if (r.meta.kind == RecordKind::Snapshot) {
+      auto e = snap_list[s++];
+      e.setStep(r.meta.from_step);
+      e.setOffset(r.offset);
+      e.setHash(r.meta.hash);
+      e.setEdited(r.meta.edited);
+    } else if (r.meta.kind == RecordKind::Outcome) {
+      index.setOutcomeOffset(r.offset);
+    }
+  }
+  return message;
+}
+
+// The 16-byte trailer that says where the index is.
+std::string trailer_for(std::uint64_t index_offset) {
+  std::string trailer(kTrailerBytes, '\0');
+  std::memcpy(trailer.data(), &index_offset, 8);
+  std::memcpy(trailer.data() + 8, kTrailerMagic.data(), 8);
+  return trailer;
+}
 }  // namespace
 
 std::uint64_t checksum(const void* data, std::size_t bytes) { return XXH3_64bits(data, bytes); }
@@ -52,8 +110,19 @@ std::string_view record_kind_name(RecordKind kind) {
   return "unknown";
 }
 
-TraceWriter::TraceWriter(std::string path, int compression_level) : path_(std::move(path)), level_(compression_level) {
+TraceWriter::TraceWriter(std::string path, int compression_level, std::uint64_t history_limit)
+    : path_(std::move(path)), level_(compression_level) {
   open_locked();
+  if (history_limit) {
+    // The window is rewritten into a file beside this one, renamed over it.
+    if (!regular_file_) {
+      close_file();
+      throw TraceWriteError(
+          fmt::format("cannot record the last {} steps to {}: it is not a regular file", history_limit, path_));
+    }
+    window_ = std::make_unique<TraceWindow>(history_limit);
+    next_rewrite_ = std::chrono::steady_clock::now() + kWindowRewriteEvery;
+  }
   write_all(kFileMagic.data(), kFileMagic.size());  // a failure here shows in failed(), as later ones
   // Signals are for the thread that runs the program: a signal that asks the run to stop
   // must reach it, and interrupt what it waits for, not the writer.
@@ -149,15 +218,28 @@ void TraceWriter::enqueue(Job job) {
 void TraceWriter::run() {
   for (;;) {
     Job job;
+    bool rewrite_due = false;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
+      const auto ready = [&] { return stopping_ || !queue_.empty(); };
+      // A window with frames not in the file yet is written out when its time comes, even
+      // if no record follows (the program waits for input, say).
+      // (finish() may have taken the window over while this thread waited.)
+      if (window_dirty_ && !finishing_ && error_.empty())
+        rewrite_due = !work_ready_.wait_until(lock, next_rewrite_, ready) && !finishing_;
+      else work_ready_.wait(lock, ready);
+      if (!rewrite_due && queue_.empty()) {
+        if (stopping_) return;
+        continue;
+      }
+      if (!rewrite_due) {
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
       busy_ = true;
     }
-    write_frame(job);
+    if (rewrite_due) rewrite_window(false);
+    else write_frame(job);
     {
       std::lock_guard<std::mutex> lock(mu_);
       queued_bytes_ -= job.bytes;
@@ -193,16 +275,33 @@ void TraceWriter::write_frame(Job& job) {
     std::lock_guard<std::mutex> lock(mu_);
     uncompressed_ += bytes;
   }
+  const std::size_t n = encode_frame(job.meta, *job.message);
+  job.message.reset();  // before the next record is built into the same scratch segment
+  job.build = nullptr;   // lets go of what the message referenced
+  if (n == 0) return;
+  if (window_) return keep_in_window(job.meta, std::string_view(frame_buffer_.get(), n));
+  const std::uint64_t at = offset_;
+  // One write per frame, so a kill leaves either all of it or a torn tail.
+  write_all(frame_buffer_.get(), n);
+  if (failed()) {
+    cut_to(at);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  written_.push_back({job.meta, at});
+}
+
+std::size_t TraceWriter::encode_frame(const RecordMeta& meta, capnp::MessageBuilder& message) {
   // The message goes to zstd segment by segment, behind its segment table, with no flat
   // copy of it: a big snapshot's copy would cost as many fresh pages as the snapshot.
-  const auto segments = job.message->getSegmentsForOutput();
+  const auto segments = message.getSegmentsForOutput();
   const std::size_t bytes = capnp::computeSerializedSizeInWords(segments) * sizeof(capnp::word);
   // A reader refuses a record past the format's cap: better to stop here than to write one.
   if (bytes > kMaxRecordBytes) {
-    fail(fmt::format("a {} record of {} bytes is larger than the {} a record may hold", record_kind_name(job.meta.kind),
+    fail(fmt::format("a {} record of {} bytes is larger than the {} a record may hold", record_kind_name(meta.kind),
                      bytes, kMaxRecordBytes)
              .c_str());
-    return;
+    return 0;
   }
   // The segment table: the count less one, each size in words, padded to a whole word.
   std::vector<std::uint32_t> table;
@@ -220,7 +319,7 @@ void TraceWriter::write_frame(Job& job) {
   char* const frame = frame_buffer_.get();
   // Snapshots are the bulk of a trace of a big heap: the fastest level keeps the writer
   // thread ahead of the interpreter; events compress well at the configured level.
-  const int level = job.meta.kind == RecordKind::Snapshot ? std::min(level_, -1) : level_;
+  const int level = meta.kind == RecordKind::Snapshot ? std::min(level_, -1) : level_;
   // One compression context for the whole file: a fresh one per record is fresh memory.
   if (!cctx_) cctx_.reset(ZSTD_createCCtx());
   ZSTD_CCtx* cctx = cctx_.get();
@@ -239,34 +338,92 @@ void TraceWriter::write_frame(Job& job) {
   for (const auto& segment : segments)
     if (!ZSTD_isError(status)) feed(segment.begin(), segment.size() * sizeof(capnp::word), ZSTD_e_continue);
   if (!ZSTD_isError(status)) feed(nullptr, 0, ZSTD_e_end);
-  job.message.reset();  // before the next record is built into the same scratch segment
-  job.build = nullptr;   // lets go of what the message referenced
   if (ZSTD_isError(status)) {
     fail(fmt::format("compressing a record: {}", ZSTD_getErrorName(status)).c_str());
-    return;
+    return 0;
   }
   const std::size_t n = out.pos;
   if (n > kMaxPayloadBytes) {
     fail(fmt::format("a {} record compresses to {} bytes, more than the {} a frame may hold",
-                     record_kind_name(job.meta.kind), n, kMaxPayloadBytes)
+                     record_kind_name(meta.kind), n, kMaxPayloadBytes)
              .c_str());
-    return;
+    return 0;
   }
   FrameHeader h;
   h.payload_bytes = static_cast<std::uint32_t>(n);
-  h.kind = job.meta.kind;
+  h.kind = meta.kind;
   h.checksum = checksum(frame + kFrameHeaderBytes, n);
   const auto head = h.encode();
   std::memcpy(frame, head.data(), head.size());
-  const std::uint64_t at = offset_;
-  // One write per frame, so a kill leaves either all of it or a torn tail.
-  write_all(frame, kFrameHeaderBytes + n);
-  if (failed()) {
-    cut_to(at);
+  return kFrameHeaderBytes + n;
+}
+
+void TraceWriter::keep_in_window(const RecordMeta& meta, std::string_view frame) {
+  window_->keep(meta, frame);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    window_dirty_ = true;
+    if (finishing_) return;  // finish() writes it all
+  }
+  // The first snapshot goes out at once: from then on the file is a trace.
+  const bool first = !window_written_ && meta.kind == RecordKind::Snapshot;
+  if (first || std::chrono::steady_clock::now() >= next_rewrite_) rewrite_window(false);
+}
+
+void TraceWriter::rewrite_window(bool finishing) {
+  // A file beside the trace, locked before it takes the trace's name: the name always
+  // holds a whole trace, and a locked one, so a second recorder is still refused.
+  std::string scratch = path_ + ".XXXXXX";
+  const int fd = ::mkostemp(scratch.data(), O_CLOEXEC);
+  if (fd < 0) {
+    fail(fmt::format("cannot create a file beside it: {}", std::strerror(errno)).c_str());
     return;
   }
+  int err = 0;
+  struct stat own {};
+  if (::fstat(fd_, &own) == 0) ::fchmod(fd, own.st_mode & 07777);  // mkostemp makes it 0600
+  while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+  }
+  std::vector<WrittenRecord> records;
+  std::uint64_t at = 0;
+  const auto put = [&](std::string_view bytes) {
+    if (!err) err = write_fully(fd, bytes.data(), bytes.size());
+    at += bytes.size();
+  };
+  put(kFileMagic);
+  put(window_->header());
+  for (const TraceWindow::Frame& f : window_->frames()) {
+    records.push_back({f.meta, at});
+    put(f.bytes);
+  }
+  if (finishing && !err) {
+    const std::uint64_t index_offset = at;
+    const std::size_t n = encode_frame(RecordMeta{RecordKind::Index}, *index_message(records));
+    if (n == 0) {
+      ::close(fd);
+      ::unlink(scratch.c_str());
+      return;
+    }
+    put(std::string_view(frame_buffer_.get(), n));
+    put(trailer_for(index_offset));
+    if (!err && ::fsync(fd) != 0 && errno != EINVAL && errno != EROFS) err = errno;
+  }
+  if (!err && ::rename(scratch.c_str(), path_.c_str()) != 0) err = errno;
+  if (err) {
+    ::close(fd);
+    ::unlink(scratch.c_str());
+    fail(std::strerror(err));
+    return;
+  }
+  // The old file has lost its name: letting go of its lock now frees nothing anyone sees.
+  ::close(fd_);
+  fd_ = fd;
+  offset_ = at;
+  window_written_ = true;
   std::lock_guard<std::mutex> lock(mu_);
-  written_.push_back({job.meta, at});
+  written_ = std::move(records);
+  window_dirty_ = false;
+  next_rewrite_ = std::chrono::steady_clock::now() + kWindowRewriteEvery;
 }
 
 void TraceWriter::cut_to(std::uint64_t offset) {
@@ -288,40 +445,24 @@ void TraceWriter::drain() {
 
 void TraceWriter::finish() {
   drain();
-  auto message = std::make_unique<capnp::MallocMessageBuilder>();
-  auto index = message->initRoot<Index>();
-  std::size_t chunks = 0, snapshots = 0;
-  for (const WrittenRecord& r : written_) {
-    chunks += r.meta.kind == RecordKind::EventChunk;
-    snapshots += r.meta.kind == RecordKind::Snapshot;
-  }
-  auto chunk_list = index.initChunks(static_cast<unsigned>(chunks));
-  auto snap_list = index.initSnapshots(static_cast<unsigned>(snapshots));
-  unsigned c = 0, s = 0;
-  for (const WrittenRecord& r : written_) {
-    if (r.meta.kind == RecordKind::EventChunk) {
-      auto e = chunk_list[c++];
-      e.setFromStep(r.meta.from_step);
-      e.setToStep(r.meta.to_step);
-      e.setOffset(r.offset);
-      e.setEventCount(r.meta.event_count);
-    } else if (r.meta.kind == RecordKind::Snapshot) {
-      auto e = snap_list[s++];
-      e.setStep(r.meta.from_step);
-      e.setOffset(r.offset);
-      e.setHash(r.meta.hash);
-      e.setEdited(r.meta.edited);
-    } else if (r.meta.kind == RecordKind::Outcome) {
-      index.setOutcomeOffset(r.offset);
+  if (window_) {
+    {
+      // The writer thread may be rewriting the window on its own: after it, it leaves the
+      // window to this thread.
+      std::unique_lock<std::mutex> lock(mu_);
+      finishing_ = true;
+      room_ready_.wait(lock, [&] { return !busy_; });
     }
+    if (!failed()) rewrite_window(/*finishing=*/true);
+    close_file();
+    if (failed()) throw TraceWriteError(error());
+    return;
   }
   const std::uint64_t index_offset = offset_;
-  Job job{RecordMeta{RecordKind::Index}, std::move(message), 0, nullptr};
+  Job job{RecordMeta{RecordKind::Index}, index_message(written_), 0, nullptr};
   write_frame(job);
-  char trailer[kTrailerBytes];
-  std::memcpy(trailer, &index_offset, 8);
-  std::memcpy(trailer + 8, kTrailerMagic.data(), 8);
-  if (!failed()) write_all(trailer, sizeof trailer);
+  const std::string trailer = trailer_for(index_offset);
+  if (!failed()) write_all(trailer.data(), trailer.size());
   if (failed()) cut_to(index_offset);  // an index without its trailer is no use
   if (!failed() && ::fsync(fd_) != 0 && errno != EINVAL && errno != EROFS) fail(std::strerror(errno));
   close_file();

@@ -5,8 +5,13 @@
 // so a process killed at any moment leaves a file readable up to its last complete frame.
 // The writer holds an exclusive lock on the file from creation to close: a second writer
 // of the same path is refused instead of interleaving its frames with the first's.
+//
+// With a history limit the writer keeps only the end of the run (TraceWindow): frames stay
+// in memory, and about once a second the file is replaced by one written from them, so a
+// writer killed at any moment leaves the window as it was at most a second before.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -15,6 +20,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -31,6 +37,8 @@ class TraceWriteError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+class TraceWindow;
 
 // What the index needs to know of a record.
 struct RecordMeta {
@@ -64,8 +72,10 @@ class TraceWriter {
  public:
   // Creates (or truncates) [path], locks it and writes the file magic. Throws
   // TraceWriteError when the file cannot be created or another writer holds it; a failed
-  // write, from the magic on, is reported by failed()/error().
-  explicit TraceWriter(std::string path, int compression_level = 1);
+  // write, from the magic on, is reported by failed()/error(). A [history_limit] keeps
+  // only about the last that many steps in the file (a regular file: it is replaced by
+  // renaming, under the same lock).
+  explicit TraceWriter(std::string path, int compression_level = 1, std::uint64_t history_limit = 0);
   TraceWriter(const TraceWriter&) = delete;
   TraceWriter& operator=(const TraceWriter&) = delete;
   // Stops the writer thread after what is queued is written; without finish() the file has
@@ -96,7 +106,8 @@ class TraceWriter {
   void discard();
 
   // The records written so far, with their offsets (after drain(): all appended): a reader
-  // of the same file can index them without scanning it.
+  // of the same file can index them without scanning it. With a history limit: the records
+  // of the file as last rewritten.
   std::vector<WrittenRecord> written() const;
 
   bool failed() const;
@@ -114,6 +125,14 @@ class TraceWriter {
   };
   void open_locked();
   void run();
+  // Frames [meta]'s message at the start of frame_buffer_: the header, then the compressed
+  // payload. Returns the frame's length, or 0 (after fail()) when it cannot.
+  std::size_t encode_frame(const RecordMeta& meta, capnp::MessageBuilder& message);
+  // A windowed writer: keeps [frame], and rewrites the file when that is due.
+  void keep_in_window(const RecordMeta& meta, std::string_view frame);
+  // Replaces the file with the window's frames, then, when [finishing], the index and the
+  // trailer. A failure leaves the file as it was and is reported by failed().
+  void rewrite_window(bool finishing);
   void write_all(const void* data, std::size_t n);
   void write_frame(Job& job);
   void enqueue(Job job);
@@ -145,6 +164,12 @@ class TraceWriter {
     void operator()(ZSTD_CCtx* c) const;
   };
   std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx_;
+  // A windowed writer's frames; the rewrite is due at next_rewrite_ while window_dirty_.
+  std::unique_ptr<TraceWindow> window_;
+  bool window_dirty_ = false;
+  bool window_written_ = false;  // the file has been rewritten from the window once
+  bool finishing_ = false;       // finish() writes the window: the writer thread no longer does
+  std::chrono::steady_clock::time_point next_rewrite_;
 };
 
 }  // namespace pw::trace

@@ -1,5 +1,8 @@
-// What every cursor shares: reading a location off a state, and the interrupt flag.
+// What every cursor shares: reading a location off a state, what is said of a step before
+// its start, and the interrupt flag.
 #include "cursor.h"
+
+#include <fmt/format.h>
 
 namespace pw::replay {
 
@@ -15,6 +18,10 @@ Location location_of(const VmState& vm, std::uint64_t position) {
   const Function& fn = vm.function_of(f);
   l.line = l.ip < fn.lines.size() ? fn.lines[l.ip] : fn.line;
   return l;
+}
+
+std::string before_window_message(std::uint64_t step, std::uint64_t start) {
+  return fmt::format("step {} is before the recorded window, which starts at step {}", step, start);
 }
 
 std::atomic<bool>& interrupt_flag() {

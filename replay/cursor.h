@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "program.h"
@@ -46,6 +47,10 @@ struct ReplayProgress {
 };
 ReplayProgress& replay_progress();
 
+// "step 5 is before the recorded window, which starts at step 123456": what every tool
+// says of a position before a cursor's start().
+std::string before_window_message(std::uint64_t step, std::uint64_t start);
+
 class Cursor {
  public:
   virtual ~Cursor() = default;
@@ -53,6 +58,9 @@ class Cursor {
   // The state at position(): valid until the next move.
   virtual const VmState& state() const = 0;
   virtual std::uint64_t position() const = 0;
+  // The first position: 0, or where the history of a windowed recording begins (it kept
+  // only the end of the run). Nothing before it can be reached.
+  virtual std::uint64_t start() const { return 0; }
   // The last position reached: the end of the run once finished().
   virtual std::uint64_t end() const = 0;
   // False while the run can still go on past end() (a live run).
@@ -66,8 +74,8 @@ class Cursor {
   // it stops: the visitor's stop, [limit], the end of the run, or an interrupt. Returns
   // whether it stopped early (the visitor's stop or an interrupt).
   virtual bool run_forward(std::uint64_t limit, StepVisitor* visitor) = 0;
-  // Positions where backward searches start re-executing, ascending (the first is 0); all
-  // at or before end().
+  // Positions where backward searches start re-executing, ascending (the first is
+  // start()); all at or before end().
   virtual const std::vector<std::uint64_t>& restart_positions() = 0;
   // Positions where the state was changed from outside the program (a debugger's
   // setVariable in a live session), ascending: a change of a value there was made by no
@@ -92,7 +100,7 @@ class Cursor {
 // that is below [before].
 template <class Visitor, class Latest>
 std::optional<std::uint64_t> search_backward(Cursor& c, std::uint64_t before, Visitor make, Latest latest) {
-  if (before == 0) return std::nullopt;
+  if (before <= c.start()) return std::nullopt;
   const std::uint64_t home = c.position();
   const std::vector<std::uint64_t> starts = c.restart_positions();
   std::size_t k = static_cast<std::size_t>(std::upper_bound(starts.begin(), starts.end(), before - 1) - starts.begin()) - 1;

@@ -237,21 +237,26 @@ Stop forward_to(Cursor& t, Target target, StopReason reason) {
 }
 
 // Back to the latest earlier position the target accepts, stopping there for [reason];
-// at step 0 when there is none.
+// at the first position when there is none.
 Stop back_to(Cursor& t, Target target, StopReason reason) {
-  if (t.position() == 0) return stop_at(t, StopReason::Start);
+  if (t.position() <= t.start()) return stop_at(t, StopReason::Start);
   const std::uint64_t start = t.position();
   const auto hit = search_backward(
       t, start, [&] { return TargetVisitor(target, start, true); }, [](const TargetVisitor& v) { return v.latest; });
   if (hit) return stop_at(t, reason);
   if (interrupted()) return stop_at(t, StopReason::Interrupted);
-  t.seek(0);
+  t.seek(t.start());
   return stop_at(t, StopReason::Start);
 }
 
 Target this_frame_or_out(const Cursor& t, bool line_starts) { return Target{t.state().depth, false, line_starts}; }
 
 }  // namespace
+
+std::string start_stop_text(std::uint64_t first) {
+  if (first == 0) return "At step 0: no history before the start of the run";
+  return fmt::format("At step {}: the start of the recorded window; the trace keeps nothing earlier", first);
+}
 
 Stop step_forward(Cursor& t, std::uint64_t count) {
   if (t.at_end()) return stop_at(t, StopReason::End);
@@ -262,8 +267,8 @@ Stop step_forward(Cursor& t, std::uint64_t count) {
 }
 
 Stop step_backward(Cursor& t, std::uint64_t count) {
-  if (t.position() == 0) return stop_at(t, StopReason::Start);
-  t.seek(t.position() < count ? 0 : t.position() - count);
+  if (t.position() <= t.start()) return stop_at(t, StopReason::Start);
+  t.seek(t.position() - t.start() < count ? t.start() : t.position() - count);
   return stop_at(t, StopReason::Step);
 }
 
@@ -329,7 +334,7 @@ Stop continue_forward(Cursor& t, StopConditions& c) {
 }
 
 Stop reverse_continue(Cursor& t, StopConditions& c) {
-  if (t.position() == 0) return stop_at(t, StopReason::Start);
+  if (t.position() <= t.start()) return stop_at(t, StopReason::Start);
   const std::uint64_t start = t.position();
   // Intervals come latest first; each one's hits are weighed latest first, so hit counts
   // run in reverse order of the run. [upper]: where the interval after this one began (the
@@ -368,7 +373,7 @@ Stop reverse_continue(Cursor& t, StopConditions& c) {
       for (const LogLine& l : *interval) c.on_log(l);
   if (!hit) {
     if (interrupted()) return stop_at(t, StopReason::Interrupted);
-    t.seek(0);
+    t.seek(t.start());
     return stop_at(t, StopReason::Start);
   }
   for (Catchpoint& k : c.catchpoints)
@@ -433,7 +438,7 @@ Stop advance_to(Cursor& t, const std::vector<CodeAddress>& at, bool any_frame) {
 
 void prepare_to_step_back(Cursor& t) {
   const std::uint64_t here = t.position();
-  if (here == 0) return;
+  if (here <= t.start()) return;
   t.seek(here - 1);
   t.seek(here);
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
+#include <string>
 
 #include "stop_conditions.h"
 #include "cursor.h"
@@ -23,7 +24,7 @@ enum class StopReason {
   Caught,       // catch catch: a handler has just caught an exception
   Returned,     // finish: the frame returned (or was left by an exception)
   CallSite,     // reverse-finish: at the call that entered the frame
-  Start,        // nothing earlier: at step 0
+  Start,        // nothing earlier: at the first position (step 0, or a window's start)
   End,          // nothing later: at the end of the run
   Interrupted,  // interrupt_flag() was set (Ctrl-C) during the move
 };
@@ -36,6 +37,10 @@ struct Stop {
   std::uint32_t frame_fn = 0;           // for Returned and CallSite: the function of that frame
   bool writes = false;                  // for Access: the next instruction writes the place (else reads it)
 };
+
+// What a debugger says on stopping for StopReason::Start, where the history begins: step 0,
+// or [first] when a windowed recording kept only the end of the run.
+std::string start_stop_text(std::uint64_t first);
 
 // A move that makes no sense where the timeline is (finish in the outermost frame).
 class MotionError : public std::runtime_error {
@@ -74,7 +79,7 @@ std::optional<Stop> breakpoint_here(Cursor& t, StopConditions& conditions);
 // To the first breakpoint, watchpoint or catchpoint hit after the current position, or
 // the end.
 Stop continue_forward(Cursor& t, StopConditions& conditions);
-// To the latest hit before the current position, or step 0. A watchpoint stops at the
+// To the latest hit before the current position, or the first position. A watchpoint stops at the
 // instruction that changed the value (the position before the change shows).
 Stop reverse_continue(Cursor& t, StopConditions& conditions);
 Stop go_to(Cursor& t, std::uint64_t position);

@@ -78,17 +78,21 @@ Timeline::Timeline(const std::string& path, TimelineOptions options)
 Timeline::Timeline(std::unique_ptr<trace::TraceReader> reader, TimelineOptions options)
     : reader_(std::move(reader)), options_(options) {
   index_positions();
-  if (snapshot_positions_.empty() || snapshot_positions_.front() != 0)
-    throw trace::TraceReadError(reader_->damage().empty()
-                                    ? fmt::format("{}: the trace has no snapshot at step 0 to replay from", reader_->path())
-                                    : reader_->damage());
+  // Only a windowed recording may start after step 0: in any other, a first snapshot
+  // further on means the ones before it were lost.
+  const bool windowed = reader_->header().history_limit > 0;
+  if (snapshot_positions_.empty() || (snapshot_positions_.front() != 0 && !windowed))
+    throw trace::TraceReadError(
+        !reader_->damage().empty() ? reader_->damage()
+        : windowed ? fmt::format("{}: the trace has no snapshot to replay from", reader_->path())
+                   : fmt::format("{}: the trace has no snapshot at step 0 to replay from", reader_->path()));
   const trace::TraceReader& r = *reader_;
   vm_ = std::make_unique<VmState>(r.header().program, r.header().config, &host_);
   checker_ = std::make_unique<EventChecker>(*vm_);
   host_.attach(vm_.get(), checker_.get());
   if (r.outcome() && r.outcome()->status == trace::TraceOutcome::Status::Failed)
     checker_->set_recorded_failure(r.outcome()->error);
-  restore(0);
+  restore(0);  // the first snapshot
 }
 
 Timeline::~Timeline() = default;
@@ -235,6 +239,7 @@ void Timeline::take_checkpoint() {
 void Timeline::seek(std::uint64_t target) {
   if (target > end_)
     throw std::out_of_range(fmt::format("step {} is past the end of the run (the last is {})", target, end_));
+  if (target < start()) throw std::out_of_range(before_window_message(target, start()));
   if (restored_snapshot_ != kNowhere && target == position_) return;
   const std::size_t k = snapshot_before(target);
   std::uint64_t from = snapshot_positions_[k];

@@ -8,6 +8,11 @@
 // and every snapshot it passes is checked against the recording (a mismatch throws
 // Divergence). Backward moves scan forward from earlier snapshots, one snapshot interval
 // at a time, latest first.
+//
+// A windowed recording (TraceHeader::history_limit) kept only the end of the run: its
+// first snapshot, at step S, is the first position (start()), and positions before it are
+// refused (before_window_message).
+
 #pragma once
 #include <cstdint>
 #include <list>
@@ -38,7 +43,8 @@ struct TimelineOptions {
 class Timeline : public Cursor {
  public:
   // Opens [path]; throws trace::TraceReadError when it cannot be replayed (not a trace,
-  // damaged header, no snapshot at step 0). Starts at position 0.
+  // damaged header, no snapshot at step 0, or none at all in a windowed trace). Starts at
+  // start().
   explicit Timeline(const std::string& path, TimelineOptions options = {});
   // Over a reader opened already (a live session's, indexed from its writer's records).
   explicit Timeline(std::unique_ptr<trace::TraceReader> reader, TimelineOptions options = {});
@@ -48,14 +54,18 @@ class Timeline : public Cursor {
 
   const trace::TraceReader& trace() const { return *reader_; }
   const Program& program() const override { return *reader_->header().program; }
+  // The first snapshot's position: 0 unless the trace is windowed.
+  std::uint64_t start() const override { return snapshot_positions_.front(); }
   // The last position: the end of the run (or of what the trace holds of it).
   std::uint64_t end() const override { return end_; }
+  // Whether the trace kept only the end of the run and starts after step 0.
+  bool windowed() const { return start() > 0; }
   bool finished() const override { return true; }
   std::uint64_t position() const override { return position_; }
   const VmState& state() const override { return *vm_; }
 
-  // Moves to [target] (0..end()). Throws std::out_of_range past the end, Divergence when
-  // the re-execution does not match the recording, trace::TraceReadError on damage.
+  // Moves to [target] (start()..end()). Throws std::out_of_range outside those, Divergence
+  // when the re-execution does not match the recording, trace::TraceReadError on damage.
   void seek(std::uint64_t target) override;
   bool run_forward(std::uint64_t limit, StepVisitor* visitor) override;
   // The same, telling [listener] what the re-execution does. Its block counter (required)
@@ -79,7 +89,7 @@ class Timeline : public Cursor {
   };
   const Stats& stats() const { return stats_; }
 
-  // Positions where snapshots sit, ascending (the first is 0).
+  // Positions where snapshots sit, ascending (the first is start()).
   const std::vector<std::uint64_t>& snapshot_positions() const { return snapshot_positions_; }
 
  private:

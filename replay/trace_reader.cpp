@@ -232,6 +232,7 @@ void TraceReader::read_header() {
     header_.snapshot_steps_per_live_object = h.getSnapshotStepsPerLiveObject();
     header_.chunk_steps = h.getChunkSteps();
     header_.first_dynamic_id = h.getFirstDynamicId();
+    header_.history_limit = h.getHistoryLimit();
     return 0;
   });
   header_end_ = f.end;
@@ -390,6 +391,10 @@ bool TraceReader::refresh() {
 std::uint64_t TraceReader::steps() const {
   if (outcome_) return outcome_->steps;
   return chunks_.empty() ? 0 : chunks_.back().to_step;
+}
+
+std::uint64_t TraceReader::first_step() const {
+  return header_.history_limit && !snapshots_.empty() ? snapshots_.front().step : 0;
 }
 
 ChunkData TraceReader::read_chunk(std::size_t i, ChunkParts parts) const {

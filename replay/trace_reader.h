@@ -40,6 +40,9 @@ struct TraceHeader {
   std::uint64_t snapshot_steps_per_live_object = 0;
   std::uint64_t chunk_steps = 0;
   std::uint64_t first_dynamic_id = 0;
+  // A windowed recording (format 1.4) kept only about the last this many steps: its first
+  // snapshot may be after step 0. 0: the whole run.
+  std::uint64_t history_limit = 0;
 };
 
 struct ChunkInfo {
@@ -120,6 +123,9 @@ class TraceReader {
   bool torn_tail() const { return torn_tail_; }
   // Steps the trace covers: the outcome's end step, or the end of the last readable chunk.
   std::uint64_t steps() const;
+  // The first step the trace holds: 0, or where a windowed recording (history_limit)
+  // starts, its first snapshot's step.
+  std::uint64_t first_step() const;
 
   // Reads the frames appended since the file was opened (or last refreshed): a trace
   // still being written, by a live debugging session's recorder. Returns whether it found

@@ -31,23 +31,23 @@ ProgressLine::Reader replayed_progress(std::uint64_t total) {
   };
 }
 
-ProgressLine::Reader backward_progress(std::uint64_t home) {
+ProgressLine::Reader backward_progress(std::uint64_t home, std::uint64_t first) {
   // The search scans one interval at a time, latest first, forward inside each: the lowest
   // position seen so far is how far back it has got.
   auto lowest = std::make_shared<std::uint64_t>(home);
-  return [home, lowest] {
+  return [home, first, lowest] {
     const replay::ReplayProgress& p = replay::replay_progress();
     ProgressReading r;
     r.step = p.position.load(std::memory_order_relaxed);
     r.work = p.executed.load(std::memory_order_relaxed);
-    *lowest = std::min(*lowest, r.step);
-    if (home) r.fraction = static_cast<double>(home - *lowest) / static_cast<double>(home);
+    *lowest = std::max(std::min(*lowest, r.step), first);
+    if (home > first) r.fraction = static_cast<double>(home - *lowest) / static_cast<double>(home - first);
     return r;
   };
 }
 
 ProgressLine::Reader move_progress(const replay::Cursor& cursor, bool backward) {
-  if (backward) return backward_progress(cursor.position());
+  if (backward) return backward_progress(cursor.position(), cursor.start());
   return forward_progress(cursor.position(), cursor.finished() ? cursor.end() : 0);
 }
 

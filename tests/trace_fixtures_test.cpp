@@ -144,10 +144,15 @@ TEST(TraceFixtures, EveryCommittedTraceReadsAndReplays) {
       ADD_FAILURE() << "unknown outcome in the README: " << want.outcome;
     }
 
-    // Every chunk decodes, and together they cover the run.
+    // Every chunk decodes, and together they cover the run (a windowed one from its first
+    // snapshot on, format 1.4).
     ASSERT_FALSE(reader.chunks().empty());
-    std::uint64_t from = 0;
-    std::string output;
+    const std::uint64_t first = reader.first_step();
+    if (first > 0) {
+      EXPECT_EQ(h.format_minor, 4u) << "Header.historyLimit came with format 1.4";
+    }
+    std::uint64_t from = first;
+    std::string output = reader.read_snapshot(0).image.output;  // printed before the first chunk
     std::uint64_t profile = 0;
     for (std::size_t i = 0; i < reader.chunks().size(); ++i) {
       const pw::trace::ChunkData c = reader.read_chunk(i);
@@ -161,7 +166,7 @@ TEST(TraceFixtures, EveryCommittedTraceReadsAndReplays) {
     // The outcome's steps count a failing instruction, as the chunks do.
     EXPECT_EQ(from, out.steps);
     // Recorders of format 1.3 and later record no profile (replay recomputes it).
-    EXPECT_EQ(profile, h.format_minor < 3 ? out.steps : 0u);
+    EXPECT_EQ(profile, h.format_minor < 3 ? out.steps - first : 0u);
     EXPECT_EQ(output.size(), out.output_bytes);
 
     // Every snapshot decodes and restores; the last one is the final state.
@@ -176,18 +181,20 @@ TEST(TraceFixtures, EveryCommittedTraceReadsAndReplays) {
       ASSERT_NO_THROW(pw::restore_state(vm, s.image)) << "snapshot " << i;
       EXPECT_EQ(pw::state_hash(vm), s.info.hash) << "snapshot " << i;
     }
-    EXPECT_EQ(snapshots.front().info.step, 0u);
+    EXPECT_EQ(snapshots.front().info.step, first);
     // A snapshot holds the VM's instruction counter, which leaves out a failing instruction.
     const std::uint64_t failing = out.status == TraceOutcome::Status::Failed ? 1 : 0;
     EXPECT_EQ(snapshots.back().info.step + failing, out.steps);
     EXPECT_EQ(snapshots.back().info.hash, out.final_hash);
 
-    // Re-execute from the start: the recorded program, config and host answers reproduce
-    // the recorded final state, passing through every snapshot on the way.
+    // Re-execute from the start (of the window): the recorded program, config and host
+    // answers reproduce the recorded final state, passing through every snapshot on the way.
     const std::vector<Event> answers = pwtest::host_events(reader);
     {
       pwtest::ReplayHost host(answers);
       pw::VmState vm(h.program, h.config, &host);
+      if (first > 0) pw::restore_state(vm, snapshots.front().image);
+      host.output = vm.output;
       for (std::size_t i = 0; i + 1 < snapshots.size(); ++i) {
         const std::uint64_t step = snapshots[i].info.step;
         if (step > vm.step) pw::run(vm, step - vm.step);

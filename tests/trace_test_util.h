@@ -252,6 +252,67 @@ inline std::string header_only_trace(std::uint16_t major, std::uint16_t minor,
   return std::string(pw::trace::kFileMagic) + frame_record(pw::trace::RecordKind::Header, m);
 }
 
+// The trace in [bytes] cut as a recording with --record-last [history_limit] keeps it: the
+// header with historyLimit set, the records from its snapshot number [first_snapshot] on
+// (their frames copied as they are), the outcome, and a fresh index and trailer.
+inline std::string windowed_copy(const std::string& bytes, std::uint64_t history_limit, std::size_t first_snapshot) {
+  const auto frames = frame_spans(bytes);
+  const auto words = [&](const FrameSpan& f) {
+    const std::string raw = frame_payload(bytes, f);
+    auto copy = kj::heapArray<capnp::word>(raw.size() / sizeof(capnp::word));
+    std::memcpy(copy.begin(), raw.data(), raw.size());
+    return copy;
+  };
+  const auto header_words = words(frames.at(0));
+  capnp::FlatArrayMessageReader header_reader(header_words);
+  capnp::MallocMessageBuilder header;
+  header.setRoot(header_reader.getRoot<pw::trace::Header>());
+  header.getRoot<pw::trace::Header>().setHistoryLimit(history_limit);
+  std::string out = std::string(pw::trace::kFileMagic) + frame_record(pw::trace::RecordKind::Header, header);
+  capnp::MallocMessageBuilder index_message;
+  auto index = index_message.initRoot<pw::trace::Index>();
+  std::vector<std::pair<std::uint64_t, FrameSpan>> kept;  // new offset, frame
+  std::size_t snapshots = 0;
+  bool keeping = false;
+  for (const FrameSpan& f : frames) {
+    if (f.kind == pw::trace::RecordKind::Snapshot && snapshots++ == first_snapshot) keeping = true;
+    if (!keeping || f.kind == pw::trace::RecordKind::Header || f.kind == pw::trace::RecordKind::Index) continue;
+    kept.emplace_back(out.size(), f);
+    out += bytes.substr(f.offset, f.end() - f.offset);
+  }
+  std::size_t chunk_count = 0, snapshot_count = 0;
+  for (const auto& [at, f] : kept) {
+    chunk_count += f.kind == pw::trace::RecordKind::EventChunk;
+    snapshot_count += f.kind == pw::trace::RecordKind::Snapshot;
+  }
+  auto chunks = index.initChunks(static_cast<unsigned>(chunk_count));
+  auto snaps = index.initSnapshots(static_cast<unsigned>(snapshot_count));
+  unsigned c = 0, s = 0;
+  for (const auto& [at, f] : kept) {
+    const auto w = words(f);
+    capnp::FlatArrayMessageReader r(w);
+    if (f.kind == pw::trace::RecordKind::EventChunk) {
+      const auto chunk = r.getRoot<pw::trace::EventChunk>();
+      chunks[c].setFromStep(chunk.getFromStep());
+      chunks[c].setToStep(chunk.getToStep());
+      chunks[c].setEventCount(chunk.getEventCount());
+      chunks[c++].setOffset(at);
+    } else if (f.kind == pw::trace::RecordKind::Snapshot) {
+      const auto snapshot = r.getRoot<pw::trace::Snapshot>();
+      snaps[s].setStep(snapshot.getStep());
+      snaps[s].setHash(snapshot.getHash());
+      snaps[s].setEdited(snapshot.getEdited());
+      snaps[s++].setOffset(at);
+    } else if (f.kind == pw::trace::RecordKind::Outcome) {
+      index.setOutcomeOffset(at);
+    }
+  }
+  const std::uint64_t index_offset = out.size();
+  out += frame_record(pw::trace::RecordKind::Index, index_message);
+  out.append(reinterpret_cast<const char*>(&index_offset), 8);
+  return out + std::string(pw::trace::kTrailerMagic);
+}
+
 // Dumps can be megabytes: report where they differ instead of letting gtest diff them.
 inline ::testing::AssertionResult same_text(const std::string& a, const std::string& b) {
   if (a == b) return ::testing::AssertionSuccess();

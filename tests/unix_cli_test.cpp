@@ -138,7 +138,7 @@ TEST_F(BashCompletion, CompletesCommandNames) {
 TEST_F(BashCompletion, CompletesEachCommandsOwnOptions) {
   EXPECT_EQ(offered("pwreplay", "pwreplay perf --j"), "--json\n");
   EXPECT_EQ(offered("pwreplay", "pwreplay perf some.pwtrace --ht"), "--html\n");
-  EXPECT_EQ(offered("pwvm", "pwvm run --rec"), "--record\n--record-on-failure\n");
+  EXPECT_EQ(offered("pwvm", "pwvm run --rec"), "--record\n--record-on-failure\n--record-last\n");
   EXPECT_EQ(offered("pwvm", "pwvm check --rec"), "");  // run's option, not check's
 }
 

@@ -106,7 +106,7 @@ describe('error paths', () => {
     await dc.initializeRequest();
     await refused(dc.launchRequest({ trace: factorial, at: 99999999 }), /step 99999999 is past the end of the run \(the last is 2036\)/);
     await refused(dc.launchRequest({ trace: factorial, at: '2037' }), /past the end/);
-    await refused(dc.launchRequest({ trace: factorial, at: 'later' }), /'at' must be a step number or "end"/);
+    await refused(dc.launchRequest({ trace: factorial, at: 'later' }), /'at' must be a step number, "start" or "end"/);
     await refused(dc.launchRequest({ trace: factorial, at: -1 }), /'at' must be a step number/);
     await dc.assertAlive();
   });

@@ -101,11 +101,11 @@ describe('goto', () => {
     await dc.open({ program: PROGRAM });
     const ahead = await dc.move('pw/goto', { step: 1500 });
     assert.equal(ahead.reason, 'goto');
-    assert.deepEqual(await dc.position(), { step: 1500, end: 1500, finished: false, live: true });
+    assert.deepEqual(await dc.position(), { step: 1500, start: 0, end: 1500, finished: false, live: true });
     assert.deepEqual(await dc.frames(), recordedAt1500);
 
     await dc.move('pw/goto', { step: 40 });
-    assert.deepEqual(await dc.position(), { step: 40, end: 1500, finished: false, live: true });
+    assert.deepEqual(await dc.position(), { step: 40, start: 0, end: 1500, finished: false, live: true });
     const forward = await dc.move('goto', { targetId: 88 });
     assert.equal(forward.step, recordedHits.find(h => h > 40));
     await dc.move('pw/goto', { step: 1500 });

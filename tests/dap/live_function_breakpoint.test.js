@@ -36,7 +36,7 @@ describe('conditional function breakpoint (pwvm dap)', () => {
     assert.equal(at.line, 15);
     assert.equal(await dc.evaluate('n'), '3');
     const where = await dc.position();
-    assert.deepEqual(where, { step: hit.step, end: hit.step, finished: false, live: true });
+    assert.deepEqual(where, { step: hit.step, start: 0, end: hit.step, finished: false, live: true });
 
     const stepped = await dc.move('next');
     assert.ok(stepped.step > hit.step);
@@ -49,7 +49,7 @@ describe('conditional function breakpoint (pwvm dap)', () => {
     assert.equal(again.name, at.name);
     assert.equal(again.instructionPointerReference, at.instructionPointerReference);
     // Back in the past of a live run: the run itself has gone further.
-    assert.deepEqual(await dc.position(), { step: hit.step, end: stepped.step, finished: false, live: true });
+    assert.deepEqual(await dc.position(), { step: hit.step, start: 0, end: stepped.step, finished: false, live: true });
 
     // The condition keeps holding the stops to n == 3, past the furthest point reached.
     const next = await dc.move('continue');

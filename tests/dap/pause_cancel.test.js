@@ -101,7 +101,7 @@ describe('pause and cancel', () => {
     const stop = checkedStop((await stopped).body);
     assert.equal(stop.reason, 'pause');
     const where = await dc.position();
-    assert.deepEqual(where, { step: stop.step, end: stop.step, finished: false, live: true });
+    assert.deepEqual(where, { step: stop.step, start: 0, end: stop.step, finished: false, live: true });
     assert.ok(where.step > 0);
     const counted = Number(await dc.evaluate('i'));
     assert.ok(counted > 0);

@@ -94,7 +94,7 @@ for (const backEnd of BACK_ENDS) {
         'supportsLoadedSourcesRequest', 'supportsDisassembleRequest', 'supportsExceptionInfoRequest', 'supportsTerminateRequest'])
         assert.equal(c[name], true, name);
       assert.deepEqual(c.exceptionBreakpointFilters.map(f => f.filter), ['thrown', 'uncaught', 'caught']);
-      assert.deepEqual(await dc.position(), { step: 0, end: backEnd.live ? 0 : 2036, finished: !backEnd.live, live: backEnd.live });
+      assert.deepEqual(await dc.position(), { step: 0, start: 0, end: backEnd.live ? 0 : 2036, finished: !backEnd.live, live: backEnd.live });
     });
 
     it('threads: one thread, main', { timeout: 20000 }, async () => {
@@ -390,7 +390,7 @@ for (const backEnd of BACK_ENDS) {
       await open('factorial');
       const end = await dc.move('continue');
       assert.equal(end.reason, 'end');
-      assert.deepEqual(await dc.position(), { step: end.step, end: end.step, finished: true, live: backEnd.live });
+      assert.deepEqual(await dc.position(), { step: end.step, start: 0, end: end.step, finished: true, live: backEnd.live });
 
       const calls = (await dc.customRequest('pw/calls', { function: 'fact' })).body;
       assert.equal(calls.total, 210);

@@ -149,7 +149,7 @@ describe('setVariable', () => {
     await dc.open({ program }, { configure: breakAt('scale-top') });
     const stop = await dc.move('continue');
     assert.equal(stop.reason, 'breakpoint');
-    assert.deepEqual(await dc.position(), { step: stop.step, end: stop.step, finished: false, live: true });
+    assert.deepEqual(await dc.position(), { step: stop.step, start: 0, end: stop.step, finished: false, live: true });
     assert.equal((await dc.top()).name, 'scale(n=3)');
 
     assert.deepEqual(await set(dc, await scopeRef(dc, 'Arguments'), 'n', '4'), { value: '4', type: 'int', variablesReference: 0 });
@@ -297,7 +297,7 @@ describe('setVariable', () => {
     const forward = await dc.move('next', { granularity: 'instruction' });
     assert.equal(forward.step, at.step);
     assert.equal(await dc.evaluate('x'), '9', 'at the change');
-    assert.deepEqual(await dc.position(), { step: at.step, end: at.step, finished: false, live: true });
+    assert.deepEqual(await dc.position(), { step: at.step, start: 0, end: at.step, finished: false, live: true });
 
     // From the past into the live part of the run: the replay hands the changed state on.
     await dc.move('pw/goto', { step: at.step - 3 });
@@ -414,7 +414,7 @@ describe('setVariable', () => {
     replay = replayClient();
     const first = await replay.open({ trace, at: step - 1 });
     assert.equal(first.step, step - 1);
-    assert.deepEqual(await replay.position(), { step: step - 1, end: end.step, finished: true, live: false });
+    assert.deepEqual(await replay.position(), { step: step - 1, start: 0, end: end.step, finished: true, live: false });
     assert.equal(await replay.evaluate('main::x'), '3');
     assert.equal((await replay.move('next', { granularity: 'instruction' })).step, step);
     assert.equal(await replay.evaluate('main::x'), '9');

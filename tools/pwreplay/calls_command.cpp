@@ -20,7 +20,7 @@ namespace {
 struct Options {
   std::string trace;
   std::string function;
-  std::string from = "0";
+  std::string from = "start";
   std::string to = "end";
   bool json = false;
 };
@@ -112,7 +112,7 @@ void add_calls_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("calls", "Every call of FUNCTION: step, depth, arguments and result");
   cmd->add_option("trace", o->trace, "Trace file (.pwtrace)")->required();
   cmd->add_option("function", o->function, "Function name")->required();
-  cmd->add_option("--from", o->from, "First step (default 0)");
+  cmd->add_option("--from", o->from, "First step (default: the trace's first, 0 unless it was recorded with --record-last)");
   cmd->add_option("--to", o->to, "Last step, or 'end' (the default)");
   cmd->add_flag("--json", o->json, "One JSON object instead of text");
   pwtools::add_quiet_flag(cmd);

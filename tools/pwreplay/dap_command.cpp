@@ -17,8 +17,8 @@ using nlohmann::json;
 class RecordedTarget : public pw::debugger::DapTarget {
  public:
   RecordedTarget(const std::string& path, const json& at) : timeline_(path) {
-    if (at.is_null() || (at.is_string() && at.get<std::string>().empty())) {
-      start_ = 0;
+    if (at.is_null() || (at.is_string() && (at.get<std::string>().empty() || at.get<std::string>() == "start"))) {
+      start_ = timeline_.start();
     } else if (at.is_string() && at.get<std::string>() == "end") {
       start_ = timeline_.end();
     } else if (at.is_number_unsigned() || (at.is_number_integer() && at.get<long long>() >= 0)) {
@@ -28,8 +28,10 @@ class RecordedTarget : public pw::debugger::DapTarget {
                at.get<std::string>().size() < 20) {
       start_ = std::stoull(at.get<std::string>());
     } else {
-      throw pw::debugger::LaunchError(fmt::format("'at' must be a step number or \"end\", not {}", at.dump()));
+      throw pw::debugger::LaunchError(fmt::format("'at' must be a step number, \"start\" or \"end\", not {}", at.dump()));
     }
+    if (start_ < timeline_.start())
+      throw pw::debugger::LaunchError(pw::replay::before_window_message(start_, timeline_.start()));
     if (start_ > timeline_.end())
       throw pw::debugger::LaunchError(
           fmt::format("step {} is past the end of the run (the last is {})", start_, timeline_.end()));

@@ -16,7 +16,7 @@ namespace {
 
 struct Options {
   std::string trace;
-  std::string at = "0";
+  std::string at = "start";
   pw::debugger::FrontOptions front;
 };
 
@@ -38,7 +38,7 @@ void add_debug_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("debug", "Debug a recorded run: gdb's commands, forwards and backwards");
   cmd->add_option("trace", o->trace, "Trace file (.pwtrace)")->required();
-  cmd->add_option("--at", o->at, "Start at this step: 0 .. the last, or 'end' (the failure, for a failed run)")
+  cmd->add_option("--at", o->at, "Start at this step: a number, 'start' (0, or the first step a windowed trace keeps) or 'end' (the failure, for a failed run)")
       ->capture_default_str();
   pw::debugger::add_front_options(cmd, o->front);
   pwtools::add_quiet_flag(cmd);

@@ -1,11 +1,13 @@
 // pwreplay events: the recorded events, one per line, filtered by step range and kind.
 #include <cstdio>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "cursor.h"
 #include "json_schemas.h"
 #include "state_dump.h"
 #include "trace_reader.h"
@@ -16,7 +18,7 @@ namespace {
 
 struct Options {
   std::string trace;
-  std::uint64_t from = 0;
+  std::optional<std::uint64_t> from;  // default: the trace's first step
   std::uint64_t to = UINT64_MAX;
   std::vector<std::string> kinds;
   bool json = false;
@@ -35,6 +37,13 @@ int run_events(const Options& o) {
   try {
     pw::trace::TraceReader reader(o.trace);
     const pw::Program& program = *reader.header().program;
+    const std::uint64_t first_step = reader.first_step();
+    for (const auto& [flag, step] : {std::pair{"--from", o.from.value_or(first_step)}, std::pair{"--to", o.to}})
+      if (step < first_step) {
+        report(fmt::format("{}: {}", flag, pw::replay::before_window_message(step, first_step)));
+        return kExitBadInput;
+      }
+    const std::uint64_t from = o.from.value_or(first_step);
     std::string line;
     if (o.json) {
       // JSON Lines: a header object first (it alone has "schema"), then one object per event.
@@ -43,7 +52,7 @@ int run_events(const Options& o) {
       const nlohmann::json header{{"schema", kEventsSchema},
                                   {"trace", pw::json_safe_bytes(o.trace)},
                                   {"program", pw::json_safe_bytes(program.source_name)},
-                                  {"from", o.from},
+                                  {"from", from},
                                   {"to", o.to == UINT64_MAX ? nlohmann::json(nullptr) : nlohmann::json(o.to)},
                                   {"kinds", std::move(kinds)}};
       line = header.dump() + '\n';
@@ -52,7 +61,7 @@ int run_events(const Options& o) {
     std::vector<std::string> damaged;  // chunks that could not be read: reported at the end
     for (std::size_t i = 0; i < reader.chunks().size(); ++i) {
       const auto& info = reader.chunks()[i];
-      if (info.to_step <= o.from || info.from_step > o.to) continue;
+      if (info.to_step <= from || info.from_step > o.to) continue;
       pw::trace::ChunkData chunk;
       try {
         chunk = reader.read_chunk(i);
@@ -61,7 +70,7 @@ int run_events(const Options& o) {
         continue;
       }
       for (const auto& e : chunk.events) {
-        if (e.step < o.from || e.step > o.to) continue;
+        if (e.step < from || e.step > o.to) continue;
         if (!wanted.empty() && !wanted.count(e.kind)) continue;
         line = o.json ? event_json(program, e).dump() : event_text(program, e);
         line += '\n';
@@ -89,7 +98,7 @@ void add_events_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("events", "List the recorded events, one per line");
   cmd->add_option("trace", o->trace, "Trace file (.pwtrace)")->required();
-  cmd->add_option("--from", o->from, "First step to show");
+  cmd->add_option("--from", o->from, "First step to show (default: the trace's first)");
   cmd->add_option("--to", o->to, "Last step to show");
   cmd->add_option("--kind", o->kinds, "Only these kinds: call return tailcall alloc gc throw catch host output")
       ->take_all();

@@ -41,10 +41,13 @@ int run_info(const Options& o) {
       }
     }
     const std::uint64_t steps = reader.steps();
+    const std::uint64_t first_step = reader.first_step();
     const std::uint64_t file = reader.file_bytes();
     const std::uint64_t raw = reader.uncompressed_bytes();
     const double ratio = file ? double(raw) / double(file) : 0.0;
-    const double per_step = steps ? double(file) / double(steps) : 0.0;
+    // Per step the trace holds: a windowed one holds the end of the run only.
+    const std::uint64_t held = steps > first_step ? steps - first_step : 0;
+    const double per_step = held ? double(file) / double(held) : 0.0;
 
     if (o.json) {
       nlohmann::json j;
@@ -62,6 +65,8 @@ int run_info(const Options& o) {
       for (const auto& a : h.args) args.push_back(text(a));
       j["args"] = args;
       j["steps"] = steps;
+      j["history_limit"] = h.history_limit;
+      j["first_step"] = first_step;
       j["outcome"] = reader.outcome() ? outcome_json(*reader.outcome()) : nlohmann::json(nullptr);
       j["snapshots"] = reader.snapshots().size();
       nlohmann::json changed = nlohmann::json::array();
@@ -107,6 +112,13 @@ int run_info(const Options& o) {
       out += fmt::format("arguments:     {}\n", args);
     }
     out += fmt::format("steps:         {}\n", steps);
+    if (h.history_limit)
+      out += first_step ? fmt::format("window:        the run's last {} steps or more (--record-last {}): the trace "
+                                      "starts at step {} and holds nothing earlier\n",
+                                      h.history_limit, h.history_limit, first_step)
+                        : fmt::format("window:        the run's last {} steps or more (--record-last {}): the run was "
+                                      "no longer, the trace holds all of it\n",
+                                      h.history_limit, h.history_limit);
     out += fmt::format("outcome:       {}\n", reader.outcome() ? outcome_text(*reader.outcome()) : "unknown (the trace ends early)");
     std::string changed;
     for (const auto& s : reader.snapshots())

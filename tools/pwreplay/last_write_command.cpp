@@ -35,16 +35,20 @@ int run_last_write(const Options& o) {
       return kExitBadInput;
     }
     const auto found = [&] {
-      const pw::term::ProgressLine progress("searching back", pw::term::backward_progress(*before));
+      const pw::term::ProgressLine progress("searching back", pw::term::backward_progress(*before, t.start()));
       return pw::replay::last_write(t, expr, *before);
     }();
     if (o.json) {
       nlohmann::json j{{"schema", kLastWriteSchema},
                        {"expression", pw::json_safe_bytes(o.expression)},
                        {"before", *before},
+                       {"searched_from", t.start()},
                        {"found", found.has_value()}};
       if (found) j["write"] = change_json(t.program(), *found);
       std::puts(j.dump().c_str());
+    } else if (!found && t.windowed()) {
+      print_text(fmt::format("nothing wrote {} between step {}, where the recorded window starts, and step {}\n",
+                             o.expression, t.start(), *before));
     } else if (!found) {
       print_text(fmt::format("nothing wrote {} before step {}\n", o.expression, *before));
     } else if (found->by_debugger) {

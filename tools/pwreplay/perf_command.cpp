@@ -26,7 +26,7 @@ namespace {
 
 struct Options {
   std::string trace;
-  std::string from = "0";
+  std::string from = "start";
   std::string to = "end";
   bool json = false;
   std::string folded;
@@ -103,7 +103,7 @@ void add_perf_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("perf", "Performance report of the run, counted in executed instructions");
   cmd->add_option("trace", o->trace, "Trace file (.pwtrace)")->required()->type_name("TRACE");
-  cmd->add_option("--from", o->from, "First step of the window (default 0)")->type_name("STEP");
+  cmd->add_option("--from", o->from, "First step of the window (default: the trace's first, 0 unless it was recorded with --record-last)")->type_name("STEP");
   cmd->add_option("--to", o->to, "Last step of the window, or 'end' (the default)")->type_name("STEP");
   cmd->add_flag("--json", o->json, "The report as one JSON object instead of text");
   cmd->add_option("--folded", o->folded, "Also write folded stacks (flamegraph.pl, inferno, speedscope) to FILE")

@@ -47,7 +47,9 @@ const char* heap_point_name(pw::replay::HeapPoint::At at) {
 // Flat instruction indices back to (function, ip): the functions' code laid end to end.
 class CodeMap {
  public:
-  explicit CodeMap(const pw::Program& p) : program_(p) {
+  // [windowed]: the trace starts after step 0, so objects live at its start whose
+  // allocation it does not hold count under the host calls' site too.
+  CodeMap(const pw::Program& p, bool windowed) : program_(p), host_site_(windowed ? "(host calls, or before the recorded window)" : "(host calls)") {
     std::uint32_t at = 0;
     for (const auto& f : p.functions) {
       starts_.push_back(at);
@@ -59,11 +61,11 @@ class CodeMap {
     if (flat == kConstantSite) return {{"function", "(constants)"}, {"ip", nullptr}, {"line", nullptr}, {"instruction", ""}};
     const auto it = std::upper_bound(starts_.begin(), starts_.end(), flat);
     if (flat == kHostSite || it == starts_.begin())
-      return {{"function", "(host calls)"}, {"ip", nullptr}, {"line", nullptr}, {"instruction", ""}};
+      return {{"function", host_site_}, {"ip", nullptr}, {"line", nullptr}, {"instruction", ""}};
     const auto fn = static_cast<std::size_t>(it - starts_.begin() - 1);
     const pw::Function& f = program_.functions[fn];
     const std::uint32_t ip = flat - starts_[fn];
-    if (ip >= f.code.size()) return {{"function", "(host calls)"}, {"ip", nullptr}, {"line", nullptr}, {"instruction", ""}};
+    if (ip >= f.code.size()) return {{"function", host_site_}, {"ip", nullptr}, {"line", nullptr}, {"instruction", ""}};
     return {{"function", shown(f.name)},
             {"ip", ip},
             {"line", ip < f.lines.size() ? f.lines[ip] : 0},
@@ -77,6 +79,7 @@ class CodeMap {
 
  private:
   const pw::Program& program_;
+  std::string host_site_;
   std::vector<std::uint32_t> starts_;
 };
 
@@ -306,7 +309,7 @@ nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::
                                 std::size_t series_rows) {
   const pw::Program& program = timeline.program();
   const pw::replay::WindowProfile& w = profile.window;
-  const CodeMap code(program);
+  const CodeMap code(program, timeline.windowed());
   nlohmann::json j;
   j["schema"] = kPerfSchema;
   j["trace"] = shown(timeline.trace().path());
@@ -319,6 +322,11 @@ nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::
   j["from"] = w.from;
   j["to"] = w.to;
   j["steps"] = w.to - w.from;
+  // A trace recorded with --record-last holds the end of the run only: the report can
+  // cover no more.
+  j["recorded_window"] = timeline.windowed() ? nlohmann::json{{"history_limit", timeline.trace().header().history_limit},
+                                                              {"first_step", timeline.start()}}
+                                             : nlohmann::json(nullptr);
   j["outcome"] = run_outcome_json(timeline);
   j["counters"] = {{"calls", w.counts.calls},         {"tail_calls", w.counts.tail_calls},
                    {"returns", w.counts.returns},     {"allocations", w.counts.allocations},

@@ -41,6 +41,10 @@ std::string perf_report_text(const json& r, std::size_t top) {
                                 r.at("program").get<std::string>(), grouped(u(r, "from")), grouped(u(r, "to")),
                                 grouped(steps), r.at("trace").get<std::string>());
   if (r.contains("outcome")) out += run_ending_text(r.at("outcome")) + "\n";
+  if (const auto w = r.find("recorded_window"); w != r.end() && w->is_object())
+    out += fmt::format("The trace keeps only the run's last {} steps or more (--record-last): this covers steps from {} "
+                       "on, nothing earlier.\n",
+                       grouped(u(*w, "history_limit")), grouped(u(*w, "first_step")));
   if (r.contains("trace_damage"))
     out += fmt::format("The trace is incomplete ({}): this covers the run up to where it ends.\n",
                        r.at("trace_damage").get<std::string>());

@@ -18,6 +18,7 @@ namespace pwreplay {
 std::optional<std::uint64_t> parse_step(const std::string& text, const pw::replay::Timeline& timeline,
                                         const std::string& flag) {
   if (text == "end") return timeline.end();
+  if (text == "start") return timeline.start();
   std::uint64_t v = 0;
   std::size_t used = 0;
   try {
@@ -26,7 +27,11 @@ std::optional<std::uint64_t> parse_step(const std::string& text, const pw::repla
     used = 0;
   }
   if (used == 0 || used != text.size()) {
-    report(fmt::format("{}: '{}' is not a step number or 'end'", flag, text));
+    report(fmt::format("{}: '{}' is not a step number, 'start' or 'end'", flag, text));
+    return std::nullopt;
+  }
+  if (v < timeline.start()) {
+    report(fmt::format("{}: {}", flag, pw::replay::before_window_message(v, timeline.start())));
     return std::nullopt;
   }
   return v;
@@ -39,7 +44,7 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_range(const std::st
   const auto to = parse_step(to_text, timeline, "--to");
   if (!from || !to) return std::nullopt;
   if (*from > timeline.end() || *to > timeline.end() || *from > *to) {
-    report(fmt::format("the steps {}..{} are not within the run (0..{})", *from, *to, timeline.end()));
+    report(fmt::format("the steps {}..{} are not within the run ({}..{})", *from, *to, timeline.start(), timeline.end()));
     return std::nullopt;
   }
   return std::make_pair(*from, *to);
@@ -54,7 +59,10 @@ std::string recorded_run_banner(const pw::replay::Timeline& t) {
     else if (outcome->signal) said = fmt::format("interrupted by signal {}", outcome->signal);
     else said = "stopped";
   }
-  return fmt::format("Recorded run of {}: {} steps, {}.", pw::printable(t.program().source_name), t.end(), said);
+  const std::string steps = t.windowed() ? fmt::format("{} steps, of which the trace keeps the last {} (steps {}..{})",
+                                                       t.end(), t.end() - t.start(), t.start(), t.end())
+                                         : fmt::format("{} steps", t.end());
+  return fmt::format("Recorded run of {}: {}, {}.", pw::printable(t.program().source_name), steps, said);
 }
 
 std::string change_text(const pw::Program& program, const pw::replay::ChangeReport& r) {

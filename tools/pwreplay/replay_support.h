@@ -15,12 +15,14 @@ namespace pwreplay {
 
 inline constexpr int kExitDiverged = 1;  // the replay did not match the recording
 
-// "end", or a step number; nullopt (after reporting) when it is neither.
+// "start" (the first step the trace holds: 0, unless it keeps only a window of the run),
+// "end", or a step number; nullopt (after reporting) when it is none of these or a step
+// before the trace's start.
 std::optional<std::uint64_t> parse_step(const std::string& text, const pw::replay::Timeline& timeline,
                                         const std::string& flag);
 
-// --from and --to ("end" or numbers) as a range of steps within the run; nullopt (after
-// reporting) when either is bad or the range is not within 0..end.
+// --from and --to ("start", "end" or numbers) as a range of steps within the run; nullopt
+// (after reporting) when either is bad or the range is not within start..end.
 std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_range(const std::string& from, const std::string& to,
                                                                    const pw::replay::Timeline& timeline);
 

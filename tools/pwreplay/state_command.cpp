@@ -42,7 +42,7 @@ void add_state_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("state", "Print the VM state at a step as canonical JSON");
   cmd->add_option("trace", o->trace, "Trace file (.pwtrace)")->required();
-  cmd->add_option("--at", o->at, "Step: 0 .. the last, or 'end'")->required();
+  cmd->add_option("--at", o->at, "Step: a number, 'start' or 'end'")->required();
   cmd->add_flag("--json", o->json, "JSON output (the default for this command)");
   pwtools::add_quiet_flag(cmd);
   cmd->callback([o, &exit_code] { exit_code = run_state(*o); });

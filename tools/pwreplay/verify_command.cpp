@@ -40,8 +40,8 @@ int run_verify(const Options& o) {
           throw pw::replay::Divergence(s.info.step,
                                        fmt::format("snapshot {} is damaged: its contents do not match its recorded hash", i));
       }
-      const pw::term::ProgressLine progress("verifying", pw::term::forward_progress(0, t.end()));
-      t.run_forward(t.end(), nullptr);  // from step 0, through every snapshot
+      const pw::term::ProgressLine progress("verifying", pw::term::forward_progress(t.start(), t.end()));
+      t.run_forward(t.end(), nullptr);  // from the first snapshot, through every other
     } catch (const pw::replay::Divergence& d) {
       if (o.json) {
         nlohmann::json j{{"schema", kVerifySchema},
@@ -79,6 +79,7 @@ int run_verify(const Options& o) {
       nlohmann::json j{{"schema", kVerifySchema},
                        {"ok", !damaged},
                        {"steps", t.end()},
+                       {"from", t.start()},
                        {"snapshots", snapshots},
                        {"events", events},
                        {"complete", complete},
@@ -87,8 +88,12 @@ int run_verify(const Options& o) {
       if (damaged) j["damage"] = pw::json_safe_bytes(reader.damage());
       std::puts(j.dump().c_str());
     } else {
-      print_text(fmt::format("verified {}: {} steps, {} snapshots and {} events match the recording\n", o.trace,
-                             t.end(), snapshots, events));
+      // A windowed trace holds the end of the run only: that is what was checked.
+      const std::string steps = t.windowed() ? fmt::format("steps {}..{} (the recorded window: the run's last {} of {})",
+                                                           t.start(), t.end(), t.end() - t.start(), t.end())
+                                             : fmt::format("{} steps", t.end());
+      print_text(fmt::format("verified {}: {}, {} snapshots and {} events match the recording\n", o.trace, steps,
+                             snapshots, events));
       if (!note.empty()) std::printf("note: %s\n", note.c_str());
     }
     if (damaged) {

@@ -31,6 +31,7 @@ struct RunOptions {
   std::string dump_state;
   std::string record;             // --record FILE
   std::string record_on_failure;  // --record-on-failure FILE
+  std::optional<std::uint64_t> record_last;  // --record-last N: keep only the run's last N steps
   std::optional<std::uint64_t> snapshot_interval;
 };
 
@@ -72,6 +73,10 @@ void print_stats(const pw::VmState& vm, double seconds) {
 }
 
 int run_program(const RunOptions& o) {
+  if (o.record_last && o.record.empty() && o.record_on_failure.empty()) {
+    report("--record-last needs --record FILE or --record-on-failure FILE: the trace that keeps the last steps");
+    return kExitBadInput;
+  }
   auto program = load_or_report(o.vm.program);
   if (!program) return kExitBadInput;
 
@@ -107,6 +112,7 @@ int run_program(const RunOptions& o) {
       ro.snapshot_interval = *o.snapshot_interval;
       ro.steps_per_live_object = 0;
     }
+    ro.history_limit = o.record_last.value_or(0);
     ro.stop_at = o.stop_at;
     ro.recorder_name = "pwvm 0.1.0";
     ro.args = o.vm.args;
@@ -154,7 +160,13 @@ int run_program(const RunOptions& o) {
   }
   if (o.stats) {
     print_stats(*vm, seconds);
-    if (trace_kept)
+    if (trace_kept && o.record_last)
+      std::fputs(fmt::format("trace:             {}: {} bytes, the run's last {} steps or more (of {} recorded chunks "
+                             "and {} snapshots, the rest let go)\n",
+                             trace_path, recorded.file_bytes, *o.record_last, recorded.chunks, recorded.snapshots)
+                     .c_str(),
+                 stderr);
+    else if (trace_kept)
       std::fputs(fmt::format("trace:             {}: {} bytes, chunks {}, snapshots {}, events {}, {:.4f} bytes/step\n",
                              trace_path, recorded.file_bytes, recorded.chunks, recorded.snapshots, recorded.events,
                              recorded.steps ? double(recorded.file_bytes) / double(recorded.steps) : 0.0)
@@ -198,7 +210,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto* on_failure = cmd->add_option("--record-on-failure", o->record_on_failure,
                                      "Record the run, but keep the trace only if it ends in a runtime error");
   record->excludes(on_failure);
-  profile->excludes(record)->excludes(on_failure);
+  auto* record_last = cmd->add_option("--record-last", o->record_last,
+                                      "With --record or --record-on-failure: keep only the run's last N steps (or a few "
+                                      "more) in the trace, however long the run; a snapshot comes at least every N/2 steps")
+                          ->check(positive_integer())
+                          ->type_name("N");
+  profile->excludes(record)->excludes(on_failure)->excludes(record_last);
   cmd->add_option("--snapshot-interval", o->snapshot_interval,
                   "Take a snapshot exactly every N steps (default: every 5000000 steps, further apart for big heaps)")
       ->check(positive_integer());

@@ -125,8 +125,17 @@ int run_program(const RunOptions& o) {
       recorder.run(pw::kRunForever);
       // --record-on-failure keeps the trace of a run that failed, was interrupted or could
       // not be recorded to its end. The file goes while the recorder still holds it.
-      trace_kept = o.record_on_failure.empty() || vm->status == pw::RunStatus::Failed ||
-                   recorder.stopped_by_signal() || !recorder.write_error().empty();
+      bool write_failed = !recorder.write_error().empty();
+      const bool run_failed = vm->status == pw::RunStatus::Failed || recorder.stopped_by_signal();
+      if (!o.record_on_failure.empty() && !run_failed && !write_failed) {
+        // Frames still queued for the writer thread may yet fail: wait for them first.
+        try {
+          recorder.sync();
+        } catch (const pw::trace::TraceWriteError&) {
+          write_failed = true;
+        }
+      }
+      trace_kept = o.record_on_failure.empty() || run_failed || write_failed;
       if (trace_kept) recorded = recorder.finish();
       else recorder.discard();
     } catch (const pw::trace::TraceWriteError& e) {

@@ -355,9 +355,9 @@ void Timeline::check_snapshot_at(std::uint64_t position) {
     restore(index);
     return;
   }
-  capture_state(*vm_, scratch_);
   ++stats_.snapshots_checked;
-  if (image_hash(scratch_) == info.hash) return;
+  if (image_hash(*vm_) == info.hash) return;
+  capture_state(*vm_, scratch_);
   const auto recorded = snapshot(index);
   throw Divergence(position, fmt::format("the state differs from snapshot {}: {}", index,
                                          describe_difference(program(), scratch_, recorded->data.image)));

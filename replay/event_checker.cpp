@@ -65,12 +65,8 @@ void EventChecker::resume(const Cursor& cursor) {
   divergence_.reset();
 }
 
-void EventChecker::advance() {
-  try {
-    cursor_.has_next = cursor_.reader.next(cursor_.next);
-  } catch (const trace::EventDecodeError& e) {
-    throw trace::TraceReadError(fmt::format("chunk {}: {}", cursor_.chunk->index, e.what()));
-  }
+void EventChecker::decode_failed(const trace::EventDecodeError& e) const {
+  throw trace::TraceReadError(fmt::format("chunk {}: {}", cursor_.chunk->index, e.what()));
 }
 
 void EventChecker::diverge(std::uint64_t step, std::string what) {
@@ -133,9 +129,7 @@ void EventChecker::match_collections(const VmState& vm, std::uint64_t before_id)
   }
 }
 
-void EventChecker::alloc(const VmState& vm, const Object* o) {
-  match_collections(vm, UINT64_MAX);
-  next_id_ = o->id + 1;
+void EventChecker::alloc_mismatch(const VmState& vm, const Object* o) {
   const Frame& f = vm.top();
   const Event* e = expect(EventKind::Alloc, vm.step, [&] { return fmt::format("an allocation of {}", type_name(o->kind)); });
   if (e && (e->id != o->id || e->type != static_cast<std::uint8_t>(o->kind) || e->bytes != Heap::object_bytes(o) ||

@@ -74,7 +74,19 @@ class EventChecker {
     if (matches(trace::EventKind::Return, step)) advance();
     else ret_mismatch(step);
   }
-  void alloc(const VmState& vm, const Object* o);
+  // Allocations are most of the rest in a program that builds data: matched inline too,
+  // once the collections before them are.
+  void alloc(const VmState& vm, const Object* o) {
+    if (!cycles_.empty()) match_collections(vm, UINT64_MAX);
+    next_id_ = o->id + 1;
+    const Frame& f = vm.top();
+    const trace::Event& e = cursor_.next;
+    if (matches(trace::EventKind::Alloc, vm.step) && e.id == o->id && e.type == static_cast<std::uint8_t>(o->kind) &&
+        e.bytes == Heap::object_bytes(o) && e.fn == f.fn && e.ip == vm.ip_index(f))
+      advance();
+    else
+      alloc_mismatch(vm, o);
+  }
   void thrown(const VmState& vm, const Value& v);
   void caught(const VmState& vm);
   void host(const VmState& vm, HostFn fn);
@@ -89,7 +101,17 @@ class EventChecker {
   }
   void call_mismatch(std::uint64_t step, std::uint32_t fn);
   void ret_mismatch(std::uint64_t step);
-  void advance();
+  void alloc_mismatch(const VmState& vm, const Object* o);
+  // Decodes the next recorded event. It runs for every event, inside the interpreter's
+  // loop: a call there would cost more than the decoding of a call or return.
+  [[gnu::always_inline]] void advance() {
+    try {
+      cursor_.has_next = cursor_.reader.next(cursor_.next);
+    } catch (const trace::EventDecodeError& e) {
+      decode_failed(e);
+    }
+  }
+  [[noreturn]] void decode_failed(const trace::EventDecodeError& e) const;
   // The next recorded event must be of [kind] at [step]; returns it, or nullptr after
   // noting a divergence; [what]() describes what the replay did (built only then).
   template <class What>

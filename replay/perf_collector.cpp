@@ -13,6 +13,10 @@ PerfCollector::PerfCollector(const VmState& vm,
       code_size_(static_cast<std::uint32_t>(vm.code.size())),
       min_span_steps_(min_span_steps) {
   blocks = &counter_;
+  // Small enough to stay in the first-level cache while the interpreter fills it.
+  call_log_.resize(1024);
+  log_next = call_log_.data();
+  log_end = call_log_.data() + call_log_.size();
   const std::size_t fns = vm.program().functions.size();
   p_.from = executed_steps(vm);
   p_.nodes.emplace_back();  // the root
@@ -35,14 +39,12 @@ PerfCollector::PerfCollector(const VmState& vm,
   }
   for (std::uint32_t i = 0; i < vm.depth; ++i) {
     push(vm.frames[i].fn, p_.from, p_.from == 0 && i == 0);
-    stack_.back().open_at_start = p_.from != 0 || i != 0;
+    if (min_span_steps_ > 0) stack_.back().open_at_start = p_.from != 0 || i != 0;
   }
   mark_heap(vm, HeapPoint::At::Start);
 }
 
-std::uint32_t PerfCollector::child(std::uint32_t parent, std::uint32_t fn) {
-  for (const auto& [f, node] : p_.nodes[parent].children)
-    if (f == fn) return node;
+std::uint32_t PerfCollector::new_child(std::uint32_t parent, std::uint32_t fn) {
   const auto node = static_cast<std::uint32_t>(p_.nodes.size());
   CallNode n;
   n.fn = fn;
@@ -50,26 +52,6 @@ std::uint32_t PerfCollector::child(std::uint32_t parent, std::uint32_t fn) {
   p_.nodes.push_back(std::move(n));
   p_.nodes[parent].children.emplace_back(fn, node);
   return node;
-}
-
-void PerfCollector::push(std::uint32_t fn, std::uint64_t step, bool counts_as_call) {
-  const std::uint32_t node = child(top_node_, fn);
-  stack_.push_back({node, step, false});
-  if (min_span_steps_ > 0) span_stack_.push_back({0, step, kNoMerged});
-  top_node_ = node;
-  if (counts_as_call) ++p_.nodes[node].calls;
-}
-
-void PerfCollector::pop(std::uint64_t step, bool open_at_end) {
-  if (stack_.empty()) return;
-  const Activation a = stack_.back();
-  stack_.pop_back();
-  if (min_span_steps_ > 0) {
-    SpanState own = span_stack_.back();
-    span_stack_.pop_back();
-    end_span(a, own, step, open_at_end);
-  }
-  top_node_ = stack_.empty() ? kRootNode : stack_.back().node;
 }
 
 // A kept activation closes its last gap and its caller's current one; a short one joins the
@@ -181,33 +163,74 @@ void PerfCollector::flush_merged(std::uint32_t& root, std::uint64_t at, std::uin
 
 // The instruction that causes a call, return or tail call (at [step], counted from 0)
 // belongs to the activation on top before it: it is attributed there first.
-void PerfCollector::on_call(const VmState&, std::uint64_t step, std::uint32_t fn) {
-  ++p_.counts.calls;
-  attribute(step + 1);
-  push(fn, step + 1, true);
-}
-
-void PerfCollector::on_tail_call(const VmState&, std::uint64_t step, std::uint32_t fn) {
-  ++p_.counts.tail_calls;
-  attribute(step + 1);
-  pop(step + 1);
-  push(fn, step + 1, true);
-}
-
-void PerfCollector::on_return(const VmState&, std::uint64_t step) {
-  ++p_.counts.returns;
-  attribute(step + 1);
-  pop(step + 1);
+void PerfCollector::drain_calls() {
+  const LoggedCall* const end = log_next;
+  log_next = call_log_.data();
+  if (min_span_steps_ > 0) {
+    for (const LoggedCall* c = call_log_.data(); c != end; ++c) {
+      const std::uint64_t step = c->step() + 1;
+      attribute(step);
+      switch (c->kind()) {
+        case LoggedCall::Call:
+          ++p_.counts.calls;
+          push(c->fn, step, true);
+          break;
+        case LoggedCall::TailCall:
+          ++p_.counts.tail_calls;
+          pop(step);
+          push(c->fn, step, true);
+          break;
+        case LoggedCall::Return:
+          ++p_.counts.returns;
+          pop(step);
+          break;
+      }
+    }
+    return;
+  }
+  // Without spans a call or return is only a move along the tree: the same as push and pop
+  // do then, with what they keep in members held in registers.
+  std::uint32_t top = top_node_;
+  std::uint32_t depth = depth_;
+  std::uint64_t attributed = attributed_to_;
+  std::uint64_t calls = 0, tail_calls = 0, returns = 0;
+  for (const LoggedCall* c = call_log_.data(); c != end; ++c) {
+    const std::uint64_t step = c->step() + 1;
+    p_.nodes[top].self_steps += step - attributed;
+    attributed = step;
+    const LoggedCall::Kind kind = c->kind();
+    if (kind != LoggedCall::Call) {
+      if (kind == LoggedCall::Return) ++returns;
+      else ++tail_calls;
+      if (depth > 0) {
+        --depth;
+        top = p_.nodes[top].parent;
+      }
+      if (kind == LoggedCall::Return) continue;
+    } else {
+      ++calls;
+    }
+    top = child(top, c->fn);
+    ++p_.nodes[top].calls;
+    ++depth;
+  }
+  top_node_ = top;
+  depth_ = depth;
+  attributed_to_ = attributed;
+  p_.counts.calls += calls;
+  p_.counts.tail_calls += tail_calls;
+  p_.counts.returns += returns;
 }
 
 void PerfCollector::on_throw(const VmState&) { ++p_.counts.throws; }
 
 void PerfCollector::on_catch(const VmState& vm) {
+  take_calls();
   ++p_.counts.catches;
   // The throwing instruction ran in the activation on top; the handler's frame is now the
   // top, and the frames above it ended there.
   attribute(vm.step + 1);
-  while (stack_.size() > vm.depth) pop(vm.step + 1);
+  while (depth_ > vm.depth) pop(vm.step + 1);
 }
 
 void PerfCollector::on_alloc(const VmState& vm, const Object* o) {
@@ -286,6 +309,7 @@ void PerfCollector::mark_heap(const VmState& vm, HeapPoint::At at) {
 }
 
 WindowProfile PerfCollector::finish(const VmState& vm) {
+  take_calls();
   const std::uint64_t end = executed_steps(vm);
   p_.to = end;
   // Host calls allocate too, without an allocation hook: the heap's own counts have them.
@@ -293,7 +317,7 @@ WindowProfile PerfCollector::finish(const VmState& vm) {
   p_.counts.allocated_bytes = vm.heap.stats().bytes_allocated - heap_at_start_.bytes_allocated;
   attribute(end);
   // What is still running ran until the end of the window.
-  while (!stack_.empty()) pop(end, true);
+  while (depth_ > 0) pop(end, true);
   summarize(p_, p_.fn_allocations.size());
   p_.instruction_counts.assign(code_size_, 0);
   for (const auto& [index, count] : counter_.take_profile())

@@ -144,9 +144,10 @@ class PerfCollector final : public ReplayListener {
   // Closes the window at vm's position (executed_steps) and hands its profile over.
   WindowProfile finish(const VmState& vm);
 
-  void on_call(const VmState&, std::uint64_t step, std::uint32_t fn) override;
-  void on_tail_call(const VmState&, std::uint64_t step, std::uint32_t fn) override;
-  void on_return(const VmState&, std::uint64_t step) override;
+  // Calls, tail calls and returns come through the call log; allocations, throws and
+  // collections do not touch the calling-context tree, so only a catch and the window's end
+  // take the log in first.
+  void drain_calls() override;
   void on_alloc(const VmState&, const Object*) override;
   void on_throw(const VmState&) override;
   void on_catch(const VmState&) override;
@@ -159,8 +160,7 @@ class PerfCollector final : public ReplayListener {
     std::uint64_t start;
     bool open_at_start;
   };
-  // Beside each activation, only when spans are kept (a report without a timeline does not
-  // carry it): steps spent in the calls it made, where its current gap between kept calls
+  // Beside each activation: steps spent in the calls it made, where its current gap between kept calls
   // starts, and the short calls that ended in that gap (kNoMerged: none).
   struct SpanState {
     std::uint64_t children_steps = 0;
@@ -188,8 +188,32 @@ class PerfCollector final : public ReplayListener {
   std::uint32_t site_of(std::uint32_t slot) const {
     return slot < code_size_ ? slot : (slot == code_size_ ? kConstantSite : kHostSite);
   }
-  void push(std::uint32_t fn, std::uint64_t step, bool counts_as_call);
-  void pop(std::uint64_t step, bool open_at_end = false);
+  void take_calls() {
+    if (log_next != call_log_.data()) drain_calls();
+  }
+  // An activation starts or ends: a move along the tree (a node's parent is the caller's
+  // path), and, when spans are kept, along the stack of activations.
+  void push(std::uint32_t fn, std::uint64_t step, bool counts_as_call) {
+    top_node_ = child(top_node_, fn);
+    ++depth_;
+    if (counts_as_call) ++p_.nodes[top_node_].calls;
+    if (min_span_steps_ > 0) {
+      stack_.push_back({top_node_, step, false});
+      span_stack_.push_back({0, step, kNoMerged});
+    }
+  }
+  void pop(std::uint64_t step, bool open_at_end = false) {
+    if (depth_ == 0) return;
+    --depth_;
+    if (min_span_steps_ > 0) {
+      const Activation a = stack_.back();
+      stack_.pop_back();
+      SpanState own = span_stack_.back();
+      span_stack_.pop_back();
+      end_span(a, own, step, open_at_end);
+    }
+    top_node_ = p_.nodes[top_node_].parent;
+  }
   // The span bookkeeping of pop: keeps [a] as a span or merges it into its caller's gap.
   void end_span(const Activation& a, SpanState& own, std::uint64_t step, bool open_at_end);
   std::uint32_t new_merged(std::uint32_t fn);
@@ -198,16 +222,25 @@ class PerfCollector final : public ReplayListener {
   // Lays the merged calls of a gap out as spans from [at], one level below [depth], and
   // frees them.
   void flush_merged(std::uint32_t& root, std::uint64_t at, std::uint32_t depth);
-  std::uint32_t child(std::uint32_t parent, std::uint32_t fn);
+  std::uint32_t child(std::uint32_t parent, std::uint32_t fn) {
+    for (const auto& [f, node] : p_.nodes[parent].children)
+      if (f == fn) return node;
+    return new_child(parent, fn);
+  }
+  std::uint32_t new_child(std::uint32_t parent, std::uint32_t fn);
   // Counts live objects (ids below [before_id]) by site, and forgets the dead ones.
   void take_census(const VmState& vm, std::uint64_t before_id, std::vector<std::pair<std::uint32_t, std::uint64_t>>* live,
                    bool at_end);
 
   WindowProfile p_;
   BlockCounter counter_;
+  std::vector<LoggedCall> call_log_;
+  // The activations, only when spans are kept: a report without a timeline needs no more
+  // than the top node and the depth.
   std::vector<Activation> stack_;
-  std::vector<SpanState> span_stack_;  // parallel to stack_ when spans are kept
+  std::vector<SpanState> span_stack_;  // parallel to stack_
   std::uint32_t top_node_ = kRootNode;
+  std::uint32_t depth_ = 0;  // activations running
   std::uint64_t attributed_to_ = 0;
   // Allocation sites of the live objects (as of the last census) and of the newer ones,
   // both ascending by id.

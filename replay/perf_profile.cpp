@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -17,25 +18,21 @@
 namespace pw::replay {
 namespace {
 
-// Replays [from, to] of [timeline] with a collector, marking the heap at every snapshot.
-// [first]: the first segment, which finds the sites of the objects live at its start in the
-// trace; the others defer them to the merge.
-WindowProfile collect_window(Timeline& timeline, std::uint64_t from, std::uint64_t to, std::uint64_t min_span_steps,
-                             bool first) {
-  timeline.seek(from);
-  std::optional<std::vector<std::pair<std::uint64_t, std::uint32_t>>> sites;
-  if (first) sites = sites_of_live_objects(timeline.trace(), timeline.state());
-  PerfCollector collector(timeline.state(), std::move(sites), min_span_steps);
-  for (const std::uint64_t snapshot : timeline.snapshot_positions()) {
-    if (snapshot <= from || snapshot >= to) continue;
-    timeline.run_forward(snapshot, nullptr, collector);
-    collector.mark_heap(timeline.state(), HeapPoint::At::Snapshot);
-  }
-  timeline.run_forward(to, nullptr, collector);
-  return collector.finish(timeline.state());
+// The window cut at every snapshot inside it: the shortest segments a collector can start
+// at (a segment starts from a restored snapshot).
+std::vector<std::uint64_t> interval_bounds(const std::vector<std::uint64_t>& snapshots, std::uint64_t from,
+                                           std::uint64_t to) {
+  std::vector<std::uint64_t> bounds{from};
+  for (const std::uint64_t s : snapshots)
+    if (s > from && s < to) bounds.push_back(s);
+  bounds.push_back(to);
+  return bounds;
 }
 
-// Segment boundaries: [from, to] cut at the snapshots nearest to equal shares.
+// The window cut into [parts] segments at the snapshots nearest to equal shares of steps.
+// A timeline's merged spans depend on where the run is cut (an activation cut by a seam is
+// kept whole, and a seam closes the gaps its callers were merging short calls into): a
+// report with spans is cut at these points only, which depend on the thread count alone.
 std::vector<std::uint64_t> segment_bounds(const std::vector<std::uint64_t>& snapshots, std::uint64_t from,
                                           std::uint64_t to, unsigned parts) {
   std::vector<std::uint64_t> bounds{from};
@@ -54,6 +51,110 @@ std::vector<std::uint64_t> segment_bounds(const std::vector<std::uint64_t>& snap
   bounds.push_back(to);
   return bounds;
 }
+
+// What replaying each interval is expected to cost, in steps: its steps, and its recorded
+// events (prorated from the chunks it overlaps), each of which costs the replay about as
+// much as a few instructions (matched, then moved along the calling-context tree).
+std::vector<double> interval_weights(const trace::TraceReader& reader, const std::vector<std::uint64_t>& bounds) {
+  constexpr double kStepsPerEvent = 4;
+  std::vector<double> weights(bounds.size() - 1, 0);
+  std::size_t i = 0;
+  for (const trace::ChunkInfo& c : reader.chunks()) {
+    if (c.to_step <= c.from_step) continue;
+    const double per_step = kStepsPerEvent * c.event_count / static_cast<double>(c.to_step - c.from_step);
+    while (i < weights.size() && bounds[i + 1] <= c.from_step) ++i;
+    for (std::size_t k = i; k < weights.size() && bounds[k] < c.to_step; ++k) {
+      const std::uint64_t a = std::max(bounds[k], c.from_step), b = std::min(bounds[k + 1], c.to_step);
+      if (b > a) weights[k] += per_step * static_cast<double>(b - a);
+    }
+  }
+  for (std::size_t k = 0; k < weights.size(); ++k) weights[k] += static_cast<double>(bounds[k + 1] - bounds[k]);
+  return weights;
+}
+
+// Shares the intervals out among the workers as contiguous ranges, so that a worker goes on
+// from one interval to the next without restoring a snapshot. A worker whose range is done
+// takes the later part of the largest range still to do (one restore), split so that both
+// are expected to end together: the workers finish within about an interval of each other
+// however far the estimates were off (a heap that grows makes later steps dearer).
+class RangeScheduler {
+ public:
+  RangeScheduler(const std::vector<double>& weights, unsigned workers) : weights_(weights), ranges_(workers) {
+    double total = 0;
+    for (const double w : weights_) total += w;
+    std::size_t i = 0;
+    double done = 0;
+    for (unsigned w = 0; w < workers; ++w) {
+      ranges_[w].next = i;
+      // Up to this worker's share; the last one takes the rest.
+      const double share = total * (w + 1) / workers;
+      while (i < weights_.size() && (w + 1 == workers || done + weights_[i] / 2 <= share)) done += weights_[i++];
+      ranges_[w].end = i;
+    }
+  }
+
+  // The first interval of the next range worker [w] replays; nullopt when none is left.
+  std::optional<std::size_t> start(unsigned w) {
+    const std::lock_guard lock(mutex_);
+    Range& own = ranges_[w];
+    if (own.next < own.end && !own.running) {
+      own.running = true;
+      return own.next;
+    }
+    own = Range{own.end, own.end, false};  // done with it
+    // The range with the most still to start; what its worker runs now counts half.
+    unsigned victim = w;
+    double best = 0;
+    for (unsigned v = 0; v < ranges_.size(); ++v) {
+      const Range& r = ranges_[v];
+      const std::size_t first = r.running ? r.next + 1 : r.next;
+      if (v == w || first >= r.end) continue;
+      const double left = sum(first, r.end);
+      if (left > best) best = left, victim = v;
+    }
+    if (victim == w) return std::nullopt;
+    Range& r = ranges_[victim];
+    const std::size_t first = r.running ? r.next + 1 : r.next;
+    const double running = r.running ? weights_[r.next] / 2 : 0;
+    // The split that evens out what each has left: the thief takes [cut, end).
+    std::size_t cut = r.end - 1;
+    while (cut > first && running + sum(first, cut - 1) >= sum(cut - 1, r.end)) --cut;
+    own = Range{cut, r.end, true};
+    r.end = cut;
+    return cut;
+  }
+
+  // Worker [w] replayed interval [i] of its range: whether it goes on with the next.
+  bool go_on(unsigned w, std::size_t i) {
+    const std::lock_guard lock(mutex_);
+    Range& own = ranges_[w];
+    if (i + 1 >= own.end) return false;
+    own.next = i + 1;
+    return true;
+  }
+
+  // Worker [w] failed in its range: nobody replays the rest of it.
+  void give_up(unsigned w) {
+    const std::lock_guard lock(mutex_);
+    ranges_[w].end = ranges_[w].next + 1;
+  }
+
+ private:
+  struct Range {
+    std::size_t next = 0;  // the interval running (when running) or to start with
+    std::size_t end = 0;
+    bool running = false;
+  };
+  double sum(std::size_t a, std::size_t b) const {
+    double s = 0;
+    for (std::size_t i = a; i < b; ++i) s += weights_[i];
+    return s;
+  }
+
+  std::mutex mutex_;
+  const std::vector<double>& weights_;
+  std::vector<Range> ranges_;
+};
 
 // Activations cut at the seam [at] between two parts continue in the second: one span each.
 void join_spans(std::vector<Span>& spans, const std::vector<Span>& next, std::uint64_t at) {
@@ -332,37 +433,71 @@ PerfProfile profile_trace(const std::string& path, const PerfOptions& options) {
   timelines[0] = std::make_unique<Timeline>(path);
   const std::uint64_t to = std::min(options.to, timelines[0]->end());
   const std::uint64_t from = std::min(options.from, to);
-  // Segments cost differently (the heap grows, calls thin out): twice as many as workers,
-  // taken in order as workers come free, keeps them all busy to the end.
+  // Without spans the figures are the same wherever the run is cut, so any snapshot will do
+  // and a worker's range is one segment; with spans, each interval is a segment of its own.
+  const bool cut_everywhere = options.min_span_steps > 0;
   const std::vector<std::uint64_t> bounds =
-      segment_bounds(timelines[0]->snapshot_positions(), from, to, workers == 1 ? 1 : 2 * workers);
-  const std::size_t segments = bounds.size() - 1;
-  std::vector<WindowProfile> parts(segments);
-  std::vector<std::exception_ptr> errors(segments);
-  std::atomic<std::size_t> next{0};
-  std::size_t last_worker = 0;  // whose timeline ends where the window does
+      cut_everywhere ? segment_bounds(timelines[0]->snapshot_positions(), from, to, workers == 1 ? 1 : 2 * workers)
+                     : interval_bounds(timelines[0]->snapshot_positions(), from, to);
+  const std::size_t intervals = bounds.size() - 1;
+  const std::vector<double> weights = interval_weights(timelines[0]->trace(), bounds);
+  RangeScheduler scheduler(weights, workers);
+  // By first interval: each segment's profile, and the first failure in a range.
+  std::vector<std::optional<WindowProfile>> parts(intervals);
+  std::vector<std::exception_ptr> errors(intervals);
+  std::unique_ptr<Timeline> end_timeline;  // the one that replayed the window's end: its state
   const auto work = [&](unsigned w) {
-    for (std::size_t i; (i = next.fetch_add(1)) < segments;) {
+    while (const std::optional<std::size_t> first = scheduler.start(w)) {
+      std::size_t i = *first;
       try {
         if (!timelines[w]) timelines[w] = std::make_unique<Timeline>(path);
-        parts[i] = collect_window(*timelines[w], bounds[i], bounds[i + 1], options.min_span_steps, i == 0);
-        if (i + 1 == segments) last_worker = w;
+        Timeline& timeline = *timelines[w];
+        timeline.seek(bounds[i]);
+        // The first segment finds the sites of the objects live at its start in the trace;
+        // the others defer them to the merge.
+        std::optional<std::vector<std::pair<std::uint64_t, std::uint32_t>>> sites;
+        if (i == 0) sites = sites_of_live_objects(timeline.trace(), timeline.state());
+        std::optional<PerfCollector> collector;
+        collector.emplace(timeline.state(), std::move(sites), options.min_span_steps);
+        std::size_t segment = i;
+        for (;; ++i) {
+          for (const std::uint64_t snapshot : timeline.snapshot_positions()) {
+            if (snapshot <= bounds[i] || snapshot >= bounds[i + 1]) continue;
+            timeline.run_forward(snapshot, nullptr, *collector);
+            collector->mark_heap(timeline.state(), HeapPoint::At::Snapshot);
+          }
+          timeline.run_forward(bounds[i + 1], nullptr, *collector);
+          if (!scheduler.go_on(w, i)) break;
+          if (cut_everywhere) {
+            parts[segment] = collector->finish(timeline.state());
+            collector.emplace(timeline.state(), std::nullopt, options.min_span_steps);
+            segment = i + 1;
+          } else {
+            collector->mark_heap(timeline.state(), HeapPoint::At::Snapshot);
+          }
+        }
+        parts[segment] = collector->finish(timeline.state());
+        if (i + 1 == intervals) end_timeline = std::move(timelines[w]);
       } catch (...) {
         errors[i] = std::current_exception();
+        scheduler.give_up(w);
       }
     }
   };
   std::vector<std::thread> threads;
-  for (unsigned w = 1; w < workers && w < segments; ++w) threads.emplace_back(work, w);
+  for (unsigned w = 1; w < workers && w < intervals; ++w) threads.emplace_back(work, w);
   work(0);
   for (std::thread& t : threads) t.join();
   for (const auto& e : errors)
     if (e) std::rethrow_exception(e);
+  std::vector<WindowProfile> windows;
+  for (std::optional<WindowProfile>& p : parts)
+    if (p) windows.push_back(std::move(*p));
   PerfProfile profile;
-  profile.segments = segments;
-  profile.window = merge_windows(std::move(parts));
+  profile.segments = windows.size();
+  profile.window = merge_windows(std::move(windows));
   profile.leaks = find_leak_suspects(profile.window, options.leak_min_bytes);
-  const VmState& end_state = timelines[last_worker]->state();
+  const VmState& end_state = end_timeline->state();
   for (LeakSuspect& l : profile.leaks) {
     l.root_path = root_path(end_state, l.sample_id);
     if (!l.root_path.empty()) l.sample = l.root_path.back();

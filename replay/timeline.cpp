@@ -33,15 +33,24 @@ struct ReplayObserver : ObserverBase {
   }
   void on_call(VmState& vm, std::uint64_t step, std::uint32_t fn) {
     checker.call(step, fn);
-    if constexpr (kListens) listener->on_call(vm, step, fn);
+    if constexpr (kListens) {
+      if (listener->log_next) listener->log_call(step, LoggedCall::Call, fn);
+      else listener->on_call(vm, step, fn);
+    }
   }
   void on_tail_call(VmState& vm, std::uint64_t step, std::uint32_t fn) {
     checker.tail_call(step, fn);
-    if constexpr (kListens) listener->on_tail_call(vm, step, fn);
+    if constexpr (kListens) {
+      if (listener->log_next) listener->log_call(step, LoggedCall::TailCall, fn);
+      else listener->on_tail_call(vm, step, fn);
+    }
   }
   void on_return(VmState& vm, std::uint64_t step, const Value&) {
     checker.ret(step);
-    if constexpr (kListens) listener->on_return(vm, step);
+    if constexpr (kListens) {
+      if (listener->log_next) listener->log_call(step, LoggedCall::Return, 0);
+      else listener->on_return(vm, step);
+    }
   }
   void on_alloc(VmState& vm, const Object* o) {
     checker.alloc(vm, o);
@@ -351,9 +360,9 @@ void Timeline::check_snapshot_at(std::uint64_t position) {
     restore(index);
     return;
   }
-  capture_state(*vm_, scratch_);
   ++stats_.snapshots_checked;
-  if (image_hash(scratch_) == info.hash) return;
+  if (image_hash(*vm_) == info.hash) return;
+  capture_state(*vm_, scratch_);
   const auto recorded = snapshot(index);
   throw Divergence(position, fmt::format("the state differs from snapshot {}: {}", index,
                                          describe_difference(program(), scratch_, recorded->data.image)));

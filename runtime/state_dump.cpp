@@ -173,6 +173,6 @@ std::string json_safe_bytes(std::string_view bytes) {
   return out;
 }
 
-std::uint64_t state_hash(const VmState& vm) { return image_hash(capture_state(vm)); }
+std::uint64_t state_hash(const VmState& vm) { return image_hash(vm); }
 
 }  // namespace pw

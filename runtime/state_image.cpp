@@ -236,4 +236,144 @@ std::uint64_t image_hash(const StateImage& img) {
   return h;
 }
 
+namespace {
+
+// Feeds XXH3 through a buffer: the state comes in pieces of a few bytes each, and the hash
+// of a byte stream does not depend on how it is cut.
+class HashStream {
+ public:
+  HashStream() : state_(XXH3_createState()) { XXH3_64bits_reset(state_); }
+  ~HashStream() { XXH3_freeState(state_); }
+  HashStream(const HashStream&) = delete;
+  HashStream& operator=(const HashStream&) = delete;
+
+  void put(const void* p, std::size_t n) {
+    if (used_ + n > sizeof buffer_) flush();
+    if (n > sizeof buffer_) {
+      XXH3_64bits_update(state_, p, n);
+      return;
+    }
+    std::memcpy(buffer_ + used_, p, n);
+    used_ += n;
+  }
+  void put_u64(std::uint64_t v) { put(&v, sizeof v); }
+  template <class T>
+  void put_plain(const T& v) {
+    put(&v, sizeof v);
+  }
+  std::uint64_t digest() {
+    flush();
+    return XXH3_64bits_digest(state_);
+  }
+
+ private:
+  void flush() {
+    XXH3_64bits_update(state_, buffer_, used_);
+    used_ = 0;
+  }
+  XXH3_state_t* state_;
+  std::size_t used_ = 0;
+  char buffer_[1 << 14];
+};
+
+}  // namespace
+
+// The same bytes in the same order as image_hash(capture_state(vm)): each part of the image
+// with its length first, the objects' slots and string bytes after all the objects.
+std::uint64_t image_hash(const VmState& vm) {
+  HashStream h;
+  h.put_u64(vm.step);
+  h.put_u64(static_cast<std::uint32_t>(vm.status));
+  h.put_u64(vm.next_frame_id);
+  h.put_u64(static_cast<std::uint64_t>(vm.sp - vm.stack));
+  for (const Value* v = vm.stack; v < vm.sp; ++v) h.put_plain(image_of(*v));
+  h.put_u64(vm.depth);
+  for (std::uint32_t d = 0; d < vm.depth; ++d) {
+    const Frame& f = vm.frames[d];
+    h.put_plain(FrameImage{f.id, static_cast<std::uint64_t>(f.base - vm.stack),
+                           static_cast<std::uint64_t>(f.result_slot - vm.stack), f.closure ? f.closure->id : 0, f.fn,
+                           vm.ip_index(f)});
+  }
+  h.put_u64(vm.globals.size());
+  for (const Value& v : vm.globals) h.put_plain(image_of(v));
+  h.put_u64(vm.handlers.size());
+  for (const Handler& x : vm.handlers) h.put_plain(HandlerImage{x.frame, x.target, x.stack_height});
+  const auto& objects = vm.heap.objects();
+  h.put_u64(objects.size());
+  std::uint64_t slots = 0, bytes = 0;
+  for (const Object* o : objects) {
+    ObjectImage oi;
+    oi.id = o->id;
+    oi.kind = static_cast<std::uint32_t>(o->kind);
+    oi.count = o->length;
+    switch (o->kind) {
+      case ValueType::String:
+        oi.first = static_cast<std::uint32_t>(bytes);
+        bytes += static_cast<const StringObj*>(o)->view().size();
+        break;
+      case ValueType::Pair:
+        oi.first = static_cast<std::uint32_t>(slots);
+        oi.count = 2;
+        slots += 2;
+        break;
+      case ValueType::Array:
+        oi.first = static_cast<std::uint32_t>(slots);
+        slots += o->length;
+        break;
+      case ValueType::Closure:
+        oi.fn = static_cast<const ClosureObj*>(o)->fn;
+        oi.first = static_cast<std::uint32_t>(slots);
+        slots += o->length;
+        break;
+      default: break;
+    }
+    h.put_plain(oi);
+  }
+  h.put_u64(slots);
+  for (const Object* o : objects) {
+    switch (o->kind) {
+      case ValueType::Pair: {
+        const auto* p = static_cast<const PairObj*>(o);
+        h.put_plain(image_of(p->car));
+        h.put_plain(image_of(p->cdr));
+        break;
+      }
+      case ValueType::Array: {
+        const auto* a = static_cast<const ArrayObj*>(o);
+        for (std::uint32_t i = 0; i < a->length; ++i) h.put_plain(image_of(a->items()[i]));
+        break;
+      }
+      case ValueType::Closure: {
+        const auto* c = static_cast<const ClosureObj*>(o);
+        for (std::uint32_t i = 0; i < c->length; ++i) h.put_plain(image_of(c->captures()[i]));
+        break;
+      }
+      default: break;
+    }
+  }
+  h.put_u64(bytes);
+  for (const Object* o : objects) {
+    if (o->kind != ValueType::String) continue;
+    const std::string_view text = static_cast<const StringObj*>(o)->view();
+    h.put(text.data(), text.size());
+  }
+  const GcStats& s = vm.heap.stats();
+  h.put_plain(GcCountersImage{s.collections, s.objects_allocated, s.bytes_allocated, s.objects_freed, s.bytes_freed,
+                              s.live_objects, s.live_bytes, s.peak_live_bytes, vm.heap.next_id(), vm.gc_threshold,
+                              vm.heap.bytes_since_collection()});
+  h.put_u64(vm.output.size());
+  h.put(vm.output.data(), vm.output.size());
+  h.put_plain(image_of(vm.result));
+  if (vm.error) {
+    h.put_u64(static_cast<std::uint64_t>(vm.error->kind));
+    h.put_u64(vm.error->message.size());
+    h.put(vm.error->message.data(), vm.error->message.size());
+    h.put_u64(vm.error->context.function.size());
+    h.put(vm.error->context.function.data(), vm.error->context.function.size());
+    h.put_u64(vm.error->context.ip);
+    h.put_u64(vm.error->context.line);
+  }
+  return h.digest();
+}
+
 }  // namespace pw

@@ -88,5 +88,8 @@ void check_state_image(const VmState& vm, const StateImage& image);
 void restore_state(VmState& vm, const StateImage& image);
 // XXH3-64 over the image's canonical bytes.
 std::uint64_t image_hash(const StateImage& image);
+// image_hash(capture_state(vm)), without building the image: checking a replayed state
+// against a snapshot's hash then reads the heap once more instead of copying it.
+std::uint64_t image_hash(const VmState& vm);
 
 }  // namespace pw

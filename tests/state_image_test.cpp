@@ -44,6 +44,7 @@ void check_round_trip(const std::shared_ptr<const pw::Program>& program, std::ui
   pw::restore_state(restored.vm, image);
   ASSERT_TRUE(same_dump(restored.dump(), live.dump()));
   EXPECT_EQ(pw::state_hash(restored.vm), pw::state_hash(live.vm));
+  EXPECT_EQ(pw::image_hash(live.vm), pw::image_hash(image));  // hashed as it is, or as its image
   EXPECT_EQ(pw::capture_state(restored.vm), image);
 
   // Host inputs already consumed by the live run must not be offered again. A bounded

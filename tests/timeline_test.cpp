@@ -447,6 +447,28 @@ TEST(TimelineDivergence, DifferentCallsAreCaughtAtTheirStep) {
   }
 }
 
+TEST(TimelineDivergence, DifferentAllocationsAreCaughtAtTheirStep) {
+  pwtest::ScratchDir dir("divergence");
+  auto record = [&](int length, const std::string& name) {
+    const std::string src = "func main()\n  push 7\n  pop\n  push " + std::to_string(length) +
+                            "\n  array_new\n  pop\n  push 1\n  push 2\n  cons\n  halt\nend\n";
+    pwtest::Subject s{name, pwtest::load(src), pwtest::default_config()};
+    pwtest::record_subject(s, dir.path(name), 1000, 1000);
+    return pwtest::read_text_file(dir.path(name));
+  };
+  const std::string a = record(2, "a.pwtrace");
+  const std::string b = record(3, "b.pwtrace");
+  pwtest::write_text_file(dir.path("spliced.pwtrace"), pwtest::with_header_of(a, b));
+  Timeline t(dir.path("spliced.pwtrace"));
+  try {
+    t.run_forward(t.end(), nullptr);
+    FAIL() << "no divergence";
+  } catch (const Divergence& d) {
+    EXPECT_EQ(d.step, 3u);
+    EXPECT_NE(std::string(d.what()).find("the replay allocated array"), std::string::npos) << d.what();
+  }
+}
+
 // Rewrites snapshot [k] of the trace in [path] with a changed global, keeping its recorded
 // hash and valid frame checksums: damage only the snapshot's own hash can reveal.
 void tamper_snapshot(const std::string& path, std::size_t k) {

@@ -1,7 +1,6 @@
 #include "perf_profile.h"
 
 #include <algorithm>
-#include <atomic>
 #include <deque>
 #include <exception>
 #include <map>

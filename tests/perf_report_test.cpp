@@ -138,6 +138,25 @@ TEST(PerfReport, CountsWhatTheLiveMonitorCountsOnEverySubjectInOneOrThreeSegment
   }
 }
 
+// Threads share the snapshot intervals as ranges and take over parts of each other's: with
+// many intervals and more threads than cores, ranges are split wherever a thread came free.
+TEST(PerfReport, ThreadsTakingOverEachOthersIntervalsGiveTheOneThreadReport) {
+  for (const pwtest::Subject& s : pwtest::subjects()) {
+    SCOPED_TRACE(s.name);
+    pwtest::ScratchDir dir("perf");
+    const std::string path = dir.path("t.pwtrace");
+    const std::uint64_t steps = pwtest::steps_of(s);
+    pwtest::record_subject(s, path, std::max<std::uint64_t>(3, steps / 40), std::max<std::uint64_t>(2, steps / 60));
+    PerfOptions o;
+    o.threads = 1;
+    const PerfProfile one = pw::replay::profile_trace(path, o);
+    o.threads = 6;
+    const PerfProfile six = pw::replay::profile_trace(path, o);
+    EXPECT_GT(six.segments, 1u);
+    expect_same(one, six, s.program->functions.size());
+  }
+}
+
 TEST(PerfReport, RecursiveFibMakesExactlyTwiceFibPlusOneMinusOneCalls) {
   pwtest::ScratchDir dir("perffib");
   const pwtest::Subject s{"fib15", pwtest::load(pwtest::kRecursiveFib15), pwtest::default_config()};

@@ -47,10 +47,11 @@ void replay(std::unique_ptr<pw::trace::TraceReader> reader) {
   try {
     pw::replay::Timeline timeline(std::move(reader));
     const std::uint64_t end = timeline.end();
-    timeline.seek(std::min(end, kReplaySteps));
+    // A windowed trace starts at its first kept step: nothing before it can be asked for.
+    timeline.seek(std::min(end, timeline.start() + kReplaySteps));
     (void)pw::state_hash(timeline.state());
     // Backwards: restores the snapshot before and replays up to here again.
-    if (timeline.position() > 0) timeline.seek(timeline.position() - 1);
+    if (timeline.position() > timeline.start()) timeline.seek(timeline.position() - 1);
     // The last snapshot, and a short stretch after it.
     const std::uint64_t last = timeline.snapshot_positions().back();
     timeline.seek(std::min(end, last + kReplaySteps / 4));

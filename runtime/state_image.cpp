@@ -24,6 +24,54 @@ ValueImage image_of(const Value& v) {
   return out;
 }
 
+
+// An object's entry in an image, its contents starting at [slots] (pairs, arrays, closures)
+// or [bytes] (strings): what capture_state stores and image_hash of a state hashes unstored.
+ObjectImage object_image(const Object* o, std::uint64_t slots, std::uint64_t bytes) {
+  ObjectImage oi;
+  oi.id = o->id;
+  oi.kind = static_cast<std::uint32_t>(o->kind);
+  oi.count = o->length;
+  switch (o->kind) {
+    case ValueType::String: oi.first = static_cast<std::uint32_t>(bytes); break;
+    case ValueType::Pair:
+      oi.first = static_cast<std::uint32_t>(slots);
+      oi.count = 2;
+      break;
+    case ValueType::Closure:
+      oi.fn = static_cast<const ClosureObj*>(o)->fn;
+      oi.first = static_cast<std::uint32_t>(slots);
+      break;
+    case ValueType::Array: oi.first = static_cast<std::uint32_t>(slots); break;
+    default: break;
+  }
+  return oi;
+}
+
+// Calls [f] with each value an object holds, in slot order.
+template <class F>
+void each_slot(const Object* o, F&& f) {
+  switch (o->kind) {
+    case ValueType::Pair: {
+      const auto* p = static_cast<const PairObj*>(o);
+      f(p->car);
+      f(p->cdr);
+      break;
+    }
+    case ValueType::Array: {
+      const auto* a = static_cast<const ArrayObj*>(o);
+      for (std::uint32_t i = 0; i < a->length; ++i) f(a->items()[i]);
+      break;
+    }
+    case ValueType::Closure: {
+      const auto* c = static_cast<const ClosureObj*>(o);
+      for (std::uint32_t i = 0; i < c->length; ++i) f(c->captures()[i]);
+      break;
+    }
+    default: break;
+  }
+}
+
 }  // namespace
 
 StateImage capture_state(const VmState& vm) {
@@ -61,39 +109,9 @@ void capture_state(const VmState& vm, StateImage& img) {
   reserve(img.objects, vm.heap.objects().size());
   reserve(img.slots, vm.heap.stats().live_bytes / sizeof(Value));
   for (const Object* o : vm.heap.objects()) {
-    ObjectImage oi;
-    oi.id = o->id;
-    oi.kind = static_cast<std::uint32_t>(o->kind);
-    oi.count = o->length;
-    switch (o->kind) {
-      case ValueType::String:
-        oi.first = static_cast<std::uint32_t>(img.bytes.size());
-        img.bytes.append(static_cast<const StringObj*>(o)->view());
-        break;
-      case ValueType::Pair: {
-        const auto* p = static_cast<const PairObj*>(o);
-        oi.first = static_cast<std::uint32_t>(img.slots.size());
-        oi.count = 2;
-        img.slots.push_back(image_of(p->car));
-        img.slots.push_back(image_of(p->cdr));
-        break;
-      }
-      case ValueType::Array: {
-        const auto* a = static_cast<const ArrayObj*>(o);
-        oi.first = static_cast<std::uint32_t>(img.slots.size());
-        for (std::uint32_t i = 0; i < a->length; ++i) img.slots.push_back(image_of(a->items()[i]));
-        break;
-      }
-      case ValueType::Closure: {
-        const auto* c = static_cast<const ClosureObj*>(o);
-        oi.fn = c->fn;
-        oi.first = static_cast<std::uint32_t>(img.slots.size());
-        for (std::uint32_t i = 0; i < c->length; ++i) img.slots.push_back(image_of(c->captures()[i]));
-        break;
-      }
-      default: break;
-    }
-    img.objects.push_back(oi);
+    img.objects.push_back(object_image(o, img.slots.size(), img.bytes.size()));
+    if (o->kind == ValueType::String) img.bytes.append(static_cast<const StringObj*>(o)->view());
+    each_slot(o, [&](const Value& v) { img.slots.push_back(image_of(v)); });
   }
   const GcStats& s = vm.heap.stats();
   img.gc = {s.collections, s.objects_allocated, s.bytes_allocated, s.objects_freed, s.bytes_freed,  s.live_objects,
@@ -302,55 +320,13 @@ std::uint64_t image_hash(const VmState& vm) {
   h.put_u64(objects.size());
   std::uint64_t slots = 0, bytes = 0;
   for (const Object* o : objects) {
-    ObjectImage oi;
-    oi.id = o->id;
-    oi.kind = static_cast<std::uint32_t>(o->kind);
-    oi.count = o->length;
-    switch (o->kind) {
-      case ValueType::String:
-        oi.first = static_cast<std::uint32_t>(bytes);
-        bytes += static_cast<const StringObj*>(o)->view().size();
-        break;
-      case ValueType::Pair:
-        oi.first = static_cast<std::uint32_t>(slots);
-        oi.count = 2;
-        slots += 2;
-        break;
-      case ValueType::Array:
-        oi.first = static_cast<std::uint32_t>(slots);
-        slots += o->length;
-        break;
-      case ValueType::Closure:
-        oi.fn = static_cast<const ClosureObj*>(o)->fn;
-        oi.first = static_cast<std::uint32_t>(slots);
-        slots += o->length;
-        break;
-      default: break;
-    }
+    const ObjectImage oi = object_image(o, slots, bytes);
     h.put_plain(oi);
+    if (o->kind == ValueType::String) bytes += oi.count;
+    else if (o->kind == ValueType::Pair || o->kind == ValueType::Array || o->kind == ValueType::Closure) slots += oi.count;
   }
   h.put_u64(slots);
-  for (const Object* o : objects) {
-    switch (o->kind) {
-      case ValueType::Pair: {
-        const auto* p = static_cast<const PairObj*>(o);
-        h.put_plain(image_of(p->car));
-        h.put_plain(image_of(p->cdr));
-        break;
-      }
-      case ValueType::Array: {
-        const auto* a = static_cast<const ArrayObj*>(o);
-        for (std::uint32_t i = 0; i < a->length; ++i) h.put_plain(image_of(a->items()[i]));
-        break;
-      }
-      case ValueType::Closure: {
-        const auto* c = static_cast<const ClosureObj*>(o);
-        for (std::uint32_t i = 0; i < c->length; ++i) h.put_plain(image_of(c->captures()[i]));
-        break;
-      }
-      default: break;
-    }
-  }
+  for (const Object* o : objects) each_slot(o, [&](const Value& v) { h.put_plain(image_of(v)); });
   h.put_u64(bytes);
   for (const Object* o : objects) {
     if (o->kind != ValueType::String) continue;

@@ -114,7 +114,7 @@ function guess() {
 
 // One line from an input box: [value] is offered first (the name under the cursor unless
 // given), [validateInput] checks it as it is typed (none when left out).
-async function ask(prompt, placeHolder, value = guess(), validateInput = undefined) {
+async function ask(prompt, placeHolder, value = guess(), validateInput) {
   const text = await vscode.window.showInputBox({ prompt, placeHolder, value, validateInput, ignoreFocusOut: true });
   return text && text.trim();
 }

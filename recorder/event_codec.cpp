@@ -189,6 +189,7 @@ bool EventReader::next_in_general(Event& e) {
   e.fn = e.ip = 0;
   e.type = 0;
   e.id = e.bytes = 0;
+  e.objects_before = e.bytes_before = e.objects_after = e.bytes_after = e.pause_ns = 0;
   e.result_tag = HostResultTag::Nil;
   e.result_int = 0;
   e.result_strings.clear();

@@ -45,6 +45,21 @@ struct Event {
   friend bool operator==(const Event&, const Event&) = default;
 };
 
+// The events a trace of format 1.5 leaves out, because a replay makes them again: how many
+// a chunk's steps hold (see trace.capnp, Header.derivedEvents).
+struct DerivedCounts {
+  std::uint64_t calls = 0;
+  std::uint64_t tail_calls = 0;
+  std::uint64_t returns = 0;
+  std::uint64_t allocs = 0;
+  friend bool operator==(const DerivedCounts&, const DerivedCounts&) = default;
+};
+
+// Whether a kind is one that a trace with derived events leaves out.
+constexpr bool is_derived_kind(EventKind kind) {
+  return kind == EventKind::Call || kind == EventKind::TailCall || kind == EventKind::Return || kind == EventKind::Alloc;
+}
+
 class EventDecodeError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

@@ -57,6 +57,7 @@ void write_header(TraceWriter& w, const VmState& vm, const RecordOptions& o) {
   h.setFirstDynamicId(vm.heap.next_id());
   h.setSnapshotStepsPerLiveObject(o.steps_per_live_object);
   h.setHistoryLimit(o.history_limit);
+  h.setDerivedEvents(o.derive_events);
   w.append(RecordMeta{RecordKind::Header}, std::move(m));
 }
 
@@ -146,7 +147,7 @@ Recorder::Recorder(VmState& vm, RecordOptions options)
   if (options_.chunk_steps == 0) options_.chunk_steps = 1'000'000;
   write_header(*writer_, vm_, options_);
   write_snapshot();
-  obs_ = std::make_unique<Observer>(vm_);
+  obs_ = std::make_unique<Observer>(vm_, options_.derive_events);
   start_ = chunk_start();
   obs_->events.reset(start_.step);
   next_snapshot_ = options_.snapshot_interval ? options_.snapshot_interval : UINT64_MAX;
@@ -202,7 +203,8 @@ void Recorder::flush_chunk(std::uint64_t to_step) {
   // The writer thread builds the message.
   writer_->append(
       meta,
-      [events, start = start_, index = chunk_index_++, buffers = buffers_](RecordMeta& m, SegmentScratch& scratch) {
+      [events, start = start_, derived = obs.derived, index = chunk_index_++, buffers = buffers_](
+          RecordMeta& m, SegmentScratch& scratch) {
         auto message = std::make_unique<capnp::MallocMessageBuilder>(scratch.zeroed(events->size / 8 + 1024));
         auto c = message->initRoot<EventChunk>();
         c.setIndex(index);
@@ -213,14 +215,21 @@ void Recorder::flush_chunk(std::uint64_t to_step) {
         c.setFirstAllocId(start.alloc_id);
         c.setEvents(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(events->data.get()), events->size));
         c.setOutputBytes(start.output_bytes);
+        c.setDerivedCalls(derived.calls);
+        c.setDerivedTailCalls(derived.tail_calls);
+        c.setDerivedReturns(derived.returns);
+        c.setDerivedAllocs(derived.allocs);
         buffers->events.give(std::move(*events));
         return message;
       },
       events->size + 1024);
-  result_.events += meta.event_count;
+  // Every event the run made, the derived ones too: what a listing of the trace shows.
+  result_.events += meta.event_count + obs.derived.calls + obs.derived.tail_calls + obs.derived.returns +
+                    obs.derived.allocs;
   ++result_.chunks;
   start_ = chunk_start();
   obs.events.reset(start_.step);
+  obs.derived = {};
 }
 
 RunStatus Recorder::run(std::uint64_t max_steps, StepHook* hook) {

@@ -27,6 +27,10 @@ struct RecordOptions {
   // live-heap rule above may still space them further), so what is kept stays within about
   // one and a half times the limit. The file is rewritten about once a second.
   std::uint64_t history_limit = 0;
+  // Leave out the events a replay makes again (calls, tail calls, returns, allocations),
+  // counting them per chunk instead: format 1.5's derived events, most of a recording's cost
+  // otherwise. false records every event, as traces before 1.5 did.
+  bool derive_events = true;
   // Stop recording (and the run) after this many steps.
   std::optional<std::uint64_t> stop_at;
   std::string recorder_name = "pwvm";
@@ -43,7 +47,7 @@ struct RecordResult {
   std::uint64_t steps = 0;  // the end step: a failing instruction counts (executed_steps)
   std::uint64_t chunks = 0;
   std::uint64_t snapshots = 0;
-  std::uint64_t events = 0;
+  std::uint64_t events = 0;  // made by the run, those a replay derives included
   std::uint64_t file_bytes = 0;
   std::uint64_t uncompressed_bytes = 0;
   int signal = 0;  // non-zero: options.stop_signal stopped the run (status Paused)

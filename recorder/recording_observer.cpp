@@ -24,8 +24,11 @@ void RecordingObserver::log_host_allocations(VmState& vm) {
   const Frame& f = vm.top();
   for (std::size_t i = first; i < objects.size(); ++i) {
     log_collections(vm.step, objects[i]->id);
-    events.alloc(vm.step, static_cast<std::uint8_t>(objects[i]->kind), Heap::object_bytes(objects[i]), f.fn,
-                 vm.ip_index(f));
+    if (derive_)
+      ++derived.allocs;
+    else
+      events.alloc(vm.step, static_cast<std::uint8_t>(objects[i]->kind), Heap::object_bytes(objects[i]), f.fn,
+                   vm.ip_index(f));
   }
   log_collections(vm.step, UINT64_MAX);
   next_id_ = vm.heap.next_id();

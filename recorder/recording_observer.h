@@ -1,9 +1,10 @@
-// The recorder's observer: encodes every event, a room check and a few stores for the
-// frequent ones. It flushes nothing and never pauses: the driver (recorder.cpp) runs the
-// interpreter in slices and hands the events to the writer thread between them. It counts
-// nothing per instruction: how often each instruction ran is recomputed by replaying
-// (pwreplay perf), not recorded. It counts nothing per instruction:
-// how often each instruction ran is recomputed by replaying (pwreplay perf), not recorded.
+// The recorder's observer: encodes every event that the trace keeps, a room check and a few
+// stores for the frequent ones. With derived events (format 1.5, the default) calls, tail
+// calls, returns and allocations are only counted: a replay makes them again from the
+// program and the recorded inputs, and checks the counts. It flushes nothing and never
+// pauses: the driver (recorder.cpp) runs the interpreter in slices and hands the events to
+// the writer thread between them. It counts nothing per instruction: how often each
+// instruction ran is recomputed by replaying (pwreplay perf), not recorded.
 #pragma once
 #include <cstdint>
 #include <string_view>
@@ -20,22 +21,35 @@ class RecordingObserver : public ObserverBase {
  public:
   static constexpr bool kStepHook = false;
 
-  explicit RecordingObserver(VmState& vm)
-      : next_id_(vm.heap.next_id()), output_size_(vm.output.size()), vm_(vm) {
+  RecordingObserver(VmState& vm, bool derive_events)
+      : derive_(derive_events), next_id_(vm.heap.next_id()), output_size_(vm.output.size()), vm_(vm) {
     vm.gc_log = &gc_cycles_;
   }
   ~RecordingObserver() { vm_.gc_log = nullptr; }
   RecordingObserver(const RecordingObserver&) = delete;
   RecordingObserver& operator=(const RecordingObserver&) = delete;
 
-  void on_call(VmState&, std::uint64_t step, std::uint32_t fn) { events.call(step, fn); }
-  void on_tail_call(VmState&, std::uint64_t step, std::uint32_t fn) { events.tail_call(step, fn); }
-  void on_return(VmState&, std::uint64_t step, const Value&) { events.ret(step); }
+  void on_call(VmState&, std::uint64_t step, std::uint32_t fn) {
+    if (derive_) ++derived.calls;
+    else events.call(step, fn);
+  }
+  void on_tail_call(VmState&, std::uint64_t step, std::uint32_t fn) {
+    if (derive_) ++derived.tail_calls;
+    else events.tail_call(step, fn);
+  }
+  void on_return(VmState&, std::uint64_t step, const Value&) {
+    if (derive_) ++derived.returns;
+    else events.ret(step);
+  }
   void on_alloc(VmState& vm, const Object* o) {
     if (!gc_cycles_.empty()) log_collections(vm.step, UINT64_MAX);
+    next_id_ = o->id + 1;
+    if (derive_) {
+      ++derived.allocs;
+      return;
+    }
     const Frame& f = vm.top();
     events.alloc(vm.step, static_cast<std::uint8_t>(o->kind), Heap::object_bytes(o), f.fn, vm.ip_index(f));
-    next_id_ = o->id + 1;
   }
   void on_throw(VmState& vm, const Value& v) {
     const Frame& f = vm.top();
@@ -52,6 +66,7 @@ class RecordingObserver : public ObserverBase {
   void log_pending_collections(std::uint64_t step) { log_collections(step, UINT64_MAX); }
 
   EventEncoder events;
+  DerivedCounts derived;  // since the chunk began, when events are derived
 
  private:
   // Logs the pending collections that ran before object [before_id] was allocated.
@@ -59,6 +74,7 @@ class RecordingObserver : public ObserverBase {
   // Objects a host call allocated (it has no on_alloc of its own): the heap's newest.
   void log_host_allocations(VmState& vm);
 
+  const bool derive_;
   std::uint64_t next_id_;
   std::size_t output_size_;
   std::vector<GcCycle> gc_cycles_;  // collections not yet logged (VmState::gc_log)

@@ -1,4 +1,4 @@
-# The Physics World VM trace format, version 1.4.
+# The Physics World VM trace format, version 1.5.
 #
 # A trace file is:
 #   8 bytes   magic "PWTRACE\n"
@@ -33,8 +33,8 @@ $Cxx.namespace("pw::trace");
 struct Header {
   magic @0 :Text;              # always "pwtrace"
   formatMajor @1 :UInt16;      # 1
-  formatMinor @2 :UInt16;      # 4 (1.1 added Outcome.signal, 1.2 Snapshot.edited, 1.3 left
-                               # EventChunk.profile empty, 1.4 historyLimit)
+  formatMinor @2 :UInt16;      # 5 (1.1 added Outcome.signal, 1.2 Snapshot.edited, 1.3 left
+                               # EventChunk.profile empty, 1.4 historyLimit, 1.5 derivedEvents)
   recorder @3 :Text;           # the program that wrote the file, e.g. "pwvm 0.1.0"
   program @4 :Program;         # the program itself: the trace needs nothing else to replay
   config @5 :VmConfig;         # limits and GC settings of the run (they shape its behaviour)
@@ -53,6 +53,11 @@ struct Header {
   historyLimit @15 :UInt64;    # 1.4: the recorder kept only about the last this many steps of
                                # the run (at least this many, from a snapshot on); 0: the whole
                                # run, whose first snapshot must be at step 0
+  derivedEvents @16 :Bool;     # 1.5: calls, tail calls, returns and allocations are not in
+                               # the chunks' events: they follow from the program and the
+                               # recorded inputs, and a replay makes them again. Each chunk
+                               # counts them instead (EventChunk.derived*), and a replay must
+                               # make exactly as many. false: every event is recorded
 }
 
 struct Program {
@@ -117,6 +122,10 @@ struct EventChunk {
   profile @7 :List(InstructionCount);  # executed instructions, non-zero counts only; empty
                                # from 1.3 on (replay recomputes it)
   outputBytes @8 :UInt64;      # program output before fromStep (offset of this chunk's output)
+  derivedCalls @9 :UInt64;     # 1.5, with Header.derivedEvents: the calls, tail calls,
+  derivedTailCalls @10 :UInt64;  # returns and allocations the run made in this chunk's steps,
+  derivedReturns @11 :UInt64;  # which its events leave out
+  derivedAllocs @12 :UInt64;
 }
 
 # Each event is a varint header (stepDelta << 4 | kind), then its fields. stepDelta is the

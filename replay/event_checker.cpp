@@ -34,6 +34,14 @@ std::string describe(const VmState& vm, const Event& e) {
   return "an event";
 }
 
+std::string describe(const trace::DerivedCounts& c) {
+  const auto n = [](std::uint64_t k, const char* one, const char* many) {
+    return fmt::format("{} {}", k, k == 1 ? one : many);
+  };
+  return fmt::format("{}, {}, {} and {}", n(c.calls, "call", "calls"), n(c.tail_calls, "tail call", "tail calls"),
+                     n(c.returns, "return", "returns"), n(c.allocs, "allocation", "allocations"));
+}
+
 }  // namespace
 
 Divergence::Divergence(std::uint64_t at, const std::string& what)
@@ -48,6 +56,7 @@ void EventChecker::begin_chunk(std::shared_ptr<const trace::ChunkData> chunk) {
                                 chunk->first_alloc_id);
   c.chunk = std::move(chunk);
   cursor_ = std::move(c);
+  derived_ = cursor_.chunk->derived_events;
   advance();
   cycles_.clear();
   cycles_matched_ = 0;
@@ -58,6 +67,7 @@ void EventChecker::begin_chunk(std::shared_ptr<const trace::ChunkData> chunk) {
 
 void EventChecker::resume(const Cursor& cursor) {
   cursor_ = cursor;
+  derived_ = cursor_.chunk->derived_events;
   cycles_.clear();
   cycles_matched_ = 0;
   output_size_ = vm_.output.size();
@@ -92,6 +102,7 @@ const Event* EventChecker::expect(EventKind kind, std::uint64_t step, What what)
   // Swapped, not copied: this runs for every event, and the next decode reuses the buffers.
   std::swap(matched_, cursor_.next);
   advance();
+  if (listener_) listener_->on_recorded(vm_, matched_);
   return &matched_;
 }
 
@@ -103,6 +114,10 @@ void EventChecker::call_mismatch(std::uint64_t step, std::uint32_t fn) {
 }
 
 void EventChecker::tail_call(std::uint64_t step, std::uint32_t fn) {
+  if (derived_) {
+    ++cursor_.made.tail_calls;
+    return;
+  }
   const Event* e = expect(EventKind::TailCall, step, [&] { return fmt::format("a tail call of {}", function_name(vm_, fn)); });
   if (e && e->fn != fn)
     diverge(step, fmt::format("the replay tail-called {} but the recording tail-called {}", function_name(vm_, fn),
@@ -168,6 +183,11 @@ void EventChecker::host(const VmState& vm, HostFn fn) {
     while (first > 0 && objects[first - 1]->id >= next_id_) --first;
     for (std::size_t i = first; i < objects.size(); ++i) {
       match_collections(vm, objects[i]->id);
+      if (derived_) {
+        ++cursor_.made.allocs;
+        if (listener_) listener_->on_host_alloc(vm, objects[i]);
+        continue;
+      }
       const Event* e = expect(EventKind::Alloc, vm.step, [] { return "an allocation"; });
       if (e && e->id != objects[i]->id) diverge(vm.step, "the replay's host call allocated other objects");
     }
@@ -213,6 +233,10 @@ void EventChecker::end_slice(const VmState& vm, std::uint64_t position) {
     diverge(cursor_.next.step, fmt::format("the recording has {} that the replay did not make", describe(vm, cursor_.next)));
   else if (chunk_done && cursor_.reader.count() != cursor_.chunk->event_count)
     throw trace::TraceReadError(fmt::format("chunk {}: event count differs from the chunk's", cursor_.chunk->index));
+  else if (chunk_done && derived_ && cursor_.made != cursor_.chunk->derived)
+    diverge(cursor_.chunk->info.from_step,
+            fmt::format("in steps {}..{} the replay made {} but the recording counted {}", cursor_.chunk->info.from_step,
+                        cursor_.chunk->info.to_step - 1, describe(cursor_.made), describe(cursor_.chunk->derived)));
 }
 
 // ---- RecordedHost --------------------------------------------------------------------

@@ -1,6 +1,8 @@
 // Re-execution checked against the recording. The EventChecker walks a chunk's recorded
 // events while the replayed run produces its own, and notes the first difference as a
-// divergence; RecordedHost answers the program's host calls with the recorded results, so
+// divergence. In a trace with derived events (format 1.5) the replay's calls, tail calls,
+// returns and allocations have no recorded counterpart: they are counted, and the counts
+// must be the chunk's at its end; RecordedHost answers the program's host calls with the recorded results, so
 // a replay never touches the real terminal, clock or random source.
 #pragma once
 #include <cstdint>
@@ -36,6 +38,7 @@ class EventChecker {
     trace::EventReader reader;
     trace::Event next;   // the next recorded event, when has_next
     bool has_next = false;
+    trace::DerivedCounts made;  // derived events the replay made since the chunk began
   };
 
   // Checks the run of [vm] from now on; sets vm.gc_log to watch collections.
@@ -66,12 +69,14 @@ class EventChecker {
   // Observer hooks (see ReplayObserver).
   // Calls and returns are most events: matched inline, the rest out of line.
   void call(std::uint64_t step, std::uint32_t fn) {
-    if (matches(trace::EventKind::Call, step) && cursor_.next.fn == fn) advance();
+    if (derived_) ++cursor_.made.calls;
+    else if (matches(trace::EventKind::Call, step) && cursor_.next.fn == fn) advance();
     else call_mismatch(step, fn);
   }
   void tail_call(std::uint64_t step, std::uint32_t fn);
   void ret(std::uint64_t step) {
-    if (matches(trace::EventKind::Return, step)) advance();
+    if (derived_) ++cursor_.made.returns;
+    else if (matches(trace::EventKind::Return, step)) advance();
     else ret_mismatch(step);
   }
   // Allocations are most of the rest in a program that builds data: matched inline too,
@@ -79,6 +84,10 @@ class EventChecker {
   void alloc(const VmState& vm, const Object* o) {
     if (!cycles_.empty()) match_collections(vm, UINT64_MAX);
     next_id_ = o->id + 1;
+    if (derived_) {
+      ++cursor_.made.allocs;
+      return;
+    }
     const Frame& f = vm.top();
     const trace::Event& e = cursor_.next;
     if (matches(trace::EventKind::Alloc, vm.step) && e.id == o->id && e.type == static_cast<std::uint8_t>(o->kind) &&
@@ -122,6 +131,7 @@ class EventChecker {
 
   VmState& vm_;
   Cursor cursor_;
+  bool derived_ = false;  // the chunk's trace derives calls, returns and allocations
   trace::Event matched_;      // the event expect() matched last
   trace::Event host_answer_;  // what recorded_host_result() found
   std::vector<GcCycle> cycles_;  // collections of the replay not yet matched

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "timeline.h"
+
 namespace pw::replay {
 
 PerfCollector::PerfCollector(const VmState& vm,
@@ -379,6 +381,34 @@ void summarize(WindowProfile& w, std::size_t functions) {
   for (const auto& [key, e] : edges) w.edges.push_back(e);
 }
 
+namespace {
+
+// Learns, by replaying, where the objects of a sorted id list were allocated: for a trace
+// whose allocations are derived (format 1.5), the chunks do not say.
+class SiteFinder final : public ReplayListener {
+ public:
+  SiteFinder(const VmState& vm, std::vector<std::pair<std::uint64_t, std::uint32_t>>& sites)
+      : counter_(vm), sites_(sites), next_(sites.begin()) {
+    blocks = &counter_;
+  }
+  void on_alloc(const VmState& vm, const Object* o) override {
+    const Frame& f = vm.top();
+    found(o->id, static_cast<std::uint32_t>(vm.fn_runtime[f.fn].code - vm.code.data()) + vm.ip_index(f));
+  }
+  void on_host_alloc(const VmState&, const Object* o) override { found(o->id, kHostSite); }
+
+ private:
+  void found(std::uint64_t id, std::uint32_t site) {
+    while (next_ != sites_.end() && next_->first < id) ++next_;
+    if (next_ != sites_.end() && next_->first == id) next_->second = site;
+  }
+  BlockCounter counter_;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>>& sites_;
+  std::vector<std::pair<std::uint64_t, std::uint32_t>>::iterator next_;
+};
+
+}  // namespace
+
 std::vector<std::pair<std::uint64_t, std::uint32_t>> sites_of_live_objects(const trace::TraceReader& reader,
                                                                            const VmState& vm) {
   const std::uint64_t first_dynamic = reader.header().first_dynamic_id;
@@ -387,6 +417,16 @@ std::vector<std::pair<std::uint64_t, std::uint32_t>> sites_of_live_objects(const
     sites.emplace_back(o->id, o->id < first_dynamic ? kConstantSite : kHostSite);
   auto next = std::find_if(sites.begin(), sites.end(), [&](const auto& s) { return s.first >= first_dynamic; });
   const std::uint64_t position = executed_steps(vm);
+  if (reader.header().derived_events) {
+    // Replay up to here: allocation ids count up as the live objects' do, one forward walk.
+    if (next == sites.end()) return sites;
+    Timeline timeline(reader.path());
+    if (position <= timeline.start()) return sites;
+    timeline.seek(timeline.start());
+    SiteFinder finder(timeline.state(), sites);
+    timeline.run_forward(position, nullptr, finder);
+    return sites;
+  }
   // Allocation ids count up through the chunks, as do the live objects': one forward walk.
   for (std::size_t i = 0; i < reader.chunks().size() && next != sites.end(); ++i) {
     if (reader.chunks()[i].from_step >= position) break;

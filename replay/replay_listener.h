@@ -50,6 +50,13 @@ class ReplayListener {
   // replayed.next_id on came after it) and matched [recorded], which carries the pause
   // measured on the recording machine.
   virtual void on_collection(const VmState&, const GcCycle& /*replayed*/, const trace::Event& /*recorded*/) {}
+  // A recorded event the replay matched, in the recording's order: collections, throws,
+  // catches, host calls and output (and in a trace that records them all, the calls,
+  // returns and allocations the fast path does not match inline).
+  virtual void on_recorded(const VmState&, const trace::Event&) {}
+  // An object a host call allocated (there is no on_alloc for those), in a trace with derived
+  // events; in other traces, on_recorded tells of its recorded allocation.
+  virtual void on_host_alloc(const VmState&, const Object*) {}
 };
 
 }  // namespace pw::replay

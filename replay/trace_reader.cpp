@@ -233,6 +233,7 @@ void TraceReader::read_header() {
     header_.chunk_steps = h.getChunkSteps();
     header_.first_dynamic_id = h.getFirstDynamicId();
     header_.history_limit = h.getHistoryLimit();
+    header_.derived_events = h.getDerivedEvents();
     return 0;
   });
   header_end_ = f.end;
@@ -411,6 +412,9 @@ ChunkData TraceReader::read_chunk(std::size_t i, ChunkParts parts) const {
     out.start_depth = c.getStartDepth();
     out.first_alloc_id = c.getFirstAllocId();
     out.output_bytes = c.getOutputBytes();
+    out.derived_events = header_.derived_events;
+    if (out.derived_events)
+      out.derived = DerivedCounts{c.getDerivedCalls(), c.getDerivedTailCalls(), c.getDerivedReturns(), c.getDerivedAllocs()};
     if (c.getFromStep() != info.from_step || c.getToStep() != info.to_step)
       throw TraceFormatError("the chunk disagrees with the index");
     auto ev = c.getEvents();

@@ -43,6 +43,9 @@ struct TraceHeader {
   // A windowed recording (format 1.4) kept only about the last this many steps: its first
   // snapshot may be after step 0. 0: the whole run.
   std::uint64_t history_limit = 0;
+  // Format 1.5: the chunks leave out calls, tail calls, returns and allocations, and count
+  // them (ChunkData::derived); a replay makes them again. false: every event is recorded.
+  bool derived_events = false;
 };
 
 struct ChunkInfo {
@@ -79,6 +82,8 @@ struct ChunkData {
   std::uint64_t first_alloc_id = 0;
   std::uint64_t output_bytes = 0;
   std::uint32_t event_count = 0;
+  bool derived_events = false;  // the header's: the events below leave out the derived kinds
+  DerivedCounts derived;        // with derived_events: how many of those the steps hold
   std::vector<Event> events;   // decoded (ChunkParts::All)
   std::string event_bytes;     // still encoded (ChunkParts::EncodedEvents): read with EventReader
   std::vector<std::pair<std::uint32_t, std::uint64_t>> profile;  // flat instruction index, count

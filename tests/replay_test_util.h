@@ -36,10 +36,12 @@ struct LiveRun {
 // [chunk_steps], stopping at [cap] (by default the slow modes' step_cap); returns the
 // recorder's result.
 inline pw::trace::RecordResult record_subject(const Subject& s, const std::string& path, std::uint64_t interval,
-                                              std::uint64_t chunk_steps, std::optional<std::uint64_t> cap = step_cap()) {
+                                              std::uint64_t chunk_steps, std::optional<std::uint64_t> cap = step_cap(),
+                                              bool derive_events = true) {
   LiveRun live(s);
   pw::trace::RecordOptions o;
   o.path = path;
+  o.derive_events = derive_events;
   o.snapshot_interval = interval;
   o.steps_per_live_object = 0;
   o.chunk_steps = chunk_steps;

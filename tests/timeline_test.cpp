@@ -425,13 +425,14 @@ TEST(TimelineDivergence, ATraceOfAnotherProgramIsCaughtAtTheFirstSnapshotItPasse
   }
 }
 
+// A trace that records every event (as before format 1.5) names the first one that differs.
 TEST(TimelineDivergence, DifferentCallsAreCaughtAtTheirStep) {
   pwtest::ScratchDir dir("divergence");
   auto record = [&](const std::string& callee, const std::string& name) {
     const std::string src = "func f()\n  push 1\n  return\nend\nfunc g()\n  push 2\n  return\nend\nfunc main()\n"
                             "  push 7\n  pop\n  call_fn " + callee + "\n  halt\nend\n";
     pwtest::Subject s{name, pwtest::load(src), pwtest::default_config()};
-    pwtest::record_subject(s, dir.path(name), 1000, 1000);
+    pwtest::record_subject(s, dir.path(name), 1000, 1000, pwtest::step_cap(), /*derive_events=*/false);
     return pwtest::read_text_file(dir.path(name));
   };
   const std::string a = record("f", "a.pwtrace");
@@ -453,7 +454,7 @@ TEST(TimelineDivergence, DifferentAllocationsAreCaughtAtTheirStep) {
     const std::string src = "func main()\n  push 7\n  pop\n  push " + std::to_string(length) +
                             "\n  array_new\n  pop\n  push 1\n  push 2\n  cons\n  halt\nend\n";
     pwtest::Subject s{name, pwtest::load(src), pwtest::default_config()};
-    pwtest::record_subject(s, dir.path(name), 1000, 1000);
+    pwtest::record_subject(s, dir.path(name), 1000, 1000, pwtest::step_cap(), /*derive_events=*/false);
     return pwtest::read_text_file(dir.path(name));
   };
   const std::string a = record(2, "a.pwtrace");
@@ -466,6 +467,43 @@ TEST(TimelineDivergence, DifferentAllocationsAreCaughtAtTheirStep) {
   } catch (const Divergence& d) {
     EXPECT_EQ(d.step, 3u);
     EXPECT_NE(std::string(d.what()).find("the replay allocated array"), std::string::npos) << d.what();
+  }
+}
+
+// With derived events the replay's calls, returns and allocations are counted: a chunk
+// whose replay made other counts diverges at the chunk's end, naming both counts.
+TEST(TimelineDivergence, DerivedEventCountsAreCheckedAtEachChunksEnd) {
+  pwtest::ScratchDir dir("divergence");
+  auto record = [&](int calls, const std::string& name) {
+    std::string src = "func f()\n  push 1\n  return\nend\nfunc main()\n  push 7\n  pop\n";
+    for (int i = 0; i < calls; ++i) src += "  call_fn f\n  pop\n";
+    src += "  push 0\n  array_new\n  pop\n";
+    for (int i = calls; i < 3; ++i) src += "  push 0\n  pop\n";
+    src += "  push 0\n  halt\nend\n";
+    pw::VmConfig config = pwtest::default_config();
+    config.gc.stress = false;  // a collection would be a recorded event that differs first
+    pwtest::Subject s{name, pwtest::load(src), config};
+    pwtest::record_subject(s, dir.path(name), 1000, 4);
+    return pwtest::read_text_file(dir.path(name));
+  };
+  const std::string a = record(1, "a.pwtrace");
+  const std::string b = record(2, "b.pwtrace");
+  {
+    pw::trace::TraceReader reader(dir.path("a.pwtrace"));
+    ASSERT_TRUE(reader.header().derived_events);
+    EXPECT_EQ(reader.read_chunk(0).derived, (pw::trace::DerivedCounts{1, 0, 0, 0}));
+    EXPECT_EQ(reader.read_chunk(1).derived, (pw::trace::DerivedCounts{0, 0, 1, 1}));
+  }
+  pwtest::write_text_file(dir.path("spliced.pwtrace"), pwtest::with_header_of(a, b));
+  Timeline t(dir.path("spliced.pwtrace"));
+  try {
+    t.run_forward(t.end(), nullptr);
+    FAIL() << "no divergence";
+  } catch (const Divergence& d) {
+    EXPECT_EQ(d.step, 4u);
+    EXPECT_STREQ(d.what(),
+                 "divergence at step 4: in steps 4..7 the replay made 1 call, 0 tail calls, 1 return and 0 "
+                 "allocations but the recording counted 0 calls, 0 tail calls, 1 return and 1 allocation");
   }
 }
 
@@ -528,61 +566,77 @@ TEST(TimelineDivergence, RewrittenEventsAndSnapshotsNeverCrashTheReplay) {
                                                                 "i, l");
   pwtest::Subject subject{"mutated", pwtest::load(src), pwtest::default_config()};
   pwtest::ScratchDir dir("mutated");
-  const std::string good = dir.path("good.pwtrace");
-  pwtest::record_subject(subject, good, 400, 150);
-  const std::string bytes = pwtest::read_text_file(good);
-  const auto spans = pwtest::frame_spans(bytes);
-  std::mt19937_64 rng(11);
-  int diverged = 0, unreadable = 0, fine = 0;
-  for (int round = 0; round < 60; ++round) {
-    std::string out(pw::trace::kFileMagic);
-    const bool events = round % 2 == 0;
-    for (const auto& f : spans) {
-      std::string frame = bytes.substr(f.offset, f.end() - f.offset);
-      const std::string raw = pwtest::frame_payload(bytes, f);
-      kj::ArrayPtr<const capnp::word> words(reinterpret_cast<const capnp::word*>(raw.data()), raw.size() / 8);
-      capnp::FlatArrayMessageReader reader(words);
-      if (events && f.kind == pw::trace::RecordKind::EventChunk && rng() % 2) {
-        const auto c = reader.getRoot<pw::trace::EventChunk>();
-        std::string ev(reinterpret_cast<const char*>(c.getEvents().begin()), c.getEvents().size());
-        for (int k = 0; k < 3 && !ev.empty(); ++k) ev[rng() % ev.size()] = static_cast<char>(rng());
-        capnp::MallocMessageBuilder m;
-        m.setRoot(c);
-        m.getRoot<pw::trace::EventChunk>().setEvents(
-            capnp::Data::Reader(reinterpret_cast<const kj::byte*>(ev.data()), ev.size()));
-        frame = pwtest::frame_record(f.kind, m);
-      } else if (!events && f.kind == pw::trace::RecordKind::Snapshot && rng() % 2) {
-        pw::StateImage image = pw::trace::read_snapshot_image(reader.getRoot<pw::trace::Snapshot>());
-        const auto any = [&](std::uint64_t n) { return n ? rng() % n : 0; };
-        switch (rng() % 6) {
-          case 0: if (!image.stack.empty()) image.stack[any(image.stack.size())].payload = static_cast<std::int64_t>(rng() % 1000); break;
-          case 1: if (!image.stack.empty()) image.stack[any(image.stack.size())].type = rng() % 12; break;
-          case 2: image.frames[any(image.frames.size())].ip = static_cast<std::uint32_t>(rng() % 40); break;
-          case 3: image.frames[any(image.frames.size())].base = rng() % 8; break;
-          case 4: if (!image.slots.empty()) image.slots[any(image.slots.size())].payload = static_cast<std::int64_t>(rng() % 2000); break;
-          case 5: if (!image.objects.empty()) image.objects[any(image.objects.size())].count = static_cast<std::uint32_t>(rng() % 5); break;
+  // Every event recorded: its bytes are rewritten; derived events: their counts are.
+  for (const bool derive : {false, true}) {
+    SCOPED_TRACE(derive ? "derived events" : "every event recorded");
+    const std::string good = dir.path(derive ? "derived.pwtrace" : "all.pwtrace");
+    pwtest::record_subject(subject, good, 400, 150, pwtest::step_cap(), derive);
+    const std::string bytes = pwtest::read_text_file(good);
+    const auto spans = pwtest::frame_spans(bytes);
+    std::mt19937_64 rng(11);
+    int diverged = 0, unreadable = 0, fine = 0;
+    for (int round = 0; round < 60; ++round) {
+      std::string out(pw::trace::kFileMagic);
+      const bool events = round % 2 == 0;
+      for (const auto& f : spans) {
+        std::string frame = bytes.substr(f.offset, f.end() - f.offset);
+        const std::string raw = pwtest::frame_payload(bytes, f);
+        kj::ArrayPtr<const capnp::word> words(reinterpret_cast<const capnp::word*>(raw.data()), raw.size() / 8);
+        capnp::FlatArrayMessageReader reader(words);
+        if (derive && events && f.kind == pw::trace::RecordKind::EventChunk && rng() % 2) {
+          capnp::MallocMessageBuilder m;
+          m.setRoot(reader.getRoot<pw::trace::EventChunk>());
+          auto c = m.getRoot<pw::trace::EventChunk>();
+          const std::uint64_t by = 1 + rng() % 3;
+          switch (rng() % 4) {
+            case 0: c.setDerivedCalls(c.getDerivedCalls() + by); break;
+            case 1: c.setDerivedTailCalls(c.getDerivedTailCalls() + by); break;
+            case 2: c.setDerivedReturns(c.getDerivedReturns() - std::min(by, c.getDerivedReturns())); break;
+            case 3: c.setDerivedAllocs(c.getDerivedAllocs() ^ by); break;
+          }
+          frame = pwtest::frame_record(f.kind, m);
+        } else if (events && f.kind == pw::trace::RecordKind::EventChunk && rng() % 2) {
+          const auto c = reader.getRoot<pw::trace::EventChunk>();
+          std::string ev(reinterpret_cast<const char*>(c.getEvents().begin()), c.getEvents().size());
+          for (int k = 0; k < 3 && !ev.empty(); ++k) ev[rng() % ev.size()] = static_cast<char>(rng());
+          capnp::MallocMessageBuilder m;
+          m.setRoot(c);
+          m.getRoot<pw::trace::EventChunk>().setEvents(
+              capnp::Data::Reader(reinterpret_cast<const kj::byte*>(ev.data()), ev.size()));
+          frame = pwtest::frame_record(f.kind, m);
+        } else if (!events && f.kind == pw::trace::RecordKind::Snapshot && rng() % 2) {
+          pw::StateImage image = pw::trace::read_snapshot_image(reader.getRoot<pw::trace::Snapshot>());
+          const auto any = [&](std::uint64_t n) { return n ? rng() % n : 0; };
+          switch (rng() % 6) {
+            case 0: if (!image.stack.empty()) image.stack[any(image.stack.size())].payload = static_cast<std::int64_t>(rng() % 1000); break;
+            case 1: if (!image.stack.empty()) image.stack[any(image.stack.size())].type = rng() % 12; break;
+            case 2: image.frames[any(image.frames.size())].ip = static_cast<std::uint32_t>(rng() % 40); break;
+            case 3: image.frames[any(image.frames.size())].base = rng() % 8; break;
+            case 4: if (!image.slots.empty()) image.slots[any(image.slots.size())].payload = static_cast<std::int64_t>(rng() % 2000); break;
+            case 5: if (!image.objects.empty()) image.objects[any(image.objects.size())].count = static_cast<std::uint32_t>(rng() % 5); break;
+          }
+          capnp::MallocMessageBuilder m;
+          pw::trace::write_snapshot(m.initRoot<pw::trace::Snapshot>(), image, pw::image_hash(image));
+          frame = pwtest::frame_record(f.kind, m);
         }
-        capnp::MallocMessageBuilder m;
-        pw::trace::write_snapshot(m.initRoot<pw::trace::Snapshot>(), image, pw::image_hash(image));
-        frame = pwtest::frame_record(f.kind, m);
+        out += frame;
       }
-      out += frame;
+      const std::string path = dir.path(fmt::format("m{}{}.pwtrace", derive ? "d" : "", round));
+      pwtest::write_text_file(path, out);
+      try {
+        Timeline t(path);
+        t.run_forward(t.end(), nullptr);
+        for (std::uint64_t p : t.snapshot_positions()) t.seek(p);
+        ++fine;
+      } catch (const Divergence&) {
+        ++diverged;
+      } catch (const pw::trace::TraceReadError&) {
+        ++unreadable;
+      }
     }
-    const std::string path = dir.path(fmt::format("m{}.pwtrace", round));
-    pwtest::write_text_file(path, out);
-    try {
-      Timeline t(path);
-      t.run_forward(t.end(), nullptr);
-      for (std::uint64_t p : t.snapshot_positions()) t.seek(p);
-      ++fine;
-    } catch (const Divergence&) {
-      ++diverged;
-    } catch (const pw::trace::TraceReadError&) {
-      ++unreadable;
-    }
+    EXPECT_EQ(diverged + unreadable + fine, 60);
+    EXPECT_GT(diverged + unreadable, 30);
   }
-  EXPECT_EQ(diverged + unreadable + fine, 60);
-  EXPECT_GT(diverged + unreadable, 30);
 }
 
 }  // namespace

@@ -406,7 +406,7 @@ TEST_F(TraceCli, KilledRecorderLeavesAReadableTrace) {
     const pw::trace::ChunkData c = reader.read_chunk(i);
     EXPECT_EQ(c.info.from_step, from);
     from = c.info.to_step;
-    for (const auto& e : c.events) calls += e.kind == pw::trace::EventKind::Call;
+    calls += c.derived.calls;  // a replay makes them again
   }
   EXPECT_GT(calls, 0u);
   // The snapshots that made it are real states of the run.

@@ -15,6 +15,7 @@
 #include <zstd.h>
 
 #include "event_codec.h"
+#include "event_listing.h"
 #include "frame_format.h"
 #include "interpreter_impl.h"
 #include "recorder.h"
@@ -89,9 +90,11 @@ struct Collector : pw::ObserverBase {
 // Records [machine]'s run into [path] with the given granularity; [machine] is left in the
 // final state.
 pw::trace::RecordResult record(Machine& machine, const std::string& path, std::uint64_t interval,
-                               std::uint64_t chunk_steps, std::uint64_t steps_per_live_object) {
+                               std::uint64_t chunk_steps, std::uint64_t steps_per_live_object,
+                               bool derive_events = true) {
   pw::trace::RecordOptions o;
   o.path = path;
+  o.derive_events = derive_events;
   o.snapshot_interval = interval;
   o.chunk_steps = chunk_steps;
   o.steps_per_live_object = steps_per_live_object;
@@ -120,7 +123,8 @@ std::uint64_t interval_for(std::uint64_t steps) {
 
 // ---- the round trip ---------------------------------------------------------------------
 
-void check_round_trip(const Subject& s, const pwtest::ScratchDir& dir) {
+// [derive]: record with derived events (format 1.5's default), or every event.
+void check_round_trip(const Subject& s, const pwtest::ScratchDir& dir, bool derive) {
   // The unrecorded reference run.
   Machine ref(s.program, s.config);
   feed(ref.host);
@@ -134,10 +138,10 @@ void check_round_trip(const Subject& s, const pwtest::ScratchDir& dir) {
                ", chunk steps " + std::to_string(chunk_steps));
 
   // The same run, recorded.
-  const std::string path = dir.path(s.name + ".pwtrace");
+  const std::string path = dir.path(s.name + (derive ? ".derived" : ".all") + ".pwtrace");
   Machine rec(s.program, s.config);
   feed(rec.host);
-  const pw::trace::RecordResult rr = record(rec, path, interval, chunk_steps, per_object);
+  const pw::trace::RecordResult rr = record(rec, path, interval, chunk_steps, per_object, derive);
   ASSERT_EQ(rr.write_error, "");
 
   // Recording changed nothing.
@@ -218,13 +222,18 @@ void check_round_trip(const Subject& s, const pwtest::ScratchDir& dir) {
     previous = snap;
   }
 
-  // Events, chunk by chunk.
+  // Events, chunk by chunk: every event of the run as a listing gives them (read from the
+  // chunks, or made again by a replay where the trace derives them).
+  EXPECT_EQ(reader.header().derived_events, derive);
+  std::vector<Event> listed;
+  ASSERT_NO_THROW(listed = pw::replay::all_events(path));
   std::vector<Event> events;
   std::uint64_t profile_sum = 0;
   std::uint64_t expected_from = 0;
   std::uint64_t expected_alloc_id = reader.header().first_dynamic_id;
   std::uint32_t depth = 1;  // the entry frame exists before step 0
   std::string output;
+  std::size_t next = 0;  // into listed
   for (std::size_t i = 0; i < reader.chunks().size(); ++i) {
     SCOPED_TRACE("chunk " + std::to_string(i));
     const pw::trace::ChunkData c = reader.read_chunk(i);
@@ -239,18 +248,43 @@ void check_round_trip(const Subject& s, const pwtest::ScratchDir& dir) {
     EXPECT_EQ(c.first_alloc_id, expected_alloc_id);
     EXPECT_EQ(c.start_depth, depth);
     EXPECT_EQ(c.output_bytes, output.size());
-    for (const Event& e : c.events) {
+    std::vector<Event> in_chunk;
+    pw::trace::DerivedCounts derived;
+    for (; next < listed.size() && listed[next].step < c.info.to_step; ++next) {
+      const Event& e = listed[next];
       EXPECT_GE(e.step, c.info.from_step);
-      EXPECT_LT(e.step, c.info.to_step);
       if (e.kind == EventKind::Alloc) {
         EXPECT_EQ(e.id, expected_alloc_id++);
       }
       if (e.kind == EventKind::Output) output += e.result_strings.at(0);
       depth = e.depth;
       events.push_back(e);
+      switch (e.kind) {
+        case EventKind::Call: ++derived.calls; break;
+        case EventKind::TailCall: ++derived.tail_calls; break;
+        case EventKind::Return: ++derived.returns; break;
+        case EventKind::Alloc: ++derived.allocs; break;
+        default: in_chunk.push_back(e); continue;
+      }
+      if (!derive) in_chunk.push_back(e);
+    }
+    // The chunk holds exactly the recorded ones, and with derived events counts the others.
+    // (Decoding a derived chunk alone cannot know the depth: only the listing does.)
+    if (derive) {
+      EXPECT_EQ(c.derived, derived);
+      ASSERT_EQ(c.events.size(), in_chunk.size());
+      for (std::size_t k = 0; k < in_chunk.size(); ++k) {
+        Event recorded = c.events[k];
+        if (recorded.kind != EventKind::Catch) recorded.depth = in_chunk[k].depth;
+        EXPECT_EQ(recorded, in_chunk[k]) << "event " << k;
+      }
+    } else {
+      EXPECT_EQ(c.derived, pw::trace::DerivedCounts{});
+      EXPECT_EQ(c.events, in_chunk);
     }
     for (const auto& [instruction, count] : c.profile) profile_sum += count;
   }
+  EXPECT_EQ(next, listed.size()) << "events after the last chunk";
   // The chunks end at the last step. A failed run's last chunk also covers the failing
   // instruction (step == steps: it started but did not complete), so it ends one later;
   // when the step limit ended the run, no instruction started at that step.
@@ -327,7 +361,18 @@ TEST(TraceRoundTrip, EveryExampleReadsBackExactly) {
   pwtest::ScratchDir dir("roundtrip");
   for (const Subject& s : all) {
     SCOPED_TRACE(s.name);
-    check_round_trip(s, dir);
+    for (const bool derive : {true, false}) {
+      SCOPED_TRACE(derive ? "derived events" : "every event recorded");
+      check_round_trip(s, dir, derive);
+    }
+    // The events a replay makes again are the ones a recording of every event holds, in
+    // the same order and with the same fields (but a collection's pause, which is measured).
+    std::vector<Event> made = pw::replay::all_events(dir.path(s.name + ".derived.pwtrace"));
+    std::vector<Event> recorded = pw::replay::all_events(dir.path(s.name + ".all.pwtrace"));
+    for (auto* list : {&made, &recorded})
+      for (Event& e : *list) e.pause_ns = 0;
+    ASSERT_EQ(made.size(), recorded.size());
+    for (std::size_t i = 0; i < made.size(); ++i) ASSERT_EQ(made[i], recorded[i]) << "event " << i;
   }
 }
 
@@ -929,11 +974,12 @@ TEST(TraceEventsAndSnapshots, EveryCollectionInAHostCallIsAGcEvent) {
   ASSERT_EQ(m.vm.status, pw::RunStatus::Halted);
   TraceReader reader(o.path);
   std::uint64_t gc_events = 0, alloc_events = 0;
-  for (const Event& e : reader.read_chunk(0).events) {
+  for (const Event& e : pw::replay::all_events(o.path)) {
     gc_events += e.kind == EventKind::Gc;
     alloc_events += e.kind == EventKind::Alloc;
   }
   EXPECT_EQ(alloc_events, 4u) << "the array and its three strings";
+  EXPECT_EQ(reader.read_chunk(0).derived.allocs, 4u);
   EXPECT_EQ(m.vm.heap.stats().collections, 4u);
   EXPECT_EQ(gc_events, m.vm.heap.stats().collections) << "collections during the host call are lost";
 }

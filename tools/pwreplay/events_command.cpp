@@ -1,4 +1,5 @@
-// pwreplay events: the recorded events, one per line, filtered by step range and kind.
+// pwreplay events: the run's events, one per line, filtered by step range and kind. A
+// trace with derived events (format 1.5) is replayed for its calls, returns and allocations.
 #include <cstdio>
 #include <optional>
 #include <set>
@@ -8,6 +9,8 @@
 
 #include "commands.h"
 #include "cursor.h"
+#include "event_checker.h"
+#include "event_listing.h"
 #include "json_schemas.h"
 #include "state_dump.h"
 #include "trace_reader.h"
@@ -26,6 +29,7 @@ struct Options {
 
 int run_events(const Options& o) {
   std::set<pw::trace::EventKind> wanted;
+  std::vector<bool> wanted_kinds(pw::trace::kEventKindCount, false);
   for (const std::string& k : o.kinds) {
     const auto kind = pw::trace::event_kind_from_name(k);
     if (!kind) {
@@ -33,6 +37,7 @@ int run_events(const Options& o) {
       return kExitBadInput;
     }
     wanted.insert(*kind);
+    wanted_kinds[static_cast<std::size_t>(*kind)] = true;
   }
   try {
     pw::trace::TraceReader reader(o.trace);
@@ -59,24 +64,14 @@ int run_events(const Options& o) {
       std::fwrite(line.data(), 1, line.size(), stdout);
     }
     std::vector<std::string> damaged;  // chunks that could not be read: reported at the end
-    for (std::size_t i = 0; i < reader.chunks().size(); ++i) {
-      const auto& info = reader.chunks()[i];
-      if (info.to_step <= from || info.from_step > o.to) continue;
-      pw::trace::ChunkData chunk;
-      try {
-        chunk = reader.read_chunk(i);
-      } catch (const pw::trace::TraceReadError& e) {
-        damaged.push_back(fmt::format("{} (steps {}..{} are missing)", e.what(), info.from_step, info.to_step));
-        continue;
-      }
-      for (const auto& e : chunk.events) {
-        if (e.step < from || e.step > o.to) continue;
-        if (!wanted.empty() && !wanted.count(e.kind)) continue;
-        line = o.json ? event_json(program, e).dump() : event_text(program, e);
-        line += '\n';
-        std::fwrite(line.data(), 1, line.size(), stdout);
-      }
-    }
+    // A trace with derived events is replayed for them: the JSON's depths need that too.
+    pw::replay::for_each_event(reader, o.trace, from, o.to, wanted_kinds, o.json,
+                               [&](const pw::trace::Event& e) {
+                                 line = o.json ? event_json(program, e).dump() : event_text(program, e);
+                                 line += '\n';
+                                 std::fwrite(line.data(), 1, line.size(), stdout);
+                               },
+                               damaged);
     std::fflush(stdout);
     if (!reader.damage().empty()) damaged.push_back(fmt::format("{}; later events are missing", reader.damage()));
     if (!damaged.empty()) {
@@ -86,6 +81,10 @@ int run_events(const Options& o) {
     }
     return kExitOk;
   } catch (const pw::trace::TraceReadError& e) {
+    std::fflush(stdout);
+    report(e.what());
+    return kExitBadInput;
+  } catch (const pw::replay::Divergence& e) {
     std::fflush(stdout);
     report(e.what());
     return kExitBadInput;

@@ -31,10 +31,20 @@ int run_info(const Options& o) {
     std::string damage = reader.damage();
     for (std::size_t i = 0; i < reader.chunks().size(); ++i) {
       try {
-        for (const auto& e : reader.read_chunk(i).events) {
+        const pw::trace::ChunkData chunk = reader.read_chunk(i);
+        for (const auto& e : chunk.events) {
           ++by_kind[static_cast<std::size_t>(e.kind)];
           ++events;
         }
+        // A trace with derived events counts those per chunk: no replay needed here.
+        const auto count = [&](pw::trace::EventKind kind, std::uint64_t n) {
+          by_kind[static_cast<std::size_t>(kind)] += n;
+          events += n;
+        };
+        count(pw::trace::EventKind::Call, chunk.derived.calls);
+        count(pw::trace::EventKind::TailCall, chunk.derived.tail_calls);
+        count(pw::trace::EventKind::Return, chunk.derived.returns);
+        count(pw::trace::EventKind::Alloc, chunk.derived.allocs);
       } catch (const pw::trace::TraceReadError& e) {
         if (damage.empty()) damage = e.what();
         break;
@@ -78,7 +88,8 @@ int run_info(const Options& o) {
       nlohmann::json kinds = nlohmann::json::object();
       for (int k = 0; k < pw::trace::kEventKindCount; ++k)
         kinds[std::string(pw::trace::event_kind_name(static_cast<pw::trace::EventKind>(k)))] = by_kind[k];
-      j["events"] = {{"total", events}, {"by_kind", kinds}};
+      // derived: calls, tail calls, returns and allocations are counted, not recorded (1.5)
+      j["events"] = {{"total", events}, {"by_kind", kinds}, {"derived", h.derived_events}};
       j["file_bytes"] = file;
       j["uncompressed_bytes"] = raw;
       j["compression_ratio"] = ratio;
@@ -127,6 +138,7 @@ int run_info(const Options& o) {
     if (!changed.empty()) out += fmt::format("changed:       by the debugger of a live session, at step {}\n", changed);
     out += fmt::format("chunks:        {}\n", reader.chunks().size());
     out += fmt::format("events:        {}{}\n", events, kinds.empty() ? "" : " (" + kinds + ")");
+    if (h.derived_events) out += "               (calls, returns and allocations: counted here, made again by replaying)\n";
     out += fmt::format("file size:     {} bytes\n", file);
     out += fmt::format("uncompressed:  {} bytes (compression ratio {:.1f})\n", raw, ratio);
     out += fmt::format("bytes/step:    {:.4f}\n", per_step);

@@ -42,6 +42,13 @@ int run_verify(const Options& o) {
       }
       const pw::term::ProgressLine progress("verifying", pw::term::forward_progress(t.start(), t.end()));
       t.run_forward(t.end(), nullptr);  // from the first snapshot, through every other
+      // Calls, returns and allocations a trace derives: the replay made as many as it counts.
+      if (reader.header().derived_events)
+        for (std::size_t i = 0; i < reader.chunks().size(); ++i) {
+          if (reader.chunks()[i].to_step <= t.start()) continue;
+          const pw::trace::DerivedCounts d = reader.read_chunk(i, pw::trace::ChunkParts::EncodedEvents).derived;
+          events += d.calls + d.tail_calls + d.returns + d.allocs;
+        }
     } catch (const pw::replay::Divergence& d) {
       if (o.json) {
         nlohmann::json j{{"schema", kVerifySchema},

@@ -114,17 +114,22 @@ struct Recorder::Buffers {
   BufferPool<StateImage> images{3};  // as many as the writer may hold at once
 };
 
-// The recording observer, which may also be asked before every instruction.
-struct Recorder::Observer : RecordingObserver {
+// The recording observer, asked before every instruction too.
+template <bool kDerive>
+struct Recorder::Observer : RecordingHooks<kDerive> {
   static constexpr bool kStepHook = true;
-  using RecordingObserver::RecordingObserver;
+  using RecordingHooks<kDerive>::RecordingHooks;
   bool on_step(VmState& vm) {
-    paused_by_hook = hook->before_step(vm);
-    return paused_by_hook;
+    this->paused_by_hook = this->hook->before_step(vm);
+    return this->paused_by_hook;
   }
-  StepHook* hook = nullptr;
-  bool paused_by_hook = false;
 };
+
+template <bool kDerive>
+RunStatus Recorder::run_slice(std::uint64_t steps) {
+  auto& obs = static_cast<Observer<kDerive>&>(*obs_);
+  return obs.hook ? run_with(vm_, obs, steps) : run_with(vm_, static_cast<RecordingHooks<kDerive>&>(obs), steps);
+}
 
 namespace {
 // [o] with a snapshot at least every half window, so that dropping everything before a
@@ -147,7 +152,8 @@ Recorder::Recorder(VmState& vm, RecordOptions options)
   if (options_.chunk_steps == 0) options_.chunk_steps = 1'000'000;
   write_header(*writer_, vm_, options_);
   write_snapshot();
-  obs_ = std::make_unique<Observer>(vm_, options_.derive_events);
+  if (options_.derive_events) obs_ = std::make_unique<Observer<true>>(vm_, true);
+  else obs_ = std::make_unique<Observer<false>>(vm_, false);
   start_ = chunk_start();
   obs_->events.reset(start_.step);
   next_snapshot_ = options_.snapshot_interval ? options_.snapshot_interval : UINT64_MAX;
@@ -243,8 +249,8 @@ RunStatus Recorder::run(std::uint64_t max_steps, StepHook* hook) {
       return vm_.status == RunStatus::Ready ? RunStatus::Paused : vm_.status;
     const std::uint64_t boundary = std::min<std::uint64_t>({start_.step + options_.chunk_steps, next_snapshot_, stop});
     obs_->paused_by_hook = false;
-    const RunStatus status = hook ? run_with(vm_, *obs_, boundary - vm_.step)
-                                  : run_with(vm_, static_cast<RecordingObserver&>(*obs_), boundary - vm_.step);
+    const RunStatus status =
+        options_.derive_events ? run_slice<true>(boundary - vm_.step) : run_slice<false>(boundary - vm_.step);
     if (status != RunStatus::Paused) return status;
     if (vm_.step >= start_.step + options_.chunk_steps || vm_.step >= next_snapshot_) flush_chunk(vm_.step);
     if (vm_.step >= next_snapshot_) {

@@ -67,6 +67,7 @@ class StepHook {
 };
 
 class TraceWriter;
+class RecordingObserver;
 struct WrittenRecord;
 
 // Records a run piece by piece: a live debugging session runs it to a stop, looks around,
@@ -110,7 +111,10 @@ class Recorder {
   int stopped_by_signal() const { return result_.signal; }
 
  private:
+  template <bool kDerive>
   struct Observer;
+  template <bool kDerive>
+  RunStatus run_slice(std::uint64_t steps);
   struct ChunkStart {
     std::uint64_t step = 0;
     std::uint32_t depth = 0;
@@ -127,7 +131,7 @@ class Recorder {
   RecordOptions options_;
   std::unique_ptr<TraceWriter> writer_;
   std::shared_ptr<Buffers> buffers_;  // shared with the writer thread's jobs
-  std::unique_ptr<Observer> obs_;
+  std::unique_ptr<RecordingObserver> obs_;
   RecordResult result_;
   std::uint32_t chunk_index_ = 0;
   ChunkStart start_;

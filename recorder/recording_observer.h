@@ -1,7 +1,8 @@
 // The recorder's observer: encodes every event that the trace keeps, a room check and a few
 // stores for the frequent ones. With derived events (format 1.5, the default) calls, tail
-// calls, returns and allocations are only counted: a replay makes them again from the
-// program and the recorded inputs, and checks the counts. It flushes nothing and never
+// calls, returns and allocations are only counted, an add each: a replay makes them again
+// from the program and the recorded inputs, and checks the counts. Which of the two is a
+// template argument (RecordingHooks), so the hot hooks test nothing at run time. It flushes nothing and never
 // pauses: the driver (recorder.cpp) runs the interpreter in slices and hands the events to
 // the writer thread between them. It counts nothing per instruction: how often each
 // instruction ran is recomputed by replaying (pwreplay perf), not recorded.
@@ -14,9 +15,11 @@
 #include "gc.h"
 #include "object.h"
 #include "observer.h"
+#include "recorder.h"
 
 namespace pw::trace {
 
+// What the recorder keeps between slices, and the rare hooks; RecordingHooks adds the hot ones.
 class RecordingObserver : public ObserverBase {
  public:
   static constexpr bool kStepHook = false;
@@ -25,32 +28,10 @@ class RecordingObserver : public ObserverBase {
       : derive_(derive_events), next_id_(vm.heap.next_id()), output_size_(vm.output.size()), vm_(vm) {
     vm.gc_log = &gc_cycles_;
   }
-  ~RecordingObserver() { vm_.gc_log = nullptr; }
+  virtual ~RecordingObserver() { vm_.gc_log = nullptr; }
   RecordingObserver(const RecordingObserver&) = delete;
   RecordingObserver& operator=(const RecordingObserver&) = delete;
 
-  void on_call(VmState&, std::uint64_t step, std::uint32_t fn) {
-    if (derive_) ++derived.calls;
-    else events.call(step, fn);
-  }
-  void on_tail_call(VmState&, std::uint64_t step, std::uint32_t fn) {
-    if (derive_) ++derived.tail_calls;
-    else events.tail_call(step, fn);
-  }
-  void on_return(VmState&, std::uint64_t step, const Value&) {
-    if (derive_) ++derived.returns;
-    else events.ret(step);
-  }
-  void on_alloc(VmState& vm, const Object* o) {
-    if (!gc_cycles_.empty()) log_collections(vm.step, UINT64_MAX);
-    next_id_ = o->id + 1;
-    if (derive_) {
-      ++derived.allocs;
-      return;
-    }
-    const Frame& f = vm.top();
-    events.alloc(vm.step, static_cast<std::uint8_t>(o->kind), Heap::object_bytes(o), f.fn, vm.ip_index(f));
-  }
   void on_throw(VmState& vm, const Value& v) {
     const Frame& f = vm.top();
     events.thrown(vm.step, f.fn, vm.ip_index(f), static_cast<std::uint8_t>(v.type));
@@ -67,6 +48,16 @@ class RecordingObserver : public ObserverBase {
 
   EventEncoder events;
   DerivedCounts derived;  // since the chunk began, when events are derived
+  // For a driver that asks before every instruction (Recorder's live sessions).
+  StepHook* hook = nullptr;
+  bool paused_by_hook = false;
+
+ protected:
+  // Before an allocation: the collections before it go first.
+  void allocated(VmState& vm, const Object* o) {
+    if (!gc_cycles_.empty()) log_collections(vm.step, UINT64_MAX);
+    next_id_ = o->id + 1;
+  }
 
  private:
   // Logs the pending collections that ran before object [before_id] was allocated.
@@ -80,6 +71,33 @@ class RecordingObserver : public ObserverBase {
   std::vector<GcCycle> gc_cycles_;  // collections not yet logged (VmState::gc_log)
   std::size_t gc_logged_ = 0;       // how many of them are
   VmState& vm_;
+};
+
+template <bool kDerive>
+class RecordingHooks : public RecordingObserver {
+ public:
+  using RecordingObserver::RecordingObserver;
+  void on_call(VmState&, std::uint64_t step, std::uint32_t fn) {
+    if constexpr (kDerive) ++derived.calls;
+    else events.call(step, fn);
+  }
+  void on_tail_call(VmState&, std::uint64_t step, std::uint32_t fn) {
+    if constexpr (kDerive) ++derived.tail_calls;
+    else events.tail_call(step, fn);
+  }
+  void on_return(VmState&, std::uint64_t step, const Value&) {
+    if constexpr (kDerive) ++derived.returns;
+    else events.ret(step);
+  }
+  void on_alloc(VmState& vm, const Object* o) {
+    allocated(vm, o);
+    if constexpr (kDerive) {
+      ++derived.allocs;
+    } else {
+      const Frame& f = vm.top();
+      events.alloc(vm.step, static_cast<std::uint8_t>(o->kind), Heap::object_bytes(o), f.fn, vm.ip_index(f));
+    }
+  }
 };
 
 }  // namespace pw::trace

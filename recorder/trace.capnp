@@ -177,6 +177,18 @@ struct Snapshot {
   error @14 :Error;            # the failure, when status is 3 (failed); absent otherwise
   edited @15 :Bool;            # 1.2: the state was changed from outside the program at this
                                # step (a debugger's setVariable): replay restores it, not checks it
+  packed @16 :Data;            # 1.5: stack, globals, objects and slots in their compact form
+                               # (recorder/snapshot_packing.h; then those four are empty):
+                               # varints u stack count, globals count, objects count; the
+                               # stack's and the globals' values; then each object: varint id
+                               # minus the previous object's id (the first: its id), u8 kind,
+                               # varint fn (closures only), varint count, then (but for
+                               # strings, whose bytes are in `bytes` one after another) its
+                               # count slots. A value is u8 type, then for a float its 8 bytes,
+                               # for a string, pair, array or closure zigzag(id - holder) where
+                               # holder is the id of the object whose slot it is (0 on the
+                               # stack and in globals), else zigzag(payload). An object's
+                               # first slot or byte follows the previous object's.
 }
 
 struct GcCounters {

@@ -8,6 +8,7 @@
 
 #include "disassembler.h"
 #include "frame_format.h"
+#include "snapshot_packing.h"
 
 namespace pw::trace {
 namespace {
@@ -137,15 +138,30 @@ pw::Program read_program(Program::Reader in) {
   return p;
 }
 
-void write_snapshot(Snapshot::Builder out, const StateImage& img, std::uint64_t hash, bool referenced) {
+void write_snapshot(Snapshot::Builder out, const StateImage& img, std::uint64_t hash, bool referenced,
+                    std::string* pack_buffer) {
   out.setStep(img.step);
   out.setHash(hash);
   out.setStatus(static_cast<std::uint8_t>(img.status));
   out.setNextFrameId(img.next_frame_id);
   out.setFrames(blob(img.frames));
-  out.setGlobals(blob(img.globals));
   out.setHandlers(blob(img.handlers));
-  if (referenced && !img.stack.empty() && !img.objects.empty() && !img.slots.empty()) {
+  std::string local;
+  std::string& packed = pack_buffer ? *pack_buffer : local;
+  packed.clear();
+  const bool is_packed = pack_image(img, packed);
+  if (is_packed) {
+    if (pack_buffer) {
+      // The message is written in whole words: the bytes after the data, up to the next
+      // word, come from the buffer, so they are zeros there.
+      const std::size_t size = packed.size();
+      packed.append(8, '\0');
+      const capnp::Orphanage orphanage = capnp::Orphanage::getForMessageContaining(out);
+      out.adoptPacked(orphanage.referenceExternalData(as_data(packed.data(), size)));
+    } else {
+      out.setPacked(as_data(packed.data(), packed.size()));
+    }
+  } else if (referenced && !img.stack.empty() && !img.objects.empty() && !img.slots.empty()) {
     // Whole words each (16 and 24 bytes an element), so no byte past them reaches the file;
     // vectors' storage is aligned for them.
     static_assert(sizeof(ValueImage) % 8 == 0 && sizeof(ObjectImage) % 8 == 0);
@@ -158,6 +174,7 @@ void write_snapshot(Snapshot::Builder out, const StateImage& img, std::uint64_t 
     out.setObjects(blob(img.objects));
     out.setSlots(blob(img.slots));
   }
+  if (!is_packed) out.setGlobals(blob(img.globals));
   out.setBytes(as_data(img.bytes.data(), img.bytes.size()));
   auto gc = out.initGc();
   gc.setCollections(img.gc.collections);
@@ -181,13 +198,19 @@ StateImage read_snapshot_image(Snapshot::Reader in) {
   img.step = in.getStep();
   img.status = in.getStatus();
   img.next_frame_id = in.getNextFrameId();
-  img.stack = unblob<ValueImage>(in.getStack(), "stack");
   img.frames = unblob<FrameImage>(in.getFrames(), "frames");
-  img.globals = unblob<ValueImage>(in.getGlobals(), "globals");
   img.handlers = unblob<HandlerImage>(in.getHandlers(), "handlers");
-  img.objects = unblob<ObjectImage>(in.getObjects(), "objects");
-  img.slots = unblob<ValueImage>(in.getSlots(), "slots");
   img.bytes = bytes_of(in.getBytes());
+  if (in.hasPacked()) {
+    if (in.hasStack() || in.hasGlobals() || in.hasObjects() || in.hasSlots())
+      throw TraceFormatError("snapshot has both packed and plain arrays");
+    unpack_image(std::string_view(reinterpret_cast<const char*>(in.getPacked().begin()), in.getPacked().size()), img);
+  } else {
+    img.stack = unblob<ValueImage>(in.getStack(), "stack");
+    img.globals = unblob<ValueImage>(in.getGlobals(), "globals");
+    img.objects = unblob<ObjectImage>(in.getObjects(), "objects");
+    img.slots = unblob<ValueImage>(in.getSlots(), "slots");
+  }
   auto gc = in.getGc();
   img.gc = {gc.getCollections(), gc.getObjectsAllocated(), gc.getBytesAllocated(), gc.getObjectsFreed(),
             gc.getBytesFreed(),  gc.getLiveObjects(),      gc.getLiveBytes(),      gc.getPeakLiveBytes(),

@@ -57,6 +57,8 @@ class SegmentScratch {
  public:
   // A zeroed segment of [words] words (capnp builds only in zeroed memory).
   kj::ArrayPtr<capnp::word> zeroed(std::size_t words);
+  // Bytes a record's message may reference (a packed snapshot): kept for the next record.
+  std::string bytes;
 
  private:
   std::unique_ptr<capnp::word[]> data_;

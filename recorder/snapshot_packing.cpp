@@ -1,0 +1,198 @@
+// Packing a state image's arrays into varints and back.
+#include "snapshot_packing.h"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "trace_codec.h"
+
+namespace pw::trace {
+namespace {
+
+// Heap types: a value of one of them holds an object id.
+bool is_reference(std::uint64_t type) {
+  return type == static_cast<std::uint64_t>(ValueType::String) || type == static_cast<std::uint64_t>(ValueType::Pair) ||
+         type == static_cast<std::uint64_t>(ValueType::Array) || type == static_cast<std::uint64_t>(ValueType::Closure);
+}
+
+std::uint64_t zigzag(std::int64_t v) { return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63); }
+std::int64_t unzigzag(std::uint64_t v) { return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1); }
+
+class Packer {
+ public:
+  explicit Packer(std::string& out) : out_(out) {}
+  void varint(std::uint64_t v) {
+    char buf[10];
+    int n = 0;
+    while (v >= 0x80) {
+      buf[n++] = static_cast<char>(v | 0x80);
+      v >>= 7;
+    }
+    buf[n++] = static_cast<char>(v);
+    out_.append(buf, n);
+  }
+  // A value; a reference as the difference from [base] (the id of the object holding it).
+  void value(const ValueImage& v, std::uint64_t base) {
+    out_.push_back(static_cast<char>(v.type));
+    if (v.type == static_cast<std::uint64_t>(ValueType::Float)) {
+      char raw[8];
+      std::memcpy(raw, &v.payload, 8);
+      out_.append(raw, 8);
+    } else if (is_reference(v.type)) {
+      varint(zigzag(static_cast<std::int64_t>(static_cast<std::uint64_t>(v.payload) - base)));
+    } else {
+      varint(zigzag(v.payload));
+    }
+  }
+
+ private:
+  std::string& out_;
+};
+
+class Unpacker {
+ public:
+  explicit Unpacker(std::string_view in) : in_(in) {}
+  [[noreturn]] void fail(const char* what) const {
+    throw TraceFormatError(fmt::format("packed snapshot: {} at byte {}", what, pos_));
+  }
+  std::uint64_t varint() {
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= in_.size()) fail("it ends inside a number");
+      const auto b = static_cast<std::uint8_t>(in_[pos_++]);
+      v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    fail("a number is too long");
+  }
+  // A count of things each taking at least [min_bytes] more: bounded by what is left.
+  std::uint64_t count(std::size_t min_bytes) {
+    const std::uint64_t n = varint();
+    if (n > (in_.size() - pos_) / min_bytes) fail("a count is larger than the data");
+    return n;
+  }
+  ValueImage value(std::uint64_t base) {
+    if (pos_ >= in_.size()) fail("it ends inside a value");
+    ValueImage v;
+    v.type = static_cast<std::uint8_t>(in_[pos_++]);
+    if (v.type == static_cast<std::uint64_t>(ValueType::Float)) {
+      if (in_.size() - pos_ < 8) fail("it ends inside a float");
+      std::memcpy(&v.payload, in_.data() + pos_, 8);
+      pos_ += 8;
+    } else if (is_reference(v.type)) {
+      v.payload = static_cast<std::int64_t>(base + static_cast<std::uint64_t>(unzigzag(varint())));
+    } else {
+      v.payload = unzigzag(varint());
+    }
+    return v;
+  }
+  std::uint8_t byte() {
+    if (pos_ >= in_.size()) fail("it ends inside an object");
+    return static_cast<std::uint8_t>(in_[pos_++]);
+  }
+  bool done() const { return pos_ == in_.size(); }
+
+ private:
+  std::string_view in_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+bool pack_image(const StateImage& image, std::string& out) {
+  const std::size_t start = out.size();
+  Packer p(out);
+  p.varint(image.stack.size());
+  p.varint(image.globals.size());
+  p.varint(image.objects.size());
+  for (const ValueImage& v : image.stack) p.value(v, 0);
+  for (const ValueImage& v : image.globals) p.value(v, 0);
+  std::uint64_t last_id = 0;
+  std::uint64_t next_slot = 0;
+  std::uint64_t next_byte = 0;
+  for (const ObjectImage& o : image.objects) {
+    const bool string = o.kind == static_cast<std::uint32_t>(ValueType::String);
+    const std::uint64_t expected_first = string ? next_byte : next_slot;
+    // Ids ascend, and each object's contents follow the previous one's.
+    if ((last_id && o.id <= last_id) || o.kind > 0xFF || o.first != expected_first ||
+        (!string && next_slot + o.count > image.slots.size()) || (string && next_byte + o.count > image.bytes.size())) {
+      out.resize(start);
+      return false;
+    }
+    p.varint(o.id - last_id);
+    out.push_back(static_cast<char>(o.kind));
+    if (o.kind == static_cast<std::uint32_t>(ValueType::Closure)) p.varint(o.fn);
+    else if (o.fn != 0) {
+      out.resize(start);
+      return false;
+    }
+    p.varint(o.count);
+    if (string) {
+      next_byte += o.count;
+    } else {
+      for (std::uint64_t i = next_slot; i < next_slot + o.count; ++i) p.value(image.slots[i], o.id);
+      next_slot += o.count;
+    }
+    last_id = o.id;
+  }
+  // Every slot and byte belongs to an object, and every value's type fits a byte.
+  const auto wide = [](const std::vector<ValueImage>& values) {
+    for (const ValueImage& v : values)
+      if (v.type > 0xFF) return true;
+    return false;
+  };
+  if (next_slot != image.slots.size() || next_byte != image.bytes.size() || wide(image.stack) ||
+      wide(image.globals) || wide(image.slots)) {
+    out.resize(start);
+    return false;
+  }
+  return true;
+}
+
+void unpack_image(std::string_view packed, StateImage& image) {
+  Unpacker u(packed);
+  const std::uint64_t stack = u.count(2);
+  const std::uint64_t globals = u.count(2);
+  const std::uint64_t objects = u.count(3);
+  image.stack.clear();
+  image.globals.clear();
+  image.objects.clear();
+  image.slots.clear();
+  image.stack.reserve(stack);
+  image.globals.reserve(globals);
+  image.objects.reserve(objects);
+  for (std::uint64_t i = 0; i < stack; ++i) image.stack.push_back(u.value(0));
+  for (std::uint64_t i = 0; i < globals; ++i) image.globals.push_back(u.value(0));
+  std::uint64_t id = 0;
+  std::uint64_t next_byte = 0;
+  for (std::uint64_t i = 0; i < objects; ++i) {
+    ObjectImage o;
+    const std::uint64_t step = u.varint();
+    if (step == 0 && i > 0) u.fail("object ids do not ascend");
+    if (step > UINT64_MAX - id) u.fail("an object id overflows");
+    id += step;
+    o.id = id;
+    o.kind = u.byte();
+    if (o.kind == static_cast<std::uint32_t>(ValueType::Closure)) o.fn = static_cast<std::uint32_t>(u.varint());
+    const bool string = o.kind == static_cast<std::uint32_t>(ValueType::String);
+    const std::uint64_t count = string ? u.varint() : u.count(2);
+    if (count > UINT32_MAX) u.fail("an object is too large");
+    o.count = static_cast<std::uint32_t>(count);
+    if (string) {
+      if (next_byte > UINT32_MAX) u.fail("the strings are too large");
+      o.first = static_cast<std::uint32_t>(next_byte);
+      next_byte += count;
+    } else {
+      if (image.slots.size() > UINT32_MAX) u.fail("the slots are too many");
+      o.first = static_cast<std::uint32_t>(image.slots.size());
+      for (std::uint64_t k = 0; k < count; ++k) image.slots.push_back(u.value(id));
+    }
+    image.objects.push_back(o);
+  }
+  // The strings' bytes are stored as they are, beside the packed arrays.
+  if (next_byte != image.bytes.size()) u.fail("the strings' lengths do not add up to their bytes");
+  if (!u.done()) u.fail("bytes are left over");
+}
+
+}  // namespace pw::trace

@@ -57,6 +57,9 @@ class Unpacker {
     throw TraceFormatError(fmt::format("packed snapshot: {} at byte {}", what, pos_));
   }
   std::uint64_t varint() {
+    // Most are one byte: a small id step, a count, a nearby reference.
+    if (pos_ < in_.size() && !(static_cast<std::uint8_t>(in_[pos_]) & 0x80))
+      return static_cast<std::uint8_t>(in_[pos_++]);
     std::uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (pos_ >= in_.size()) fail("it ends inside a number");
@@ -106,6 +109,7 @@ bool pack_image(const StateImage& image, std::string& out) {
   p.varint(image.stack.size());
   p.varint(image.globals.size());
   p.varint(image.objects.size());
+  p.varint(image.slots.size());
   for (const ValueImage& v : image.stack) p.value(v, 0);
   for (const ValueImage& v : image.globals) p.value(v, 0);
   std::uint64_t last_id = 0;
@@ -155,6 +159,7 @@ void unpack_image(std::string_view packed, StateImage& image) {
   const std::uint64_t stack = u.count(2);
   const std::uint64_t globals = u.count(2);
   const std::uint64_t objects = u.count(3);
+  const std::uint64_t slots = u.count(2);
   image.stack.clear();
   image.globals.clear();
   image.objects.clear();
@@ -162,8 +167,11 @@ void unpack_image(std::string_view packed, StateImage& image) {
   image.stack.reserve(stack);
   image.globals.reserve(globals);
   image.objects.reserve(objects);
-  for (std::uint64_t i = 0; i < stack; ++i) image.stack.push_back(u.value(0));
-  for (std::uint64_t i = 0; i < globals; ++i) image.globals.push_back(u.value(0));
+  image.slots.reserve(slots);
+  image.stack.resize(stack);
+  for (ValueImage& v : image.stack) v = u.value(0);
+  image.globals.resize(globals);
+  for (ValueImage& v : image.globals) v = u.value(0);
   std::uint64_t id = 0;
   std::uint64_t next_byte = 0;
   for (std::uint64_t i = 0; i < objects; ++i) {
@@ -184,12 +192,16 @@ void unpack_image(std::string_view packed, StateImage& image) {
       o.first = static_cast<std::uint32_t>(next_byte);
       next_byte += count;
     } else {
-      if (image.slots.size() > UINT32_MAX) u.fail("the slots are too many");
-      o.first = static_cast<std::uint32_t>(image.slots.size());
-      for (std::uint64_t k = 0; k < count; ++k) image.slots.push_back(u.value(id));
+      const std::size_t first = image.slots.size();
+      if (first > UINT32_MAX) u.fail("the slots are too many");
+      o.first = static_cast<std::uint32_t>(first);
+      if (count > slots - first) u.fail("the objects hold more slots than there are");
+      image.slots.resize(first + count);
+      for (std::size_t k = first; k < first + count; ++k) image.slots[k] = u.value(id);
     }
     image.objects.push_back(o);
   }
+  if (image.slots.size() != slots) u.fail("the objects hold fewer slots than there are");
   // The strings' bytes are stored as they are, beside the packed arrays.
   if (next_byte != image.bytes.size()) u.fail("the strings' lengths do not add up to their bytes");
   if (!u.done()) u.fail("bytes are left over");

@@ -179,7 +179,8 @@ struct Snapshot {
                                # step (a debugger's setVariable): replay restores it, not checks it
   packed @16 :Data;            # 1.5: stack, globals, objects and slots in their compact form
                                # (recorder/snapshot_packing.h; then those four are empty):
-                               # varints u stack count, globals count, objects count; the
+                               # varints: stack count, globals count, objects count, slots
+                               # count; the
                                # stack's and the globals' values; then each object: varint id
                                # minus the previous object's id (the first: its id), u8 kind,
                                # varint fn (closures only), varint count, then (but for

@@ -7,6 +7,7 @@
 #include <map>
 #include <regex>
 
+#include "event_listing.h"
 #include "interpreter.h"
 #include "state_image.h"
 #include "test_util.h"
@@ -144,6 +145,11 @@ TEST(TraceFixtures, EveryCommittedTraceReadsAndReplays) {
       ADD_FAILURE() << "unknown outcome in the README: " << want.outcome;
     }
 
+    // Calls, returns and allocations are derived from format 1.5 on, and counted per chunk.
+    if (h.derived_events) {
+      EXPECT_GE(h.format_minor, 5u) << "Header.derivedEvents came with format 1.5";
+    }
+
     // Every chunk decodes, and together they cover the run (a windowed one from its first
     // snapshot on, format 1.4).
     ASSERT_FALSE(reader.chunks().empty());
@@ -223,6 +229,21 @@ TEST(TraceFixtures, EveryCommittedTraceReadsAndReplays) {
       expect_replays_to_outcome(vm, host, reader);
     }
   }
+}
+
+// The same run recorded by format 1.0 with every event and by 1.5 with calls, returns and
+// allocations derived lists the same events (a collection's pause aside: it is measured).
+TEST(TraceFixtures, DerivedEventsListAsTheRecordedOnesOfTheSameRun) {
+  const std::string all = std::string(TRACES_DIR) + "/exceptions.pwtrace";
+  const std::string derived = std::string(TRACES_DIR) + "/exceptions-derived.pwtrace";
+  ASSERT_FALSE(TraceReader(all).header().derived_events);
+  ASSERT_TRUE(TraceReader(derived).header().derived_events);
+  std::vector<Event> recorded = pw::replay::all_events(all);
+  std::vector<Event> made = pw::replay::all_events(derived);
+  for (auto* list : {&recorded, &made})
+    for (Event& e : *list) e.pause_ns = 0;
+  ASSERT_EQ(made.size(), recorded.size());
+  for (std::size_t i = 0; i < made.size(); ++i) EXPECT_EQ(made[i], recorded[i]) << "event " << i;
 }
 
 // The random walk is the one fixture whose run depends on its host: replaying it with any

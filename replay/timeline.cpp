@@ -79,6 +79,7 @@ RunStatus replay_slice(VmState& vm, EventChecker& checker, StepVisitor* visitor,
 
 struct Timeline::CachedSnapshot {
   trace::SnapshotData data;
+  mutable bool checked = false;  // restored once: it fits this timeline's VM
 };
 
 Timeline::Timeline(const std::string& path, TimelineOptions options)
@@ -206,7 +207,9 @@ void Timeline::restore(std::size_t index) {
   const auto s = snapshot(index);
   restored_snapshot_ = kNowhere;
   try {
-    restore_state(*vm_, s->data.image);
+    // A snapshot is checked the first time it is restored; the cache keeps it checked.
+    restore_state(*vm_, s->data.image, s->checked ? ImageTrust::Checked : ImageTrust::Unchecked);
+    s->checked = true;
   } catch (const StateImageError& e) {
     throw trace::TraceReadError(fmt::format("{}: snapshot at step {} is invalid: {}", reader_->path(),
                                             snapshot_positions_[index], e.what()));
@@ -225,7 +228,7 @@ void Timeline::restore(std::size_t index) {
 
 void Timeline::restore(const Checkpoint& c) {
   restored_snapshot_ = kNowhere;
-  restore_state(*vm_, c.image);
+  restore_state(*vm_, c.image, ImageTrust::Checked);  // this timeline captured it
   position_ = c.position;
   replay_progress().position.store(position_, std::memory_order_relaxed);
   checker_->resume(c.cursor);

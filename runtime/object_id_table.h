@@ -12,21 +12,36 @@ class ObjectIdTable {
  public:
   static constexpr std::uint32_t kMissing = UINT32_MAX;
 
-  explicit ObjectIdTable(std::size_t count) {
+  // For [count] ids that ascend from [first] to [last]. When they are dense enough (a heap
+  // after a few collections mostly is), an array indexed by id - first: a reference to a
+  // neighbour then reads a neighbouring entry, where hashing would miss the cache on each.
+  ObjectIdTable(std::size_t count, std::uint64_t first, std::uint64_t last) {
+    if (count > 0 && first <= last && last - first < 4 * static_cast<std::uint64_t>(count) + 64) {
+      base_ = first;
+      direct_.assign(static_cast<std::size_t>(last - first + 1), kMissing);
+      return;
+    }
     int bits = 4;
     while ((std::size_t{1} << bits) < count * 2) ++bits;
     slots_.assign(std::size_t{1} << bits, Slot{0, kMissing});
     mask_ = slots_.size() - 1;
     shift_ = 64 - bits;
   }
-  // Ids are never 0 and never added twice (an image's ids ascend).
+  // Ids are never 0 and never added twice (an image's ids ascend). An id outside the range
+  // given (an image whose ids do not ascend, which its check refuses) is not found later.
   void add(std::uint64_t id, std::uint32_t index) {
+    if (!direct_.empty()) {
+      if (id >= base_ && id - base_ < direct_.size()) direct_[static_cast<std::size_t>(id - base_)] = index;
+      return;
+    }
     std::size_t at = home(id);
     while (slots_[at].index != kMissing) at = (at + 1) & mask_;
     slots_[at] = {id, index};
   }
   // The index of [id], or kMissing.
   std::uint32_t find(std::uint64_t id) const {
+    if (!direct_.empty()) return id >= base_ && id - base_ < direct_.size() ? direct_[static_cast<std::size_t>(id - base_)] : kMissing;
+    if (slots_.empty()) return kMissing;
     for (std::size_t at = home(id);; at = (at + 1) & mask_) {
       const Slot& s = slots_[at];
       if (s.index == kMissing || s.id == id) return s.index;
@@ -40,6 +55,8 @@ class ObjectIdTable {
   };
   // Fibonacci hashing: the top bits of id times 2^64 / phi spread consecutive ids apart.
   std::size_t home(std::uint64_t id) const { return static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ull) >> shift_); }
+  std::vector<std::uint32_t> direct_;  // dense ids: index by id - base_
+  std::uint64_t base_ = 0;
   std::vector<Slot> slots_;
   std::size_t mask_ = 0;
   int shift_ = 60;
@@ -50,5 +67,7 @@ class ObjectIdTable {
 class VmState;
 struct StateImage;
 ObjectIdTable checked_object_ids(const VmState& vm, const StateImage& image);
+// Only the index, for an image known to fit (ImageTrust::Checked).
+ObjectIdTable object_ids(const StateImage& image);
 
 }  // namespace pw

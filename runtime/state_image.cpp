@@ -121,9 +121,9 @@ void capture_state(const VmState& vm, StateImage& img) {
   img.error = vm.error;
 }
 
-void restore_state(VmState& vm, const StateImage& img) {
+void restore_state(VmState& vm, const StateImage& img, ImageTrust trust) {
   // Everything that becomes a pointer or an index is checked before the VM is touched.
-  const ObjectIdTable ids = checked_object_ids(vm, img);
+  const ObjectIdTable ids = trust == ImageTrust::Checked ? object_ids(img) : checked_object_ids(vm, img);
   std::vector<std::uint64_t> constant_ids(vm.constants.size(), 0);
   for (std::size_t i = 0; i < vm.constants.size(); ++i)
     if (vm.constants[i].is_ref()) constant_ids[i] = vm.constants[i].obj->id;

@@ -83,9 +83,14 @@ void capture_state(const VmState& vm, StateImage& out);
 // index in range, the heap exactly what its counters say. Throws StateImageError naming the
 // first problem ("frame 3 of fib has 2 values, the verifier allows 1").
 void check_state_image(const VmState& vm, const StateImage& image);
+// How far restore_state trusts an image: one read from a file is checked first; one this
+// process captured, or restored once already into a VM of the same program and config, is
+// known to fit, and checking it again would cost about as much as the restore.
+enum class ImageTrust { Unchecked, Checked };
 // Makes [vm] (built from the same program and config) the state of [image], after
-// check_state_image: throws StateImageError, before touching [vm], when it does not fit.
-void restore_state(VmState& vm, const StateImage& image);
+// check_state_image unless [trust] says it was: throws StateImageError, before touching
+// [vm], when it does not fit.
+void restore_state(VmState& vm, const StateImage& image, ImageTrust trust = ImageTrust::Unchecked);
 // XXH3-64 over the image's canonical bytes.
 std::uint64_t image_hash(const StateImage& image);
 // image_hash(capture_state(vm)), without building the image: checking a replayed state

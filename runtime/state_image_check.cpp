@@ -22,10 +22,14 @@ constexpr auto kFailed = static_cast<std::uint32_t>(RunStatus::Failed);
 std::string counted(std::uint64_t n, const char* what) { return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s"); }
 constexpr auto kHalted = static_cast<std::uint32_t>(RunStatus::Halted);
 
+ObjectIdTable id_table_for(const StateImage& img) {
+  return img.objects.empty() ? ObjectIdTable(0, 1, 0) : ObjectIdTable(img.objects.size(), img.objects.front().id, img.objects.back().id);
+}
+
 class ImageChecker {
  public:
   ImageChecker(const VmState& vm, const StateImage& img)
-      : vm_(vm), p_(vm.program()), limits_(vm.config().limits), img_(img), ids_(img.objects.size()) {}
+      : vm_(vm), p_(vm.program()), limits_(vm.config().limits), img_(img), ids_(id_table_for(img)) {}
 
   ObjectIdTable run() && {
     check_header();
@@ -300,5 +304,11 @@ class ImageChecker {
 void check_state_image(const VmState& vm, const StateImage& image) { (void)ImageChecker(vm, image).run(); }
 
 ObjectIdTable checked_object_ids(const VmState& vm, const StateImage& image) { return ImageChecker(vm, image).run(); }
+
+ObjectIdTable object_ids(const StateImage& image) {
+  ObjectIdTable ids = id_table_for(image);
+  for (std::size_t i = 0; i < image.objects.size(); ++i) ids.add(image.objects[i].id, static_cast<std::uint32_t>(i));
+  return ids;
+}
 
 }  // namespace pw

@@ -71,7 +71,7 @@ std::unique_ptr<capnp::MallocMessageBuilder> snapshot_message(const StateImage& 
                              (image.bytes.size() + image.output.size()) / 8 + 256);
   auto m = std::make_unique<capnp::MallocMessageBuilder>(scratch.zeroed(std::min<std::size_t>(words, 1u << 28)));
   auto root = m->initRoot<Snapshot>();
-  write_snapshot(root, image, hash, /*referenced=*/true, &scratch.bytes);
+  write_snapshot(root, image, hash, /*referenced=*/true, &scratch.packed);
   root.setEdited(edited);
   meta.hash = hash;
   return m;

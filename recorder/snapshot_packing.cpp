@@ -19,36 +19,41 @@ bool is_reference(std::uint64_t type) {
 std::uint64_t zigzag(std::int64_t v) { return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63); }
 std::int64_t unzigzag(std::uint64_t v) { return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1); }
 
+// Writes through a pointer into room made beforehand (pack_image knows the most each part
+// can take): a string's append per byte cost more than the packing itself.
 class Packer {
  public:
-  explicit Packer(std::string& out) : out_(out) {}
+  explicit Packer(char* at) : p_(at) {}
   void varint(std::uint64_t v) {
-    char buf[10];
-    int n = 0;
     while (v >= 0x80) {
-      buf[n++] = static_cast<char>(v | 0x80);
+      *p_++ = static_cast<char>(v | 0x80);
       v >>= 7;
     }
-    buf[n++] = static_cast<char>(v);
-    out_.append(buf, n);
+    *p_++ = static_cast<char>(v);
   }
+  void byte(std::uint64_t b) { *p_++ = static_cast<char>(b); }
   // A value; a reference as the difference from [base] (the id of the object holding it).
   void value(const ValueImage& v, std::uint64_t base) {
-    out_.push_back(static_cast<char>(v.type));
+    *p_++ = static_cast<char>(v.type);
     if (v.type == static_cast<std::uint64_t>(ValueType::Float)) {
-      char raw[8];
-      std::memcpy(raw, &v.payload, 8);
-      out_.append(raw, 8);
+      std::memcpy(p_, &v.payload, 8);
+      p_ += 8;
     } else if (is_reference(v.type)) {
       varint(zigzag(static_cast<std::int64_t>(static_cast<std::uint64_t>(v.payload) - base)));
     } else {
       varint(zigzag(v.payload));
     }
   }
+  char* at() const { return p_; }
 
  private:
-  std::string& out_;
+  char* p_;
 };
+
+// The most bytes packing can take: a varint is at most 10 bytes, a value 11, an object's
+// header 10 + 1 + 10 + 10.
+constexpr std::size_t kMaxValue = 11;
+constexpr std::size_t kMaxObject = 31;
 
 class Unpacker {
  public:
@@ -103,9 +108,25 @@ class Unpacker {
 
 }  // namespace
 
-bool pack_image(const StateImage& image, std::string& out) {
-  const std::size_t start = out.size();
-  Packer p(out);
+namespace {
+
+// The most bytes the packed image can take.
+std::size_t packed_bound(const StateImage& image) {
+  return 40 + (image.stack.size() + image.globals.size() + image.slots.size()) * kMaxValue +
+         image.objects.size() * kMaxObject;
+}
+
+// Packs into [at], which has packed_bound() bytes; returns the end, or nullptr when the
+// image is laid out otherwise.
+char* pack_into(const StateImage& image, char* at) {
+  // Every slot and byte belongs to an object, and every value's type fits a byte.
+  const auto narrow = [](const std::vector<ValueImage>& values) {
+    for (const ValueImage& v : values)
+      if (v.type > 0xFF) return false;
+    return true;
+  };
+  if (!narrow(image.stack) || !narrow(image.globals) || !narrow(image.slots)) return nullptr;
+  Packer p(at);
   p.varint(image.stack.size());
   p.varint(image.globals.size());
   p.varint(image.objects.size());
@@ -117,20 +138,16 @@ bool pack_image(const StateImage& image, std::string& out) {
   std::uint64_t next_byte = 0;
   for (const ObjectImage& o : image.objects) {
     const bool string = o.kind == static_cast<std::uint32_t>(ValueType::String);
-    const std::uint64_t expected_first = string ? next_byte : next_slot;
-    // Ids ascend, and each object's contents follow the previous one's.
-    if ((last_id && o.id <= last_id) || o.kind > 0xFF || o.first != expected_first ||
-        (!string && next_slot + o.count > image.slots.size()) || (string && next_byte + o.count > image.bytes.size())) {
-      out.resize(start);
-      return false;
-    }
+    const bool closure = o.kind == static_cast<std::uint32_t>(ValueType::Closure);
+    // Ids ascend, each object's contents follow the previous one's, and only a closure has
+    // a function.
+    if ((last_id && o.id <= last_id) || o.kind > 0xFF || o.first != (string ? next_byte : next_slot) ||
+        (!string && o.count > image.slots.size() - next_slot) || (string && o.count > image.bytes.size() - next_byte) ||
+        (!closure && o.fn != 0))
+      return nullptr;
     p.varint(o.id - last_id);
-    out.push_back(static_cast<char>(o.kind));
-    if (o.kind == static_cast<std::uint32_t>(ValueType::Closure)) p.varint(o.fn);
-    else if (o.fn != 0) {
-      out.resize(start);
-      return false;
-    }
+    p.byte(o.kind);
+    if (closure) p.varint(o.fn);
     p.varint(o.count);
     if (string) {
       next_byte += o.count;
@@ -140,18 +157,30 @@ bool pack_image(const StateImage& image, std::string& out) {
     }
     last_id = o.id;
   }
-  // Every slot and byte belongs to an object, and every value's type fits a byte.
-  const auto wide = [](const std::vector<ValueImage>& values) {
-    for (const ValueImage& v : values)
-      if (v.type > 0xFF) return true;
-    return false;
-  };
-  if (next_slot != image.slots.size() || next_byte != image.bytes.size() || wide(image.stack) ||
-      wide(image.globals) || wide(image.slots)) {
-    out.resize(start);
-    return false;
+  if (next_slot != image.slots.size() || next_byte != image.bytes.size()) return nullptr;
+  return p.at();
+}
+
+}  // namespace
+
+bool pack_image(const StateImage& image, std::string& out) {
+  const std::size_t start = out.size();
+  out.resize(start + packed_bound(image));
+  char* end = pack_into(image, out.data() + start);
+  out.resize(end ? static_cast<std::size_t>(end - out.data()) : start);
+  return end != nullptr;
+}
+
+bool pack_image(const StateImage& image, PackedBytes& out) {
+  const std::size_t bound = packed_bound(image) + 8;
+  if (out.capacity < bound) {
+    out.data = std::make_unique_for_overwrite<char[]>(bound + bound / 4);
+    out.capacity = bound + bound / 4;
   }
-  return true;
+  char* end = pack_into(image, out.data.get());
+  out.size = end ? static_cast<std::size_t>(end - out.data.get()) : 0;
+  std::memset(out.data.get() + out.size, 0, 8);
+  return end != nullptr;
 }
 
 void unpack_image(std::string_view packed, StateImage& image) {

@@ -7,6 +7,8 @@
 // neighbours. A bintrees snapshot packs to about a fifth of its image, which is most of
 // what zstd then has less to do, on the writer thread.
 #pragma once
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -18,6 +20,17 @@ namespace pw::trace {
 // true; false (and [out] as it was) when the image is not laid out as capture_state lays
 // it out (then the snapshot keeps the plain arrays).
 bool pack_image(const StateImage& image, std::string& out);
+
+// A buffer that grows without being zeroed first (the writer thread packs tens of
+// megabytes), with 8 zero bytes after the data: a message that references it is written
+// in whole words.
+struct PackedBytes {
+  std::unique_ptr<char[]> data;
+  std::size_t size = 0;
+  std::size_t capacity = 0;
+};
+// pack_image into [out], replacing what it held.
+bool pack_image(const StateImage& image, PackedBytes& out);
 
 // Fills [image]'s stack, globals, objects and slots from [packed]. Throws TraceFormatError
 // (trace_codec.h) when it is malformed.

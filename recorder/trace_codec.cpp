@@ -139,27 +139,24 @@ pw::Program read_program(Program::Reader in) {
 }
 
 void write_snapshot(Snapshot::Builder out, const StateImage& img, std::uint64_t hash, bool referenced,
-                    std::string* pack_buffer) {
+                    PackedBytes* pack_buffer) {
   out.setStep(img.step);
   out.setHash(hash);
   out.setStatus(static_cast<std::uint8_t>(img.status));
   out.setNextFrameId(img.next_frame_id);
   out.setFrames(blob(img.frames));
   out.setHandlers(blob(img.handlers));
-  std::string local;
-  std::string& packed = pack_buffer ? *pack_buffer : local;
-  packed.clear();
+  PackedBytes local;
+  PackedBytes& packed = pack_buffer ? *pack_buffer : local;
   const bool is_packed = pack_image(img, packed);
   if (is_packed) {
     if (pack_buffer) {
       // The message is written in whole words: the bytes after the data, up to the next
-      // word, come from the buffer, so they are zeros there.
-      const std::size_t size = packed.size();
-      packed.append(8, '\0');
+      // word, come from the buffer, which has zeros there.
       const capnp::Orphanage orphanage = capnp::Orphanage::getForMessageContaining(out);
-      out.adoptPacked(orphanage.referenceExternalData(as_data(packed.data(), size)));
+      out.adoptPacked(orphanage.referenceExternalData(as_data(packed.data.get(), packed.size)));
     } else {
-      out.setPacked(as_data(packed.data(), packed.size()));
+      out.setPacked(as_data(packed.data.get(), packed.size));
     }
   } else if (referenced && !img.stack.empty() && !img.objects.empty() && !img.slots.empty()) {
     // Whole words each (16 and 24 bytes an element), so no byte past them reaches the file;

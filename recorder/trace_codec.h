@@ -34,8 +34,9 @@ std::uint64_t program_hash(const pw::Program& program);
 // The big arrays go packed (snapshot_packing.h) when the image allows it, into [pack_buffer]
 // when given (then referenced by the message: it must outlive it), else into the message.
 // [referenced]: plain arrays are referenced, not copied, too.
+struct PackedBytes;
 void write_snapshot(Snapshot::Builder out, const StateImage& image, std::uint64_t hash, bool referenced = false,
-                    std::string* pack_buffer = nullptr);
+                    PackedBytes* pack_buffer = nullptr);
 StateImage read_snapshot_image(Snapshot::Reader in);
 
 void write_error(Error::Builder out, const VmError& error);

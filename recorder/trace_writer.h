@@ -27,6 +27,7 @@
 #include <capnp/message.h>
 
 #include "frame_format.h"
+#include "snapshot_packing.h"
 
 struct ZSTD_CCtx_s;
 typedef struct ZSTD_CCtx_s ZSTD_CCtx;
@@ -58,7 +59,7 @@ class SegmentScratch {
   // A zeroed segment of [words] words (capnp builds only in zeroed memory).
   kj::ArrayPtr<capnp::word> zeroed(std::size_t words);
   // Bytes a record's message may reference (a packed snapshot): kept for the next record.
-  std::string bytes;
+  PackedBytes packed;
 
  private:
   std::unique_ptr<capnp::word[]> data_;

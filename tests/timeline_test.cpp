@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -425,6 +426,19 @@ TEST(TimelineDivergence, ATraceOfAnotherProgramIsCaughtAtTheFirstSnapshotItPasse
   }
 }
 
+// Replays, to its end, trace [b]'s header (its program) with trace [a]'s events and
+// snapshots; the divergence it meets, if any.
+std::optional<Divergence> replay_spliced(const pwtest::ScratchDir& dir, const std::string& a, const std::string& b) {
+  pwtest::write_text_file(dir.path("spliced.pwtrace"), pwtest::with_header_of(a, b));
+  Timeline t(dir.path("spliced.pwtrace"));
+  try {
+    t.run_forward(t.end(), nullptr);
+  } catch (const Divergence& d) {
+    return d;
+  }
+  return std::nullopt;
+}
+
 // A trace that records every event (as before format 1.5) names the first one that differs.
 TEST(TimelineDivergence, DifferentCallsAreCaughtAtTheirStep) {
   pwtest::ScratchDir dir("divergence");
@@ -457,17 +471,10 @@ TEST(TimelineDivergence, DifferentAllocationsAreCaughtAtTheirStep) {
     pwtest::record_subject(s, dir.path(name), 1000, 1000, pwtest::step_cap(), /*derive_events=*/false);
     return pwtest::read_text_file(dir.path(name));
   };
-  const std::string a = record(2, "a.pwtrace");
-  const std::string b = record(3, "b.pwtrace");
-  pwtest::write_text_file(dir.path("spliced.pwtrace"), pwtest::with_header_of(a, b));
-  Timeline t(dir.path("spliced.pwtrace"));
-  try {
-    t.run_forward(t.end(), nullptr);
-    FAIL() << "no divergence";
-  } catch (const Divergence& d) {
-    EXPECT_EQ(d.step, 3u);
-    EXPECT_NE(std::string(d.what()).find("the replay allocated array"), std::string::npos) << d.what();
-  }
+  const std::optional<Divergence> d = replay_spliced(dir, record(2, "a.pwtrace"), record(3, "b.pwtrace"));
+  ASSERT_TRUE(d) << "no divergence";
+  EXPECT_EQ(d->step, 3u);
+  EXPECT_NE(std::string(d->what()).find("the replay allocated array"), std::string::npos) << d->what();
 }
 
 // With derived events the replay's calls, returns and allocations are counted: a chunk
@@ -494,17 +501,12 @@ TEST(TimelineDivergence, DerivedEventCountsAreCheckedAtEachChunksEnd) {
     EXPECT_EQ(reader.read_chunk(0).derived, (pw::trace::DerivedCounts{1, 0, 0, 0}));
     EXPECT_EQ(reader.read_chunk(1).derived, (pw::trace::DerivedCounts{0, 0, 1, 1}));
   }
-  pwtest::write_text_file(dir.path("spliced.pwtrace"), pwtest::with_header_of(a, b));
-  Timeline t(dir.path("spliced.pwtrace"));
-  try {
-    t.run_forward(t.end(), nullptr);
-    FAIL() << "no divergence";
-  } catch (const Divergence& d) {
-    EXPECT_EQ(d.step, 4u);
-    EXPECT_STREQ(d.what(),
-                 "divergence at step 4: in steps 4..7 the replay made 1 call, 0 tail calls, 1 return and 0 "
-                 "allocations but the recording counted 0 calls, 0 tail calls, 1 return and 1 allocation");
-  }
+  const std::optional<Divergence> d = replay_spliced(dir, a, b);
+  ASSERT_TRUE(d) << "no divergence";
+  EXPECT_EQ(d->step, 4u);
+  EXPECT_STREQ(d->what(),
+               "divergence at step 4: in steps 4..7 the replay made 1 call, 0 tail calls, 1 return and 0 "
+               "allocations but the recording counted 0 calls, 0 tail calls, 1 return and 1 allocation");
 }
 
 // Rewrites snapshot [k] of the trace in [path] with a changed global, keeping its recorded

@@ -15,12 +15,18 @@ class ObjectIdTable {
   // For [count] ids that ascend from [first] to [last]. When they are dense enough (a heap
   // after a few collections mostly is), an array indexed by id - first: a reference to a
   // neighbour then reads a neighbouring entry, where hashing would miss the cache on each.
-  ObjectIdTable(std::size_t count, std::uint64_t first, std::uint64_t last) {
+  ObjectIdTable() = default;
+  ObjectIdTable(std::size_t count, std::uint64_t first, std::uint64_t last) { reset(count, first, last); }
+  // Empties the table for new ids, keeping its memory: a timeline restores states again and
+  // again, and fresh pages cost more than filling them.
+  void reset(std::size_t count, std::uint64_t first, std::uint64_t last) {
     if (count > 0 && first <= last && last - first < 4 * static_cast<std::uint64_t>(count) + 64) {
       base_ = first;
       direct_.assign(static_cast<std::size_t>(last - first + 1), kMissing);
+      slots_.clear();
       return;
     }
+    direct_.clear();
     int bits = 4;
     while ((std::size_t{1} << bits) < count * 2) ++bits;
     slots_.assign(std::size_t{1} << bits, Slot{0, kMissing});
@@ -62,12 +68,12 @@ class ObjectIdTable {
   int shift_ = 60;
 };
 
-// Checks [image] against [vm] as check_state_image does, and returns the index of its
-// objects for the restore that follows.
+// Checks [image] against [vm] as check_state_image does, and fills [ids] with the index of
+// its objects for the restore that follows.
 class VmState;
 struct StateImage;
-ObjectIdTable checked_object_ids(const VmState& vm, const StateImage& image);
+void checked_object_ids(const VmState& vm, const StateImage& image, ObjectIdTable& ids);
 // Only the index, for an image known to fit (ImageTrust::Checked).
-ObjectIdTable object_ids(const StateImage& image);
+void object_ids(const StateImage& image, ObjectIdTable& ids);
 
 }  // namespace pw

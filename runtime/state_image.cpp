@@ -123,14 +123,18 @@ void capture_state(const VmState& vm, StateImage& img) {
 
 void restore_state(VmState& vm, const StateImage& img, ImageTrust trust) {
   // Everything that becomes a pointer or an index is checked before the VM is touched.
-  const ObjectIdTable ids = trust == ImageTrust::Checked ? object_ids(img) : checked_object_ids(vm, img);
+  // The index and the objects made are kept from one restore to the next, as their pages.
+  static thread_local ObjectIdTable ids;
+  static thread_local std::vector<Object*> made;
+  if (trust == ImageTrust::Checked) object_ids(img, ids);
+  else checked_object_ids(vm, img, ids);
   std::vector<std::uint64_t> constant_ids(vm.constants.size(), 0);
   for (std::size_t i = 0; i < vm.constants.size(); ++i)
     if (vm.constants[i].is_ref()) constant_ids[i] = vm.constants[i].obj->id;
 
   // Rebuild the heap with the recorded ids; made[i] is the object of img.objects[i].
   vm.heap.reset();
-  std::vector<Object*> made(img.objects.size());
+  made.assign(img.objects.size(), nullptr);
   auto object = [&](std::uint64_t id) { return made[ids.find(id)]; };
   for (const ObjectImage& o : img.objects) {
     const auto kind = static_cast<ValueType>(o.kind);

@@ -22,23 +22,25 @@ constexpr auto kFailed = static_cast<std::uint32_t>(RunStatus::Failed);
 std::string counted(std::uint64_t n, const char* what) { return fmt::format("{} {}{}", n, what, n == 1 ? "" : "s"); }
 constexpr auto kHalted = static_cast<std::uint32_t>(RunStatus::Halted);
 
-ObjectIdTable id_table_for(const StateImage& img) {
-  return img.objects.empty() ? ObjectIdTable(0, 1, 0) : ObjectIdTable(img.objects.size(), img.objects.front().id, img.objects.back().id);
+void reset_for(ObjectIdTable& ids, const StateImage& img) {
+  if (img.objects.empty()) ids.reset(0, 1, 0);
+  else ids.reset(img.objects.size(), img.objects.front().id, img.objects.back().id);
 }
 
 class ImageChecker {
  public:
-  ImageChecker(const VmState& vm, const StateImage& img)
-      : vm_(vm), p_(vm.program()), limits_(vm.config().limits), img_(img), ids_(id_table_for(img)) {}
+  ImageChecker(const VmState& vm, const StateImage& img, ObjectIdTable& ids)
+      : vm_(vm), p_(vm.program()), limits_(vm.config().limits), img_(img), ids_(ids) {
+    reset_for(ids_, img);
+  }
 
-  ObjectIdTable run() && {
+  void run() && {
     check_header();
     check_objects();
     check_values();
     check_frames();
     check_handlers();
     check_constants();
-    return std::move(ids_);
   }
 
  private:
@@ -296,19 +298,23 @@ class ImageChecker {
   const Program& p_;
   const Limits& limits_;
   const StateImage& img_;
-  ObjectIdTable ids_;  // filled by check_objects
+  ObjectIdTable& ids_;  // filled by check_objects
 };
 
 }  // namespace
 
-void check_state_image(const VmState& vm, const StateImage& image) { (void)ImageChecker(vm, image).run(); }
+void check_state_image(const VmState& vm, const StateImage& image) {
+  ObjectIdTable ids;
+  ImageChecker(vm, image, ids).run();
+}
 
-ObjectIdTable checked_object_ids(const VmState& vm, const StateImage& image) { return ImageChecker(vm, image).run(); }
+void checked_object_ids(const VmState& vm, const StateImage& image, ObjectIdTable& ids) {
+  ImageChecker(vm, image, ids).run();
+}
 
-ObjectIdTable object_ids(const StateImage& image) {
-  ObjectIdTable ids = id_table_for(image);
+void object_ids(const StateImage& image, ObjectIdTable& ids) {
+  reset_for(ids, image);
   for (std::size_t i = 0; i < image.objects.size(); ++i) ids.add(image.objects[i].id, static_cast<std::uint32_t>(i));
-  return ids;
 }
 
 }  // namespace pw

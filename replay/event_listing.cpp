@@ -72,15 +72,12 @@ class EventMaker final : public ReplayListener {
   Event event_;
 };
 
-bool wants(const std::vector<bool>& wanted, EventKind kind) {
-  const auto k = static_cast<std::size_t>(kind);
-  return std::none_of(wanted.begin(), wanted.end(), [](bool b) { return b; }) || (k < wanted.size() && wanted[k]);
-}
+bool wants(std::uint32_t wanted, EventKind kind) { return wanted == 0 || (wanted & kind_bit(kind)); }
 
 }  // namespace
 
 void for_each_event(const trace::TraceReader& reader, const std::string& path, std::uint64_t from, std::uint64_t to,
-                    const std::vector<bool>& wanted, bool depths, const std::function<void(const Event&)>& each,
+                    std::uint32_t wanted, bool depths, const std::function<void(const Event&)>& each,
                     std::vector<std::string>& damage) {
   const bool replay = reader.header().derived_events &&
                       (depths || wants(wanted, EventKind::Call) || wants(wanted, EventKind::TailCall) ||
@@ -118,7 +115,7 @@ std::vector<Event> all_events(const std::string& path) {
   std::vector<Event> out;
   std::vector<std::string> damage;
   for_each_event(
-      reader, path, 0, UINT64_MAX, {}, true, [&](const Event& e) { out.push_back(e); }, damage);
+      reader, path, 0, UINT64_MAX, 0, true, [&](const Event& e) { out.push_back(e); }, damage);
   if (!damage.empty()) throw trace::TraceReadError(damage.front());
   return out;
 }

@@ -2,7 +2,6 @@
 // trace with derived events (format 1.5) is replayed for its calls, returns and allocations.
 #include <cstdio>
 #include <optional>
-#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -28,16 +27,14 @@ struct Options {
 };
 
 int run_events(const Options& o) {
-  std::set<pw::trace::EventKind> wanted;
-  std::vector<bool> wanted_kinds(pw::trace::kEventKindCount, false);
+  std::uint32_t wanted = 0;  // kind_bit() of each kind asked for; 0: every kind
   for (const std::string& k : o.kinds) {
     const auto kind = pw::trace::event_kind_from_name(k);
     if (!kind) {
       report(fmt::format("--kind: unknown event kind '{}' (call, return, tailcall, alloc, gc, throw, catch, host, output)", k));
       return kExitBadInput;
     }
-    wanted.insert(*kind);
-    wanted_kinds[static_cast<std::size_t>(*kind)] = true;
+    wanted |= pw::replay::kind_bit(*kind);
   }
   try {
     pw::trace::TraceReader reader(o.trace);
@@ -53,7 +50,9 @@ int run_events(const Options& o) {
     if (o.json) {
       // JSON Lines: a header object first (it alone has "schema"), then one object per event.
       nlohmann::json kinds = nlohmann::json::array();
-      for (const auto k : wanted) kinds.push_back(std::string(pw::trace::event_kind_name(k)));
+      for (int k = 0; k < pw::trace::kEventKindCount; ++k)
+        if (wanted & pw::replay::kind_bit(static_cast<pw::trace::EventKind>(k)))
+          kinds.push_back(std::string(pw::trace::event_kind_name(static_cast<pw::trace::EventKind>(k))));
       const nlohmann::json header{{"schema", kEventsSchema},
                                   {"trace", pw::json_safe_bytes(o.trace)},
                                   {"program", pw::json_safe_bytes(program.source_name)},
@@ -65,7 +64,7 @@ int run_events(const Options& o) {
     }
     std::vector<std::string> damaged;  // chunks that could not be read: reported at the end
     // A trace with derived events is replayed for them: the JSON's depths need that too.
-    pw::replay::for_each_event(reader, o.trace, from, o.to, wanted_kinds, o.json,
+    pw::replay::for_each_event(reader, o.trace, from, o.to, wanted, o.json,
                                [&](const pw::trace::Event& e) {
                                  line = o.json ? event_json(program, e).dump() : event_text(program, e);
                                  line += '\n';

@@ -31,6 +31,11 @@ PerfCollector::PerfCollector(const VmState& vm,
   if (live_sites) {
     old_sites_ = std::move(*live_sites);
   } else {
+    // Sized once: growing them by doubling would take fresh pages for each copy.
+    const std::size_t live = vm.heap.objects().size();
+    old_sites_.reserve(live);
+    p_.deferred_ids.reserve(live);
+    p_.deferred_bytes.reserve(live);
     for (const Object* o : vm.heap.objects()) {
       old_sites_.emplace_back(o->id, kDeferredSite + static_cast<std::uint32_t>(p_.deferred_ids.size()));
       p_.deferred_ids.push_back(o->id);

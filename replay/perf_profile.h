@@ -39,6 +39,10 @@ struct PerfOptions {
   std::uint64_t from = 0;
   std::uint64_t to = UINT64_MAX;  // clamped to the end of the run
   unsigned threads = 1;           // segments replayed at once
+  // Share the segments out counting what restoring each one's start costs, so a short run
+  // stays whole. false: as if restores were free (cuts even a short run into one segment
+  // per thread).
+  bool count_restores = true;
   std::uint64_t min_span_steps = 0;  // keep activations this long as spans (0: no spans)
   std::uint64_t leak_min_bytes = kLeakMinBytes;
 };

@@ -456,24 +456,39 @@ SnapshotData TraceReader::read_snapshot(std::size_t i) const {
 
 std::uint64_t TraceReader::uncompressed_bytes() const {
   if (uncompressed_known_) return uncompressed_;
-  // Walk the frame headers; a zstd frame states its content size in its first bytes.
+  // Walk the frame headers.
   std::uint64_t total = 0;
   std::uint64_t offset = kFileMagic.size();
   const std::uint64_t end = complete_ ? file_bytes_ - kTrailerBytes : file_bytes_;
   while (offset + kFrameHeaderBytes <= end) {
-    char head[kFrameHeaderBytes];
-    if (::pread(fd_, head, sizeof head, static_cast<off_t>(offset)) != static_cast<ssize_t>(sizeof head)) break;
-    const FrameHeader h = FrameHeader::decode(head);
-    char zhead[18] = {};  // the largest zstd frame header
-    const std::size_t n = std::min<std::size_t>(h.payload_bytes, sizeof zhead);
-    if (::pread(fd_, zhead, n, static_cast<off_t>(offset + kFrameHeaderBytes)) != static_cast<ssize_t>(n)) break;
-    const unsigned long long size = ZSTD_getFrameContentSize(zhead, n);
-    if (size != ZSTD_CONTENTSIZE_ERROR && size != ZSTD_CONTENTSIZE_UNKNOWN) total += size;
-    offset += kFrameHeaderBytes + h.payload_bytes;
+    const std::optional<FrameSizes> sizes = frame_sizes(offset);
+    if (!sizes) break;
+    total += sizes->content;
+    offset += kFrameHeaderBytes + sizes->payload;
   }
   uncompressed_ = total;
   uncompressed_known_ = true;
   return total;
+}
+
+std::optional<TraceReader::FrameSizes> TraceReader::frame_sizes(std::uint64_t offset) const {
+  char head[kFrameHeaderBytes];
+  if (::pread(fd_, head, sizeof head, static_cast<off_t>(offset)) != static_cast<ssize_t>(sizeof head))
+    return std::nullopt;
+  const FrameHeader h = FrameHeader::decode(head);
+  // A zstd frame states its content size in its first bytes.
+  char zhead[18] = {};  // the largest zstd frame header
+  const std::size_t n = std::min<std::size_t>(h.payload_bytes, sizeof zhead);
+  if (::pread(fd_, zhead, n, static_cast<off_t>(offset + kFrameHeaderBytes)) != static_cast<ssize_t>(n))
+    return std::nullopt;
+  const unsigned long long size = ZSTD_getFrameContentSize(zhead, n);
+  const bool known = size != ZSTD_CONTENTSIZE_ERROR && size != ZSTD_CONTENTSIZE_UNKNOWN;
+  return FrameSizes{h.payload_bytes, known ? static_cast<std::uint64_t>(size) : 0};
+}
+
+std::uint64_t TraceReader::snapshot_bytes(std::size_t i) const {
+  const std::optional<FrameSizes> sizes = frame_sizes(snapshots_.at(i).offset);
+  return sizes ? sizes->content : 0;
 }
 
 }  // namespace pw::trace

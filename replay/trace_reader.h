@@ -144,11 +144,20 @@ class TraceReader {
   std::uint64_t file_bytes() const { return file_bytes_; }
   // Sum of the frames' decompressed payloads (frames read so far, or all when indexed by scan).
   std::uint64_t uncompressed_bytes() const;
+  // The size of snapshot [i]'s message once decompressed (0 when its frame does not say),
+  // read from its frame's first bytes: what restoring it will cost, about.
+  std::uint64_t snapshot_bytes(std::size_t i) const;
 
  private:
   struct Frame;
   // [what] names the frame in errors: "frame 3", "chunk 12", "snapshot 4".
   Frame read_frame(std::uint64_t offset, const std::string& what) const;
+  struct FrameSizes {
+    std::uint64_t payload = 0;  // compressed, as in the frame's header
+    std::uint64_t content = 0;  // decompressed, or 0 when the zstd frame does not say
+  };
+  // The sizes of the frame at [offset], from its first bytes; nullopt past the file's end.
+  std::optional<FrameSizes> frame_sizes(std::uint64_t offset) const;
   void read_header();
   bool read_index_from_trailer();
   void scan();

@@ -23,15 +23,26 @@ class ObjectIdTable {
     if (count > 0 && first <= last && last - first < 4 * static_cast<std::uint64_t>(count) + 64) {
       base_ = first;
       direct_.assign(static_cast<std::size_t>(last - first + 1), kMissing);
+      near_.clear();
       slots_.clear();
       return;
     }
     direct_.clear();
+    // At most two thirds full: a probe or two per lookup, and a table a third the size of
+    // one twice the count (its pages, fresh, cost more than its probes).
     int bits = 4;
-    while ((std::size_t{1} << bits) < count * 2) ++bits;
-    slots_.assign(std::size_t{1} << bits, Slot{0, kMissing});
-    mask_ = slots_.size() - 1;
+    while ((std::size_t{1} << bits) < count + count / 2) ++bits;
+    mask_ = (std::size_t{1} << bits) - 1;
     shift_ = 64 - bits;
+    base_ = first;
+    // Ids within 2^32 of the first are kept as their offset from it: half the bytes.
+    if (count > 0 && first <= last && last - first < kMissing) {
+      near_.assign(mask_ + 1, NearSlot{0, kMissing});
+      slots_.clear();
+    } else {
+      slots_.assign(mask_ + 1, Slot{0, kMissing});
+      near_.clear();
+    }
   }
   // Ids are never 0 and never added twice (an image's ids ascend). An id outside the range
   // given (an image whose ids do not ascend, which its check refuses) is not found later.
@@ -41,12 +52,26 @@ class ObjectIdTable {
       return;
     }
     std::size_t at = home(id);
+    if (!near_.empty()) {
+      if (id < base_ || id - base_ >= kMissing) return;
+      while (near_[at].index != kMissing) at = (at + 1) & mask_;
+      near_[at] = {static_cast<std::uint32_t>(id - base_), index};
+      return;
+    }
     while (slots_[at].index != kMissing) at = (at + 1) & mask_;
     slots_[at] = {id, index};
   }
   // The index of [id], or kMissing.
   std::uint32_t find(std::uint64_t id) const {
     if (!direct_.empty()) return id >= base_ && id - base_ < direct_.size() ? direct_[static_cast<std::size_t>(id - base_)] : kMissing;
+    if (!near_.empty()) {
+      if (id < base_ || id - base_ >= kMissing) return kMissing;
+      const auto offset = static_cast<std::uint32_t>(id - base_);
+      for (std::size_t at = home(id);; at = (at + 1) & mask_) {
+        const NearSlot& s = near_[at];
+        if (s.index == kMissing || s.offset == offset) return s.index;
+      }
+    }
     if (slots_.empty()) return kMissing;
     for (std::size_t at = home(id);; at = (at + 1) & mask_) {
       const Slot& s = slots_[at];
@@ -59,11 +84,16 @@ class ObjectIdTable {
     std::uint64_t id;
     std::uint32_t index;
   };
+  struct NearSlot {
+    std::uint32_t offset;  // id - base_
+    std::uint32_t index;
+  };
   // Fibonacci hashing: the top bits of id times 2^64 / phi spread consecutive ids apart.
   std::size_t home(std::uint64_t id) const { return static_cast<std::size_t>((id * 0x9E3779B97F4A7C15ull) >> shift_); }
   std::vector<std::uint32_t> direct_;  // dense ids: index by id - base_
-  std::uint64_t base_ = 0;
-  std::vector<Slot> slots_;
+  std::uint64_t base_ = 0;  // the first id
+  std::vector<NearSlot> near_;  // sparse ids near base_
+  std::vector<Slot> slots_;     // sparse ids farther apart
   std::size_t mask_ = 0;
   int shift_ = 60;
 };

@@ -104,7 +104,7 @@ void capture_state(const VmState& vm, StateImage& img) {
   // Reused images grow with the heap: reserving with room to spare makes that a rare copy
   // into fresh pages. Slots hold at most a value per 16 bytes of live heap.
   const auto reserve = [](auto& v, std::size_t n) {
-    if (v.capacity() < n) v.reserve(n + n / 4);
+    if (v.capacity() < n) v.reserve(2 * n);
   };
   reserve(img.objects, vm.heap.objects().size());
   reserve(img.slots, vm.heap.stats().live_bytes / sizeof(Value));

@@ -15,6 +15,7 @@
 #include "frame_format.h"
 #include "interpreter_impl.h"
 #include "recording_observer.h"
+#include "snapshot_packing.h"
 #include "state_dump.h"
 #include "state_image.h"
 #include "trace.capnp.h"
@@ -61,17 +62,38 @@ void write_header(TraceWriter& w, const VmState& vm, const RecordOptions& o) {
   w.append(RecordMeta{RecordKind::Header}, std::move(m));
 }
 
-// The snapshot record of [image], whose hash this computes (on the writer thread). The
-// message references the image's big arrays instead of copying them: [image] must outlive it.
-std::unique_ptr<capnp::MallocMessageBuilder> snapshot_message(const StateImage& image, bool edited, RecordMeta& meta,
+// What the interpreter's thread captures for a snapshot: the state but for its values and
+// objects (image), and those packed.
+struct SnapshotCapture {
+  StateImage image;
+  PackedBytes packed;
+};
+
+// The snapshot record of [c], whose hash this computes (on the writer thread, in one image
+// it keeps for every snapshot). The message references the packed arrays instead of copying
+// them: [c] must outlive it.
+std::unique_ptr<capnp::MallocMessageBuilder> snapshot_message(const SnapshotCapture& c, bool edited, RecordMeta& meta,
                                                               SegmentScratch& scratch) {
-  const std::uint64_t hash = image_hash(image);
+  const StateImage& image = c.image;
+  StateImage& whole = scratch.image;
+  whole.step = image.step;
+  whole.status = image.status;
+  whole.next_frame_id = image.next_frame_id;
+  whole.frames = image.frames;
+  whole.handlers = image.handlers;
+  whole.bytes = image.bytes;
+  whole.gc = image.gc;
+  whole.output = image.output;
+  whole.result = image.result;
+  whole.error = image.error;
+  unpack_image(std::string_view(c.packed.data.get(), c.packed.size), whole);
+  const std::uint64_t hash = image_hash(whole);
   // The first segment holds the rest of the snapshot: one allocation, no segment chain.
-  const std::size_t words = (image.globals.size() * 2 + image.frames.size() * 5 + image.handlers.size() * 2 +
+  const std::size_t words = (image.frames.size() * 5 + image.handlers.size() * 2 +
                              (image.bytes.size() + image.output.size()) / 8 + 256);
   auto m = std::make_unique<capnp::MallocMessageBuilder>(scratch.zeroed(std::min<std::size_t>(words, 1u << 28)));
   auto root = m->initRoot<Snapshot>();
-  write_snapshot(root, image, hash, /*referenced=*/true, &scratch.packed);
+  write_packed_snapshot(root, image, hash, c.packed);
   root.setEdited(edited);
   meta.hash = hash;
   return m;
@@ -111,7 +133,7 @@ class BufferPool {
 
 struct Recorder::Buffers {
   BufferPool<EventBytes> events{4};
-  BufferPool<StateImage> images{3};  // as many as the writer may hold at once
+  BufferPool<SnapshotCapture> snapshots{3};  // as many as the writer may hold at once
 };
 
 // The recording observer, asked before every instruction too.
@@ -166,22 +188,25 @@ Recorder::ChunkStart Recorder::chunk_start() const {
 }
 
 void Recorder::write_snapshot(bool edited) {
-  // Only the capture runs here; hashing, encoding and compressing it are the writer's. The
-  // image goes back to the pool when the writer is done with the record (the message
-  // references it until then).
-  const std::shared_ptr<StateImage> image(new StateImage(buffers_->images.take()),
-                                          [buffers = buffers_](StateImage* done) {
-                                            buffers->images.give(std::move(*done));
-                                            delete done;
-                                          });
-  capture_state(vm_, *image);
+  // Only the capture runs here, packed: an image's arrays are seven times the bytes, in
+  // fresh pages the first time. Unpacking, hashing, encoding and compressing are the
+  // writer's. The buffers go back to the pool when the writer is done with the record (the
+  // message references them until then).
+  const std::shared_ptr<SnapshotCapture> capture(new SnapshotCapture(buffers_->snapshots.take()),
+                                                 [buffers = buffers_](SnapshotCapture* done) {
+                                                   buffers->snapshots.give(std::move(*done));
+                                                   delete done;
+                                                 });
+  capture_state_except_values(vm_, capture->image);
+  pack_state(vm_, capture->image, capture->packed);
   RecordMeta meta{RecordKind::Snapshot};
   meta.from_step = vm_.step;
   meta.edited = edited;
+  const std::size_t bytes = capture->packed.size + image_bytes(capture->image);
   writer_->append(
       meta,
-      [image, edited](RecordMeta& m, SegmentScratch& scratch) { return snapshot_message(*image, edited, m, scratch); },
-      image_bytes(*image));
+      [capture, edited](RecordMeta& m, SegmentScratch& scratch) { return snapshot_message(*capture, edited, m, scratch); },
+      bytes);
   ++result_.snapshots;
   last_snapshot_step_ = vm_.step;
 }

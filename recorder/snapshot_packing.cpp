@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "object.h"
 #include "trace_codec.h"
 
 namespace pw::trace {
@@ -171,6 +172,83 @@ bool pack_image(const StateImage& image, std::string& out) {
   return end != nullptr;
 }
 
+namespace {
+
+// Makes room for [more] bytes after the first [used] of [out], keeping them.
+char* room(PackedBytes& out, std::size_t used, std::size_t more) {
+  if (used + more + 8 <= out.capacity) return out.data.get() + used;
+  const std::size_t capacity = 2 * (used + more + 8);
+  auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+  if (used) std::memcpy(grown.get(), out.data.get(), used);
+  out.data = std::move(grown);
+  out.capacity = capacity;
+  return out.data.get() + used;
+}
+
+}  // namespace
+
+void pack_state(const VmState& vm, StateImage& image, PackedBytes& out) {
+  image.bytes.clear();
+  const std::size_t stack = vm.stack_size(), globals = vm.globals.size();
+  // The objects first, after room for the most the head can take: the head counts the
+  // slots, known once the objects are packed; then it goes in front of them.
+  const std::size_t head_room = 40 + (stack + globals) * kMaxValue;
+  std::size_t used = head_room;
+  room(out, 0, head_room);
+  std::uint64_t last_id = 0;
+  std::uint64_t slots = 0;
+  for (const Object* o : vm.heap.objects()) {
+    const std::uint32_t count = o->kind == ValueType::Pair ? 2 : o->length;
+    Packer q(room(out, used, kMaxObject + (o->kind == ValueType::String ? 0 : count * kMaxValue)));
+    q.varint(o->id - last_id);
+    q.byte(static_cast<std::uint64_t>(o->kind));
+    switch (o->kind) {
+      case ValueType::String:
+        q.varint(count);
+        image.bytes.append(static_cast<const StringObj*>(o)->view());
+        break;
+      case ValueType::Pair: {
+        const auto* pair = static_cast<const PairObj*>(o);
+        q.varint(2);
+        q.value(image_of(pair->car), o->id);
+        q.value(image_of(pair->cdr), o->id);
+        slots += 2;
+        break;
+      }
+      case ValueType::Closure: {
+        const auto* c = static_cast<const ClosureObj*>(o);
+        q.varint(c->fn);
+        q.varint(count);
+        for (std::uint32_t i = 0; i < count; ++i) q.value(image_of(c->captures()[i]), o->id);
+        slots += count;
+        break;
+      }
+      default: {
+        const auto* a = static_cast<const ArrayObj*>(o);
+        q.varint(count);
+        for (std::uint32_t i = 0; i < count; ++i) q.value(image_of(a->items()[i]), o->id);
+        slots += count;
+        break;
+      }
+    }
+    used = static_cast<std::size_t>(q.at() - out.data.get());
+    last_id = o->id;
+  }
+  std::vector<char> head(head_room);
+  Packer h(head.data());
+  h.varint(stack);
+  h.varint(globals);
+  h.varint(vm.heap.objects().size());
+  h.varint(slots);
+  for (const Value* v = vm.stack; v < vm.sp; ++v) h.value(image_of(*v), 0);
+  for (const Value& v : vm.globals) h.value(image_of(v), 0);
+  const auto head_size = static_cast<std::size_t>(h.at() - head.data());
+  std::memmove(out.data.get() + head_size, out.data.get() + head_room, used - head_room);
+  std::memcpy(out.data.get(), head.data(), head_size);
+  out.size = head_size + used - head_room;
+  std::memset(out.data.get() + out.size, 0, 8);
+}
+
 bool pack_image(const StateImage& image, PackedBytes& out) {
   const std::size_t bound = packed_bound(image) + 8;
   if (out.capacity < bound) {
@@ -193,10 +271,15 @@ void unpack_image(std::string_view packed, StateImage& image) {
   image.globals.clear();
   image.objects.clear();
   image.slots.clear();
-  image.stack.reserve(stack);
-  image.globals.reserve(globals);
-  image.objects.reserve(objects);
-  image.slots.reserve(slots);
+  // A reused image (a recorder's, hashing its snapshots) grows with the heap: twice what is
+  // needed makes that a rare copy into fresh pages (reserving touches none).
+  const auto reserve = [](auto& v, std::size_t n) {
+    if (v.capacity() < n) v.reserve(2 * n);
+  };
+  reserve(image.stack, stack);
+  reserve(image.globals, globals);
+  reserve(image.objects, objects);
+  reserve(image.slots, slots);
   image.stack.resize(stack);
   for (ValueImage& v : image.stack) v = u.value(0);
   image.globals.resize(globals);

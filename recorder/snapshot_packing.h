@@ -32,6 +32,12 @@ struct PackedBytes {
 // pack_image into [out], replacing what it held.
 bool pack_image(const StateImage& image, PackedBytes& out);
 
+// pack_image(capture_state(vm)) without the image: into [out] (replacing what it held), and
+// the string bytes into [image].bytes (replacing them). With capture_state_except_values,
+// what a recorder takes on the interpreter's thread: about a seventh of an image's bytes,
+// so a fraction of its fresh pages.
+void pack_state(const VmState& vm, StateImage& image, PackedBytes& out);
+
 // Fills [image]'s stack, globals, objects and slots from [packed]. Throws TraceFormatError
 // (trace_codec.h) when it is malformed.
 void unpack_image(std::string_view packed, StateImage& image);

@@ -138,40 +138,16 @@ pw::Program read_program(Program::Reader in) {
   return p;
 }
 
-void write_snapshot(Snapshot::Builder out, const StateImage& img, std::uint64_t hash, bool referenced,
-                    PackedBytes* pack_buffer) {
+namespace {
+
+// Everything of a snapshot but its stack, globals, objects and slots (plain or packed).
+void write_snapshot_except_values(Snapshot::Builder out, const StateImage& img, std::uint64_t hash) {
   out.setStep(img.step);
   out.setHash(hash);
   out.setStatus(static_cast<std::uint8_t>(img.status));
   out.setNextFrameId(img.next_frame_id);
   out.setFrames(blob(img.frames));
   out.setHandlers(blob(img.handlers));
-  PackedBytes local;
-  PackedBytes& packed = pack_buffer ? *pack_buffer : local;
-  const bool is_packed = pack_image(img, packed);
-  if (is_packed) {
-    if (pack_buffer) {
-      // The message is written in whole words: the bytes after the data, up to the next
-      // word, come from the buffer, which has zeros there.
-      const capnp::Orphanage orphanage = capnp::Orphanage::getForMessageContaining(out);
-      out.adoptPacked(orphanage.referenceExternalData(as_data(packed.data.get(), packed.size)));
-    } else {
-      out.setPacked(as_data(packed.data.get(), packed.size));
-    }
-  } else if (referenced && !img.stack.empty() && !img.objects.empty() && !img.slots.empty()) {
-    // Whole words each (16 and 24 bytes an element), so no byte past them reaches the file;
-    // vectors' storage is aligned for them.
-    static_assert(sizeof(ValueImage) % 8 == 0 && sizeof(ObjectImage) % 8 == 0);
-    const capnp::Orphanage orphanage = capnp::Orphanage::getForMessageContaining(out);
-    out.adoptStack(orphanage.referenceExternalData(blob(img.stack)));
-    out.adoptObjects(orphanage.referenceExternalData(blob(img.objects)));
-    out.adoptSlots(orphanage.referenceExternalData(blob(img.slots)));
-  } else {
-    out.setStack(blob(img.stack));
-    out.setObjects(blob(img.objects));
-    out.setSlots(blob(img.slots));
-  }
-  if (!is_packed) out.setGlobals(blob(img.globals));
   out.setBytes(as_data(img.bytes.data(), img.bytes.size()));
   auto gc = out.initGc();
   gc.setCollections(img.gc.collections);
@@ -188,6 +164,48 @@ void write_snapshot(Snapshot::Builder out, const StateImage& img, std::uint64_t 
   out.setOutput(as_data(img.output.data(), img.output.size()));
   out.setResult(as_data(&img.result, sizeof img.result));
   if (img.error) write_error(out.initError(), *img.error);
+}
+
+}  // namespace
+
+void write_snapshot(Snapshot::Builder out, const StateImage& img, std::uint64_t hash, bool referenced,
+                    PackedBytes* pack_buffer) {
+  write_snapshot_except_values(out, img, hash);
+  PackedBytes local;
+  PackedBytes& packed = pack_buffer ? *pack_buffer : local;
+  if (pack_image(img, packed)) {
+    if (pack_buffer) {
+      // The message is written in whole words: the bytes after the data, up to the next
+      // word, come from the buffer, which has zeros there.
+      const capnp::Orphanage orphanage = capnp::Orphanage::getForMessageContaining(out);
+      out.adoptPacked(orphanage.referenceExternalData(as_data(packed.data.get(), packed.size)));
+    } else {
+      out.setPacked(as_data(packed.data.get(), packed.size));
+    }
+    return;
+  }
+  if (referenced && !img.stack.empty() && !img.objects.empty() && !img.slots.empty()) {
+    // Whole words each (16 and 24 bytes an element), so no byte past them reaches the file;
+    // vectors' storage is aligned for them.
+    static_assert(sizeof(ValueImage) % 8 == 0 && sizeof(ObjectImage) % 8 == 0);
+    const capnp::Orphanage orphanage = capnp::Orphanage::getForMessageContaining(out);
+    out.adoptStack(orphanage.referenceExternalData(blob(img.stack)));
+    out.adoptObjects(orphanage.referenceExternalData(blob(img.objects)));
+    out.adoptSlots(orphanage.referenceExternalData(blob(img.slots)));
+  } else {
+    out.setStack(blob(img.stack));
+    out.setObjects(blob(img.objects));
+    out.setSlots(blob(img.slots));
+  }
+  out.setGlobals(blob(img.globals));
+}
+
+void write_packed_snapshot(Snapshot::Builder out, const StateImage& img, std::uint64_t hash,
+                           const PackedBytes& packed) {
+  write_snapshot_except_values(out, img, hash);
+  // Referenced, in whole words: the buffer has zeros after the data.
+  const capnp::Orphanage orphanage = capnp::Orphanage::getForMessageContaining(out);
+  out.adoptPacked(orphanage.referenceExternalData(as_data(packed.data.get(), packed.size)));
 }
 
 StateImage read_snapshot_image(Snapshot::Reader in) {

@@ -37,6 +37,10 @@ std::uint64_t program_hash(const pw::Program& program);
 struct PackedBytes;
 void write_snapshot(Snapshot::Builder out, const StateImage& image, std::uint64_t hash, bool referenced = false,
                     PackedBytes* pack_buffer = nullptr);
+// A snapshot of [image]'s state but for its values and objects, which [packed] holds
+// (pack_state): referenced by the message, so it must outlive it.
+void write_packed_snapshot(Snapshot::Builder out, const StateImage& image, std::uint64_t hash,
+                           const PackedBytes& packed);
 StateImage read_snapshot_image(Snapshot::Reader in);
 
 void write_error(Error::Builder out, const VmError& error);

@@ -60,6 +60,8 @@ class SegmentScratch {
   kj::ArrayPtr<capnp::word> zeroed(std::size_t words);
   // Bytes a record's message may reference (a packed snapshot): kept for the next record.
   PackedBytes packed;
+  // A state image a record may fill to hash it (a snapshot packed on the run's thread).
+  StateImage image;
 
  private:
   std::unique_ptr<capnp::word[]> data_;

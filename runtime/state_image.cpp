@@ -10,7 +10,6 @@
 #include "object_id_table.h"
 
 namespace pw {
-namespace {
 
 ValueImage image_of(const Value& v) {
   ValueImage out;
@@ -24,6 +23,7 @@ ValueImage image_of(const Value& v) {
   return out;
 }
 
+namespace {
 
 // An object's entry in an image, its contents starting at [slots] (pairs, arrays, closures)
 // or [bytes] (strings): what capture_state stores and image_hash of a state hashes unstored.
@@ -80,29 +80,40 @@ StateImage capture_state(const VmState& vm) {
   return img;
 }
 
-void capture_state(const VmState& vm, StateImage& img) {
+void capture_state_except_values(const VmState& vm, StateImage& img) {
   img.stack.clear();
-  img.frames.clear();
   img.globals.clear();
-  img.handlers.clear();
   img.objects.clear();
   img.slots.clear();
   img.bytes.clear();
+  img.frames.clear();
+  img.handlers.clear();
   img.step = vm.step;
   img.status = static_cast<std::uint32_t>(vm.status);
   img.next_frame_id = vm.next_frame_id;
-  img.stack.reserve(vm.stack_size());
-  for (const Value* v = vm.stack; v < vm.sp; ++v) img.stack.push_back(image_of(*v));
   for (std::uint32_t d = 0; d < vm.depth; ++d) {
     const Frame& f = vm.frames[d];
     img.frames.push_back({f.id, static_cast<std::uint64_t>(f.base - vm.stack),
                           static_cast<std::uint64_t>(f.result_slot - vm.stack), f.closure ? f.closure->id : 0, f.fn,
                           vm.ip_index(f)});
   }
-  for (const Value& v : vm.globals) img.globals.push_back(image_of(v));
   for (const Handler& h : vm.handlers) img.handlers.push_back({h.frame, h.target, h.stack_height});
-  // Reused images grow with the heap: reserving with room to spare makes that a rare copy
-  // into fresh pages. Slots hold at most a value per 16 bytes of live heap.
+  const GcStats& s = vm.heap.stats();
+  img.gc = {s.collections, s.objects_allocated, s.bytes_allocated, s.objects_freed, s.bytes_freed,  s.live_objects,
+            s.live_bytes,  s.peak_live_bytes,   vm.heap.next_id(),  vm.gc_threshold, vm.heap.bytes_since_collection()};
+  img.output = vm.output;
+  img.result = image_of(vm.result);
+  img.error = vm.error;
+}
+
+void capture_state(const VmState& vm, StateImage& img) {
+  capture_state_except_values(vm, img);
+  img.stack.reserve(vm.stack_size());
+  for (const Value* v = vm.stack; v < vm.sp; ++v) img.stack.push_back(image_of(*v));
+  for (const Value& v : vm.globals) img.globals.push_back(image_of(v));
+  // Reused images grow with the heap: reserving twice what is needed makes that a rare copy
+  // into fresh pages (reserving touches none). Slots hold at most a value per 16 bytes of
+  // live heap.
   const auto reserve = [](auto& v, std::size_t n) {
     if (v.capacity() < n) v.reserve(2 * n);
   };
@@ -113,12 +124,6 @@ void capture_state(const VmState& vm, StateImage& img) {
     if (o->kind == ValueType::String) img.bytes.append(static_cast<const StringObj*>(o)->view());
     each_slot(o, [&](const Value& v) { img.slots.push_back(image_of(v)); });
   }
-  const GcStats& s = vm.heap.stats();
-  img.gc = {s.collections, s.objects_allocated, s.bytes_allocated, s.objects_freed, s.bytes_freed,  s.live_objects,
-            s.live_bytes,  s.peak_live_bytes,   vm.heap.next_id(),  vm.gc_threshold, vm.heap.bytes_since_collection()};
-  img.output = vm.output;
-  img.result = image_of(vm.result);
-  img.error = vm.error;
 }
 
 void restore_state(VmState& vm, const StateImage& img, ImageTrust trust) {

@@ -78,6 +78,12 @@ class StateImageError : public std::runtime_error {
 StateImage capture_state(const VmState& vm);
 // The same into [out], reusing its buffers: what a recorder taking many snapshots wants.
 void capture_state(const VmState& vm, StateImage& out);
+// What capture_state takes but the values and objects: the stack, the globals, the objects,
+// their slots and string bytes stay empty (a packed capture, recorder/snapshot_packing.h,
+// takes those in its own form).
+void capture_state_except_values(const VmState& vm, StateImage& out);
+// A value as an image holds it (a reference as its object's id).
+ValueImage image_of(const Value& v);
 // Checks that [image] is a state [vm]'s program could be in under [vm]'s limits: frames,
 // operand depths and exception handlers as the verifier computed them, every reference and
 // index in range, the heap exactly what its counters say. Throws StateImageError naming the

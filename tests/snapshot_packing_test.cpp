@@ -46,6 +46,18 @@ TEST(SnapshotPacking, EveryExamplePacksToItselfThroughItsRun) {
       ASSERT_TRUE(pw::trace::pack_image(image, packed)) << "at step " << m.vm.step;
       ASSERT_EQ(packed.substr(0, 6), "prefix") << "appends";
       expect_same_arrays(unpacked(packed.substr(6), image), image);
+      // Packing the state itself, as a recorder does, gives the same bytes and strings,
+      // and the rest of the image as capture_state takes it.
+      pw::StateImage rest;
+      pw::trace::PackedBytes direct;
+      pw::capture_state_except_values(m.vm, rest);
+      pw::trace::pack_state(m.vm, rest, direct);
+      ASSERT_EQ(std::string(direct.data.get(), direct.size), packed.substr(6)) << "at step " << m.vm.step;
+      EXPECT_EQ(std::string(direct.data.get() + direct.size, 8), std::string(8, '\0'));
+      EXPECT_EQ(rest.bytes, image.bytes);
+      pw::StateImage whole = rest;
+      pw::trace::unpack_image(packed.substr(6), whole);
+      ASSERT_EQ(whole, image) << "at step " << m.vm.step;
       packed_bytes += packed.size() - 6;
       image_bytes += (image.stack.size() + image.globals.size() + image.slots.size()) * sizeof(pw::ValueImage) +
                      image.objects.size() * sizeof(pw::ObjectImage);

@@ -262,7 +262,16 @@ bool EventReader::next_in_general(Event& e) {
 
 std::vector<Event> decode_events(std::string_view bytes, std::uint64_t from_step, std::uint64_t to_step,
                                  std::uint32_t start_depth, std::uint64_t first_alloc_id) {
+  // Counted first, so the vector is sized once: growing it by doubling copies every event
+  // (a vector of strings each) into fresh pages at each step, which cost more than decoding
+  // twice. A damaged chunk throws on the first pass, as it would on the second.
+  std::size_t count = 0;
+  {
+    EventReader counter(bytes, from_step, to_step, start_depth, first_alloc_id);
+    for (Event e; counter.next(e); e = Event{}) ++count;
+  }
   std::vector<Event> out;
+  out.reserve(count);
   EventReader reader(bytes, from_step, to_step, start_depth, first_alloc_id);
   for (Event e; reader.next(e); e = Event{}) out.push_back(std::move(e));
   return out;

@@ -23,6 +23,18 @@ struct Scheduled {
     now = at;
     return scheduler.go_on(w, i);
   }
+  // Ten intervals for two workers: each starts its share, [0, 5) and [5, 10), worker 0 is
+  // set up at once and worker 1 at [ready_at] ms; then worker 0 replays its first four
+  // intervals, 10 ms each.
+  void start_two(double ready_at) {
+    ASSERT_EQ(scheduler.ranges(), (Ranges{{0, 5}, {5, 10}}));
+    ASSERT_EQ(scheduler.start(0), std::optional<std::size_t>(0));
+    ASSERT_EQ(scheduler.start(1), std::optional<std::size_t>(5));
+    scheduler.ready(0);
+    now = ready_at;
+    scheduler.ready(1);
+    for (std::size_t i = 0; i < 4; ++i) ASSERT_TRUE(replay(0, i, 10.0 * static_cast<double>(i + 1)));
+  }
 };
 
 TEST(RangeScheduler, FirstSharesAreContiguousRangesOfEvenWeight) {
@@ -80,15 +92,7 @@ TEST(RangeScheduler, AWorkerGoesOnThroughItsRangeThenStops) {
 // 30 + 10 ms, so the run would end later. The thief stops instead.
 TEST(RangeScheduler, AStealThatCostsMoreThanItSavesIsRefused) {
   Scheduled s(std::vector<double>(10, 1), 2);
-  ASSERT_EQ(s.scheduler.start(0), std::optional<std::size_t>(0));
-  ASSERT_EQ(s.scheduler.start(1), std::optional<std::size_t>(5));
-  s.scheduler.ready(0);
-  s.now = 30;
-  s.scheduler.ready(1);
-  EXPECT_TRUE(s.replay(0, 0, 10));
-  EXPECT_TRUE(s.replay(0, 1, 20));
-  EXPECT_TRUE(s.replay(0, 2, 30));
-  EXPECT_TRUE(s.replay(0, 3, 40));
+  s.start_two(30);
   EXPECT_TRUE(s.replay(1, 5, 40));
   EXPECT_FALSE(s.replay(0, 4, 50));
   EXPECT_TRUE(s.replay(1, 6, 50));
@@ -103,12 +107,7 @@ TEST(RangeScheduler, AStealThatCostsMoreThanItSavesIsRefused) {
 // 9 ends both in 14.3 and 26.7 ms; taking 8 and 9, in 27.7 and 13.3 ms.
 TEST(RangeScheduler, AStealThatEndsTheRunSoonerSplitsTheRestEvenly) {
   Scheduled s(std::vector<double>(10, 1), 2);
-  ASSERT_EQ(s.scheduler.start(0), std::optional<std::size_t>(0));
-  ASSERT_EQ(s.scheduler.start(1), std::optional<std::size_t>(5));
-  s.scheduler.ready(0);
-  s.now = 1;
-  s.scheduler.ready(1);
-  for (std::size_t i = 0; i < 4; ++i) EXPECT_TRUE(s.replay(0, i, 10.0 * static_cast<double>(i + 1)));
+  s.start_two(1);
   EXPECT_TRUE(s.replay(1, 5, 31));
   EXPECT_FALSE(s.replay(0, 4, 50));
   EXPECT_EQ(s.scheduler.start(0), std::optional<std::size_t>(9));
@@ -143,13 +142,7 @@ TEST(RangeScheduler, BeforeAnythingIsTimedTheWeightsDecide) {
 // whose restore is not estimated and counts as the dearest seen, does not.
 TEST(RangeScheduler, AStealCountsTheRestoreOfWhereItStarts) {
   Scheduled s(std::vector<double>(10, 1), 2, {0, 0, 0, 0, 0, 0.5, 0, 0, 0, 0.05});
-  ASSERT_EQ(s.scheduler.ranges(), (Ranges{{0, 5}, {5, 10}}));
-  ASSERT_EQ(s.scheduler.start(0), std::optional<std::size_t>(0));
-  ASSERT_EQ(s.scheduler.start(1), std::optional<std::size_t>(5));
-  s.scheduler.ready(0);
-  s.now = 30;
-  s.scheduler.ready(1);
-  for (std::size_t i = 0; i < 4; ++i) EXPECT_TRUE(s.replay(0, i, 10.0 * static_cast<double>(i + 1)));
+  s.start_two(30);
   EXPECT_TRUE(s.replay(1, 5, 40));
   EXPECT_FALSE(s.replay(0, 4, 50));
   EXPECT_TRUE(s.replay(1, 6, 50));

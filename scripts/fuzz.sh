@@ -2,7 +2,7 @@
 # Builds the libFuzzer harnesses of tests/fuzz (clang, ASan + UBSan) and runs them.
 #
 #   scripts/fuzz.sh [options] [HARNESS...]      HARNESS: program trace_reader trace_records
-#                                                expression state_image (default: all five)
+#                                                expression state_image lisp (default: all six)
 #   --time SECONDS    how long each harness runs (default 600)
 #   --corpus DIR      where corpora and crashes are kept (default: $PWVM_FUZZ_DIR, else
 #                     ~/.cache/pwvm-fuzz): DIR/HARNESS/ grows from run to run, crashes go to
@@ -20,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-all=(program trace_reader trace_records expression state_image)
+all=(program trace_reader trace_records expression state_image lisp)
 time_per_harness=600
 corpus_root=${PWVM_FUZZ_DIR:-$HOME/.cache/pwvm-fuzz}
 smoke_runs=""

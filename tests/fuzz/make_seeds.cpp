@@ -88,6 +88,21 @@ void expression_seeds(const fs::path& dir) {
   for (const char* e : expressions) write(dir / ("expression-" + std::to_string(n++)), e);
 }
 
+void lisp_seeds(const fs::path& dir) {
+  // Every kind of datum, comment and shorthand, and some of the ways a text is malformed.
+  const char* programs[] = {
+      "(define (fib n)\n  (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))\n(display (fib 20))\n",
+      "(define counter\n  (let ((n 0))\n    (lambda () (set! n (+ n 1)) n)))\n",
+      "; comment\n#| block #| nested |# |# #;(skipped datum) '(a b . c) `(1 ,x ,@ys) #(1 2.5 \"s\\n\")",
+      "(let loop ((i 0) (acc '()))\n  (if (= i 10) (reverse acc) (loop (+ i 1) (cons i acc))))",
+      "[cond [(null? xs) #t] [else #false]] -9223372036854775808 1e-3 .5 -.5 +7",
+      "(define s \"a\\x41\\t\\\"q\\\"\")",
+      "(unclosed (list", "(a . b c)", "#(a . b)", "\"open string", "#x1F", "99999999999999999999", ")",
+  };
+  int n = 0;
+  for (const char* p : programs) write(dir / ("lisp-" + std::to_string(n++)), p);
+}
+
 std::string snapshot_seed(std::size_t program, const pw::StateImage& image) {
   capnp::MallocMessageBuilder message;
   pw::trace::write_snapshot(message.initRoot<pw::trace::Snapshot>(), image, pw::image_hash(image));
@@ -176,7 +191,7 @@ int main(int argc, char** argv) {
   }
   try {
     const fs::path root = argv[1];
-    for (const char* name : {"program", "trace_reader", "trace_records", "expression", "state_image"})
+    for (const char* name : {"program", "trace_reader", "trace_records", "expression", "state_image", "lisp"})
       fs::create_directories(root / name);
     program_seeds(root / "program");
     trace_seeds(root / "trace_reader");
@@ -184,6 +199,7 @@ int main(int argc, char** argv) {
       fs::copy_file(e.path(), root / "trace_records" / e.path().filename(), fs::copy_options::overwrite_existing);
     expression_seeds(root / "expression");
     state_image_seeds(root / "state_image");
+    lisp_seeds(root / "lisp");
     dictionaries(root);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pwvm_fuzz_seeds: %s\n", e.what());

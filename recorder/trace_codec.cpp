@@ -210,12 +210,17 @@ void write_packed_snapshot(Snapshot::Builder out, const StateImage& img, std::ui
 
 StateImage read_snapshot_image(Snapshot::Reader in) {
   StateImage img;
+  read_snapshot_image(in, img);
+  return img;
+}
+
+void read_snapshot_image(Snapshot::Reader in, StateImage& img) {
   img.step = in.getStep();
   img.status = in.getStatus();
   img.next_frame_id = in.getNextFrameId();
   img.frames = unblob<FrameImage>(in.getFrames(), "frames");
   img.handlers = unblob<HandlerImage>(in.getHandlers(), "handlers");
-  img.bytes = bytes_of(in.getBytes());
+  img.bytes.assign(reinterpret_cast<const char*>(in.getBytes().begin()), in.getBytes().size());
   if (in.hasPacked()) {
     if (in.hasStack() || in.hasGlobals() || in.hasObjects() || in.hasSlots())
       throw TraceFormatError("snapshot has both packed and plain arrays");
@@ -230,12 +235,12 @@ StateImage read_snapshot_image(Snapshot::Reader in) {
   img.gc = {gc.getCollections(), gc.getObjectsAllocated(), gc.getBytesAllocated(), gc.getObjectsFreed(),
             gc.getBytesFreed(),  gc.getLiveObjects(),      gc.getLiveBytes(),      gc.getPeakLiveBytes(),
             gc.getNextId(),      gc.getThreshold(),        gc.getBytesSinceCollection()};
-  img.output = bytes_of(in.getOutput());
+  img.output.assign(reinterpret_cast<const char*>(in.getOutput().begin()), in.getOutput().size());
   const auto result = unblob<ValueImage>(in.getResult(), "result");
   if (result.size() != 1) throw TraceFormatError("snapshot result is not one value");
   img.result = result[0];
+  img.error.reset();
   if (in.hasError()) img.error = read_error(in.getError());
-  return img;
 }
 
 void write_error(Error::Builder out, const VmError& e) {

@@ -42,6 +42,8 @@ void write_snapshot(Snapshot::Builder out, const StateImage& image, std::uint64_
 void write_packed_snapshot(Snapshot::Builder out, const StateImage& image, std::uint64_t hash,
                            const PackedBytes& packed);
 StateImage read_snapshot_image(Snapshot::Reader in);
+// The same into [image], reusing its buffers (a packed snapshot's arrays keep theirs).
+void read_snapshot_image(Snapshot::Reader in, StateImage& image);
 
 void write_error(Error::Builder out, const VmError& error);
 VmError read_error(Error::Reader in);

@@ -189,7 +189,13 @@ std::shared_ptr<const Timeline::CachedSnapshot> Timeline::snapshot(std::size_t i
     return c->second;
   }
   auto s = std::make_shared<CachedSnapshot>();
-  s->data = reader_->read_snapshot(record);
+  // Read into the buffers of the snapshot the cache lets go of, when nobody holds it.
+  if (snapshot_cache_.size() >= options_.cached_snapshots && !snapshot_cache_.empty()) {
+    std::shared_ptr<CachedSnapshot> evicted = std::move(snapshot_cache_.back().second);
+    snapshot_cache_.pop_back();
+    if (evicted.use_count() == 1) s->data = std::move(evicted->data);
+  }
+  reader_->read_snapshot(record, s->data);
   if (image_hash(s->data.image) != s->data.info.hash)
     throw Divergence(snapshot_positions_[index],
                      fmt::format("snapshot {} is damaged: its contents do not match its recorded hash", index));

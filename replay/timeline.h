@@ -132,7 +132,7 @@ class Timeline : public Cursor {
   std::size_t restored_snapshot_ = kNowhere;
   std::list<Checkpoint> checkpoints_;  // most recent first
   std::list<std::pair<std::uint64_t, std::shared_ptr<const trace::ChunkData>>> chunk_cache_;  // MRU first
-  std::list<std::pair<std::size_t, std::shared_ptr<const CachedSnapshot>>> snapshot_cache_;
+  std::list<std::pair<std::size_t, std::shared_ptr<CachedSnapshot>>> snapshot_cache_;
   StateImage scratch_;
   Stats stats_;
 };

@@ -440,17 +440,22 @@ ChunkData TraceReader::read_chunk(std::size_t i, ChunkParts parts) const {
 }
 
 SnapshotData TraceReader::read_snapshot(std::size_t i) const {
+  SnapshotData out;
+  read_snapshot(i, out);
+  return out;
+}
+
+void TraceReader::read_snapshot(std::size_t i, SnapshotData& out) const {
   const SnapshotInfo& info = snapshots_.at(i);
   Frame f = read_frame(info.offset, fmt::format("frame of snapshot {}", i));
   const std::string where = fmt::format("{}: snapshot {} at byte {}", path_, i, info.offset);
   if (f.header.kind != RecordKind::Snapshot) throw TraceReadError(where + ": not a snapshot");
-  return parse(where, [&] {
+  parse(where, [&] {
     capnp::FlatArrayMessageReader r(f.words, limits_for(f.words.size()));
-    SnapshotData out;
     out.info = info;
-    out.image = read_snapshot_image(r.getRoot<trace::Snapshot>());
+    read_snapshot_image(r.getRoot<trace::Snapshot>(), out.image);
     if (out.image.step != info.step) throw TraceFormatError("the snapshot disagrees with the index");
-    return out;
+    return 0;
   });
 }
 

@@ -140,6 +140,9 @@ class TraceReader {
 
   ChunkData read_chunk(std::size_t i, ChunkParts parts = ChunkParts::All) const;
   SnapshotData read_snapshot(std::size_t i) const;
+  // The same into [out], reusing its image's buffers: fresh pages for a big heap's image
+  // cost more than reading it.
+  void read_snapshot(std::size_t i, SnapshotData& out) const;
 
   std::uint64_t file_bytes() const { return file_bytes_; }
   // Sum of the frames' decompressed payloads (frames read so far, or all when indexed by scan).

@@ -168,35 +168,16 @@ void write_snapshot_except_values(Snapshot::Builder out, const StateImage& img, 
 
 }  // namespace
 
-void write_snapshot(Snapshot::Builder out, const StateImage& img, std::uint64_t hash, bool referenced,
-                    PackedBytes* pack_buffer) {
+void write_snapshot(Snapshot::Builder out, const StateImage& img, std::uint64_t hash) {
   write_snapshot_except_values(out, img, hash);
-  PackedBytes local;
-  PackedBytes& packed = pack_buffer ? *pack_buffer : local;
+  PackedBytes packed;
   if (pack_image(img, packed)) {
-    if (pack_buffer) {
-      // The message is written in whole words: the bytes after the data, up to the next
-      // word, come from the buffer, which has zeros there.
-      const capnp::Orphanage orphanage = capnp::Orphanage::getForMessageContaining(out);
-      out.adoptPacked(orphanage.referenceExternalData(as_data(packed.data.get(), packed.size)));
-    } else {
-      out.setPacked(as_data(packed.data.get(), packed.size));
-    }
+    out.setPacked(as_data(packed.data.get(), packed.size));
     return;
   }
-  if (referenced && !img.stack.empty() && !img.objects.empty() && !img.slots.empty()) {
-    // Whole words each (16 and 24 bytes an element), so no byte past them reaches the file;
-    // vectors' storage is aligned for them.
-    static_assert(sizeof(ValueImage) % 8 == 0 && sizeof(ObjectImage) % 8 == 0);
-    const capnp::Orphanage orphanage = capnp::Orphanage::getForMessageContaining(out);
-    out.adoptStack(orphanage.referenceExternalData(blob(img.stack)));
-    out.adoptObjects(orphanage.referenceExternalData(blob(img.objects)));
-    out.adoptSlots(orphanage.referenceExternalData(blob(img.slots)));
-  } else {
-    out.setStack(blob(img.stack));
-    out.setObjects(blob(img.objects));
-    out.setSlots(blob(img.slots));
-  }
+  out.setStack(blob(img.stack));
+  out.setObjects(blob(img.objects));
+  out.setSlots(blob(img.slots));
   out.setGlobals(blob(img.globals));
 }
 

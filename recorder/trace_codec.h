@@ -29,14 +29,10 @@ pw::Program read_program(Program::Reader in);
 // The program hash recorded in headers: XXH3-64 of its disassembly.
 std::uint64_t program_hash(const pw::Program& program);
 
-// With [referenced], the big arrays (stack, objects, slots) are not copied into the message
-// but referenced where [image] holds them: [image] must then outlive the message.
-// The big arrays go packed (snapshot_packing.h) when the image allows it, into [pack_buffer]
-// when given (then referenced by the message: it must outlive it), else into the message.
-// [referenced]: plain arrays are referenced, not copied, too.
+// A snapshot of [image]: its big arrays packed (snapshot_packing.h) when the image is laid
+// out as capture_state lays it out, else plain.
 struct PackedBytes;
-void write_snapshot(Snapshot::Builder out, const StateImage& image, std::uint64_t hash, bool referenced = false,
-                    PackedBytes* pack_buffer = nullptr);
+void write_snapshot(Snapshot::Builder out, const StateImage& image, std::uint64_t hash);
 // A snapshot of [image]'s state but for its values and objects, which [packed] holds
 // (pack_state): referenced by the message, so it must outlive it.
 void write_packed_snapshot(Snapshot::Builder out, const StateImage& image, std::uint64_t hash,

@@ -27,7 +27,7 @@
 #include <capnp/message.h>
 
 #include "frame_format.h"
-#include "snapshot_packing.h"
+#include "state_image.h"
 
 struct ZSTD_CCtx_s;
 typedef struct ZSTD_CCtx_s ZSTD_CCtx;
@@ -58,8 +58,6 @@ class SegmentScratch {
  public:
   // A zeroed segment of [words] words (capnp builds only in zeroed memory).
   kj::ArrayPtr<capnp::word> zeroed(std::size_t words);
-  // Bytes a record's message may reference (a packed snapshot): kept for the next record.
-  PackedBytes packed;
   // A state image a record may fill to hash it (a snapshot packed on the run's thread).
   StateImage image;
 

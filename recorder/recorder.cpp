@@ -75,17 +75,9 @@ struct SnapshotCapture {
 std::unique_ptr<capnp::MallocMessageBuilder> snapshot_message(const SnapshotCapture& c, bool edited, RecordMeta& meta,
                                                               SegmentScratch& scratch) {
   const StateImage& image = c.image;
+  // The capture's arrays are empty: copying it keeps the kept image's room for them.
   StateImage& whole = scratch.image;
-  whole.step = image.step;
-  whole.status = image.status;
-  whole.next_frame_id = image.next_frame_id;
-  whole.frames = image.frames;
-  whole.handlers = image.handlers;
-  whole.bytes = image.bytes;
-  whole.gc = image.gc;
-  whole.output = image.output;
-  whole.result = image.result;
-  whole.error = image.error;
+  whole = image;
   unpack_image(std::string_view(c.packed.data.get(), c.packed.size), whole);
   const std::uint64_t hash = image_hash(whole);
   // The first segment holds the rest of the snapshot: one allocation, no segment chain.

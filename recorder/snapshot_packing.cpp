@@ -202,34 +202,13 @@ void pack_state(const VmState& vm, StateImage& image, PackedBytes& out) {
     Packer q(room(out, used, kMaxObject + (o->kind == ValueType::String ? 0 : count * kMaxValue)));
     q.varint(o->id - last_id);
     q.byte(static_cast<std::uint64_t>(o->kind));
-    switch (o->kind) {
-      case ValueType::String:
-        q.varint(count);
-        image.bytes.append(static_cast<const StringObj*>(o)->view());
-        break;
-      case ValueType::Pair: {
-        const auto* pair = static_cast<const PairObj*>(o);
-        q.varint(2);
-        q.value(image_of(pair->car), o->id);
-        q.value(image_of(pair->cdr), o->id);
-        slots += 2;
-        break;
-      }
-      case ValueType::Closure: {
-        const auto* c = static_cast<const ClosureObj*>(o);
-        q.varint(c->fn);
-        q.varint(count);
-        for (std::uint32_t i = 0; i < count; ++i) q.value(image_of(c->captures()[i]), o->id);
-        slots += count;
-        break;
-      }
-      default: {
-        const auto* a = static_cast<const ArrayObj*>(o);
-        q.varint(count);
-        for (std::uint32_t i = 0; i < count; ++i) q.value(image_of(a->items()[i]), o->id);
-        slots += count;
-        break;
-      }
+    if (o->kind == ValueType::Closure) q.varint(static_cast<const ClosureObj*>(o)->fn);
+    q.varint(count);
+    if (o->kind == ValueType::String) {
+      image.bytes.append(static_cast<const StringObj*>(o)->view());
+    } else {
+      each_slot(o, [&](const Value& v) { q.value(image_of(v), o->id); });
+      slots += count;
     }
     used = static_cast<std::size_t>(q.at() - out.data.get());
     last_id = o->id;

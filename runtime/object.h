@@ -40,6 +40,30 @@ struct ClosureObj : Object {
   const Value* captures() const { return reinterpret_cast<const Value*>(this + 1); }
 };
 
+// Calls [f] with each value an object holds, in slot order.
+template <class F>
+void each_slot(const Object* o, F&& f) {
+  switch (o->kind) {
+    case ValueType::Pair: {
+      const auto* p = static_cast<const PairObj*>(o);
+      f(p->car);
+      f(p->cdr);
+      break;
+    }
+    case ValueType::Array: {
+      const auto* a = static_cast<const ArrayObj*>(o);
+      for (std::uint32_t i = 0; i < a->length; ++i) f(a->items()[i]);
+      break;
+    }
+    case ValueType::Closure: {
+      const auto* c = static_cast<const ClosureObj*>(o);
+      for (std::uint32_t i = 0; i < c->length; ++i) f(c->captures()[i]);
+      break;
+    }
+    default: break;
+  }
+}
+
 inline std::size_t string_bytes(std::size_t len) { return sizeof(StringObj) + len; }
 inline std::size_t array_bytes(std::size_t n) { return sizeof(ArrayObj) + n * sizeof(Value); }
 inline std::size_t closure_bytes(std::size_t n) { return sizeof(ClosureObj) + n * sizeof(Value); }

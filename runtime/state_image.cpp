@@ -48,30 +48,6 @@ ObjectImage object_image(const Object* o, std::uint64_t slots, std::uint64_t byt
   return oi;
 }
 
-// Calls [f] with each value an object holds, in slot order.
-template <class F>
-void each_slot(const Object* o, F&& f) {
-  switch (o->kind) {
-    case ValueType::Pair: {
-      const auto* p = static_cast<const PairObj*>(o);
-      f(p->car);
-      f(p->cdr);
-      break;
-    }
-    case ValueType::Array: {
-      const auto* a = static_cast<const ArrayObj*>(o);
-      for (std::uint32_t i = 0; i < a->length; ++i) f(a->items()[i]);
-      break;
-    }
-    case ValueType::Closure: {
-      const auto* c = static_cast<const ClosureObj*>(o);
-      for (std::uint32_t i = 0; i < c->length; ++i) f(c->captures()[i]);
-      break;
-    }
-    default: break;
-  }
-}
-
 }  // namespace
 
 StateImage capture_state(const VmState& vm) {

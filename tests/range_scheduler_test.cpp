@@ -66,7 +66,7 @@ TEST(RangeScheduler, WorkersBeyondTheIntervalsGetNothing) {
 }
 
 // A worker with nothing left takes whole the range of one that has not begun (and may never).
-TEST(RangeScheduler, AWorkerWithNothingToDoTakesARangeNotBegun) {
+TEST(RangeScheduler, AnIdleWorkerTakesARangeNotBegun) {
   Scheduled s({1, 1}, 2);
   ASSERT_EQ(s.scheduler.start(0), std::optional<std::size_t>(0));
   s.scheduler.ready(0);

@@ -16,7 +16,7 @@ inline constexpr std::string_view kTrailerMagic{"PWTREND\n", 8};
 inline constexpr std::size_t kFrameHeaderBytes = 16;
 inline constexpr std::size_t kTrailerBytes = 16;
 inline constexpr std::uint16_t kFormatMajor = 1;
-inline constexpr std::uint16_t kFormatMinor = 5;
+inline constexpr std::uint16_t kFormatMinor = 6;
 // A frame larger than this is corruption, not data.
 inline constexpr std::uint32_t kMaxPayloadBytes = 1u << 30;
 // The most a record may expand to once decompressed. The largest record is a snapshot, the

@@ -1,4 +1,4 @@
-# The Physics World VM trace format, version 1.5.
+# The Physics World VM trace format, version 1.6.
 #
 # A trace file is:
 #   8 bytes   magic "PWTRACE\n"
@@ -33,8 +33,9 @@ $Cxx.namespace("pw::trace");
 struct Header {
   magic @0 :Text;              # always "pwtrace"
   formatMajor @1 :UInt16;      # 1
-  formatMinor @2 :UInt16;      # 5 (1.1 added Outcome.signal, 1.2 Snapshot.edited, 1.3 left
-                               # EventChunk.profile empty, 1.4 historyLimit, 1.5 derivedEvents)
+  formatMinor @2 :UInt16;      # 6 (1.1 added Outcome.signal, 1.2 Snapshot.edited, 1.3 left
+                               # EventChunk.profile empty, 1.4 historyLimit, 1.5 derivedEvents,
+                               # 1.6 debug information: columns, source names and variables)
   recorder @3 :Text;           # the program that wrote the file, e.g. "pwvm 0.1.0"
   program @4 :Program;         # the program itself: the trace needs nothing else to replay
   config @5 :VmConfig;         # limits and GC settings of the run (they shape its behaviour)
@@ -61,7 +62,7 @@ struct Header {
 }
 
 struct Program {
-  sourceName @0 :Text;         # the file it was assembled from
+  sourceName @0 :Text;         # the file it was assembled from (compiled: the source file)
   source @1 :Text;             # its text, for listings; replay uses the bytecode below
   hash @2 :UInt64;             # XXH3-64 of the program's disassembly: identifies the program
   functions @3 :List(Function);
@@ -70,6 +71,9 @@ struct Program {
   globals @6 :List(Text);
   globalInits @7 :List(Int32); # per global: constant index of its initial value, -1 for nil
   entry @8 :UInt32;            # index of the entry function
+  compiled @9 :Bool;           # 1.6: assembled from a compiler's output: sourceName, source,
+                               # lines and columns describe the original source file, not the
+                               # .pwa text; false in older traces
 }
 
 struct Function {
@@ -82,6 +86,26 @@ struct Function {
   line @6 :UInt32;             # line of the function header
   labelIps @7 :List(UInt32);   # instruction indices that carry a label ...
   labelNames @8 :List(Text);   # ... and the labels' names, in the same order
+  columns @9 :List(UInt32);    # 1.6: source column of each instruction, 0 unknown; empty in
+                               # older traces (read as all 0), else one per instruction
+  sourceName @10 :Text;        # 1.6: the name in the source language; empty: the same as name
+  vars @11 :List(SourceVar);   # 1.6: source-level variables; empty: no scope information
+  rest @12 :Bool;              # 1.6: the last parameter takes the arguments past the others
+                               # as a list (a dynamic call may pass arity - 1 or more)
+}
+
+# 1.6: a variable of the source language, held in a local or a capture of its function.
+struct SourceVar {
+  slot @0 :Slot;
+  index @1 :UInt32;            # index in the function's locals or captures, by slot
+  name @2 :Text;               # the variable's name in the source
+  begin @3 :UInt32;            # in scope for instruction indices begin <= ip < end,
+  end @4 :UInt32;              # with begin <= end <= the function's instruction count
+  boxed @5 :Bool;              # the slot holds a box: a pair whose car is the value
+  enum Slot {
+    local @0;
+    capture @1;
+  }
 }
 
 struct Constant {
@@ -240,12 +264,15 @@ struct Error {
   heapBytes @10 :UInt64;
   callDepth @11 :UInt64;
   step @12 :UInt64;
+  column @13 :UInt32;          # 1.6: source column of the failing instruction in a compiled
+                               # program; 0: unknown, hand-written .pwa, or an older trace
 }
 
 struct FrameInfo {
   function @0 :Text;
   ip @1 :UInt32;
   line @2 :UInt32;
+  column @3 :UInt32;           # 1.6: as Error.column
 }
 
 # Written last: where everything is. A file without it (a killed writer) is indexed by

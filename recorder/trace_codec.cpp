@@ -49,7 +49,9 @@ void write_program(Program::Builder out, const pw::Program& p, std::uint64_t has
     const pw::Function& f = p.functions[i];
     auto b = fns[i];
     b.setName(text_ref(f.name));
+    b.setSourceName(text_ref(f.source_name));
     b.setArity(f.arity);
+    b.setRest(f.rest);
     auto locals = b.initLocals(static_cast<unsigned>(f.locals.size()));
     for (unsigned k = 0; k < f.locals.size(); ++k) locals.set(k, text_ref(f.locals[k]));
     auto caps = b.initCaptures(static_cast<unsigned>(f.captures.size()));
@@ -57,7 +59,21 @@ void write_program(Program::Builder out, const pw::Program& p, std::uint64_t has
     b.setCode(as_data(f.code.data(), f.code.size() * sizeof(Instr)));
     auto lines = b.initLines(static_cast<unsigned>(f.lines.size()));
     for (unsigned k = 0; k < f.lines.size(); ++k) lines.set(k, f.lines[k]);
+    auto columns = b.initColumns(static_cast<unsigned>(f.columns.size()));
+    for (unsigned k = 0; k < f.columns.size(); ++k) columns.set(k, f.columns[k]);
     b.setLine(f.line);
+    auto vars = b.initVars(static_cast<unsigned>(f.vars.size()));
+    for (unsigned k = 0; k < f.vars.size(); ++k) {
+      const pw::SourceVar& v = f.vars[k];
+      auto var = vars[k];
+      var.setSlot(v.slot == pw::SourceVar::Slot::Capture ? trace::SourceVar::Slot::CAPTURE
+                                                         : trace::SourceVar::Slot::LOCAL);
+      var.setIndex(v.index);
+      var.setName(text_ref(v.name));
+      var.setBegin(v.begin);
+      var.setEnd(v.end);
+      var.setBoxed(v.boxed);
+    }
     auto ips = b.initLabelIps(static_cast<unsigned>(f.labels.size()));
     auto names = b.initLabelNames(static_cast<unsigned>(f.labels.size()));
     unsigned k = 0;
@@ -86,6 +102,7 @@ void write_program(Program::Builder out, const pw::Program& p, std::uint64_t has
   auto inits = out.initGlobalInits(static_cast<unsigned>(p.global_inits.size()));
   for (unsigned i = 0; i < p.global_inits.size(); ++i) inits.set(i, p.global_inits[i]);
   out.setEntry(p.entry);
+  out.setCompiled(p.compiled);
 }
 
 pw::Program read_program(Program::Reader in) {
@@ -95,7 +112,9 @@ pw::Program read_program(Program::Reader in) {
   for (auto f : in.getFunctions()) {
     pw::Function fn;
     fn.name = text_of(f.getName());
+    fn.source_name = text_of(f.getSourceName());
     fn.arity = f.getArity();
+    fn.rest = f.getRest();
     for (auto l : f.getLocals()) fn.locals.push_back(text_of(l));
     for (auto c : f.getCaptures()) fn.captures.push_back(text_of(c));
     if (fn.arity > fn.locals.size()) throw TraceFormatError(fmt::format("function {} has fewer locals than parameters", fn.name));
@@ -104,7 +123,27 @@ pw::Program read_program(Program::Reader in) {
     fn.code.resize(code.size() / sizeof(Instr));
     if (!fn.code.empty()) std::memcpy(fn.code.data(), code.begin(), code.size());
     for (auto l : f.getLines()) fn.lines.push_back(l);
+    for (auto c : f.getColumns()) fn.columns.push_back(c);  // empty before 1.6: the verifier fills in zeros
     fn.line = f.getLine();
+    for (auto v : f.getVars()) {
+      pw::SourceVar var;
+      switch (v.getSlot()) {
+        case trace::SourceVar::Slot::LOCAL:
+          var.slot = pw::SourceVar::Slot::Local;
+          break;
+        case trace::SourceVar::Slot::CAPTURE:
+          var.slot = pw::SourceVar::Slot::Capture;
+          break;
+        default:
+          throw TraceFormatError(fmt::format("function {} has a source variable of an unknown slot kind", fn.name));
+      }
+      var.index = v.getIndex();
+      var.name = text_of(v.getName());
+      var.begin = v.getBegin();
+      var.end = v.getEnd();
+      var.boxed = v.getBoxed();
+      fn.vars.push_back(std::move(var));
+    }
     auto ips = f.getLabelIps();
     auto names = f.getLabelNames();
     if (ips.size() != names.size()) throw TraceFormatError("label lists differ in length");
@@ -135,6 +174,7 @@ pw::Program read_program(Program::Reader in) {
     if (i < -1 || i >= static_cast<std::int32_t>(p.constants.size()))
       throw TraceFormatError("a global's initialiser names an unknown constant");
   p.entry = in.getEntry();
+  p.compiled = in.getCompiled();
   return p;
 }
 
@@ -231,12 +271,14 @@ void write_error(Error::Builder out, const VmError& e) {
   out.setIp(e.context.ip);
   out.setFile(text_ref(e.context.file));
   out.setLine(e.context.line);
+  out.setColumn(e.context.column);
   out.setSourceLine(text_ref(e.context.source_line));
   auto stack = out.initCallStack(static_cast<unsigned>(e.context.call_stack.size()));
   for (unsigned i = 0; i < e.context.call_stack.size(); ++i) {
     stack[i].setFunction(text_ref(e.context.call_stack[i].function));
     stack[i].setIp(e.context.call_stack[i].ip);
     stack[i].setLine(e.context.call_stack[i].line);
+    stack[i].setColumn(e.context.call_stack[i].column);
   }
   out.setStackSize(e.context.state.stack_size);
   out.setHeapObjects(e.context.state.heap_objects);
@@ -256,8 +298,10 @@ VmError read_error(Error::Reader in) {
   e.context.ip = in.getIp();
   e.context.file = text_of(in.getFile());
   e.context.line = in.getLine();
+  e.context.column = in.getColumn();
   e.context.source_line = text_of(in.getSourceLine());
-  for (auto f : in.getCallStack()) e.context.call_stack.push_back({text_of(f.getFunction()), f.getIp(), f.getLine()});
+  for (auto f : in.getCallStack())
+    e.context.call_stack.push_back({text_of(f.getFunction()), f.getIp(), f.getLine(), f.getColumn()});
   // Recorded without the failing instruction; in memory it counts (StateSummary::step).
   const std::uint64_t step = in.getStep() + (fails_inside_instruction(*k) ? 1 : 0);
   e.context.state = {in.getStackSize(), in.getHeapObjects(), in.getHeapBytes(), in.getCallDepth(), step};

@@ -2,6 +2,8 @@
 // call forward; the second assembles bodies, resolving labels when each function ends.
 // Every name lookup goes through a hash table, so assembly time grows linearly with the
 // program: a generated program may hold hundreds of thousands of names.
+// A compiler's output also carries debug information directives (.source, .text, .loc, .name,
+// .var, .endvar: docs/LANGUAGE.md), which set positions, source names and variable scopes.
 #include "assembler.h"
 #include "file_kind.h"
 
@@ -15,6 +17,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -36,19 +39,25 @@ AssemblyError::AssemblyError(std::string file_, std::uint32_t line_, std::uint32
 
 namespace {
 
-enum class Tok { Name, Int, Float, String, Symbol, Punct, End };
+enum class Tok { Name, Directive, Int, Float, String, Symbol, Punct, End };
 
 struct Token {
   Tok kind = Tok::End;
-  std::string text;   // name, punct char, symbol name, decoded string, or literal spelling
+  std::string text;  // name, directive (with its '.'), punct char, symbol name, decoded string, or literal spelling
   std::int64_t i = 0;
   double f = 0;
   std::uint32_t column = 0;
 };
 
-bool name_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+// Names may hold the punctuation of Lisp identifiers (`list->vector`, `<=?`, `set-car!`), but
+// not start with a digit, '-' or '+' (numbers) nor hold ':' (which ends a label).
+bool name_start(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
+         std::string_view("*/<>=~^%&$@!?").find(c) != std::string_view::npos;
+}
 bool name_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '?' || c == '!' || c == '-';
+  return std::isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("_.?!-*/<>=~^%&$@+").find(c) != std::string_view::npos;
 }
 
 class Assembler {
@@ -61,6 +70,7 @@ class Assembler {
     split_lines();
     declare_names();
     assemble_bodies();
+    if (prog_.compiled) prog_.source = std::move(source_text_);
     const auto entry = functions_.find(entry_name_);
     if (entry == functions_.end())
       fail(entry_line_ ? entry_line_ : 1, 1, fmt::format("no entry function '{}'", entry_name_));
@@ -107,6 +117,16 @@ class Assembler {
         t.kind = Tok::Name;
         t.text = std::string(l.substr(i, j - i));
         i = j;
+      } else if (c == '.' && i + 1 < l.size() && std::isalpha(static_cast<unsigned char>(l[i + 1]))) {
+        std::size_t j = i + 1;
+        while (j < l.size() && name_char(l[j])) ++j;
+        t.kind = Tok::Directive;
+        t.text = std::string(l.substr(i, j - i));
+        i = j;
+      } else if (c == '\'' && i + 1 < l.size() && l[i + 1] == '"') {
+        // '"any text": a symbol whose name is not a name.
+        t.kind = Tok::Symbol;
+        i = read_string(l, i + 1, line_no, t.text);
       } else if (c == '\'') {
         std::size_t j = i + 1;
         if (j >= l.size() || !name_start(l[j])) fail(line_no, col, "expected a symbol name after '");
@@ -116,28 +136,7 @@ class Assembler {
         i = j;
       } else if (c == '"') {
         t.kind = Tok::String;
-        std::size_t j = i + 1;
-        bool closed = false;
-        while (j < l.size()) {
-          char ch = l[j];
-          if (ch == '"') {
-            closed = true;
-            ++j;
-            break;
-          }
-          if (ch == '\\') {
-            if (j + 1 >= l.size()) break;
-            std::string error;
-            const std::size_t used = decode_escape(l, j + 1, t.text, error);
-            if (!used) fail(line_no, static_cast<std::uint32_t>(j + 1), error);
-            j += 1 + used;
-            continue;
-          }
-          t.text += ch;
-          ++j;
-        }
-        if (!closed) fail(line_no, col, "unterminated string: expected a closing '\"'");
-        i = j;
+        i = read_string(l, i, line_no, t.text);
       } else if (std::isdigit(static_cast<unsigned char>(c)) ||
                  ((c == '-' || c == '+') && i + 1 < l.size() &&
                   (std::isdigit(static_cast<unsigned char>(l[i + 1])) || l[i + 1] == '.'))) {
@@ -148,7 +147,7 @@ class Assembler {
         t.text = std::string(l.substr(i, j - i));
         parse_number(t, line_no);
         i = j;
-      } else if (c == '(' || c == ')' || c == '=' || c == ':') {
+      } else if (c == '(' || c == ')' || c == ':') {
         t.kind = Tok::Punct;
         t.text = std::string(1, c);
         ++i;
@@ -165,6 +164,27 @@ class Assembler {
     end.column = static_cast<std::uint32_t>(l.size() + 1);
     out.push_back(end);
     return out;
+  }
+
+  // Decodes the string literal whose opening quote is at l[open] into [out]; returns the index
+  // just past its closing quote.
+  std::size_t read_string(std::string_view l, std::size_t open, std::uint32_t line_no, std::string& out) const {
+    std::size_t j = open + 1;
+    while (j < l.size()) {
+      const char ch = l[j];
+      if (ch == '"') return j + 1;
+      if (ch == '\\') {
+        if (j + 1 >= l.size()) break;
+        std::string error;
+        const std::size_t used = decode_escape(l, j + 1, out, error);
+        if (!used) fail(line_no, static_cast<std::uint32_t>(j + 1), error);
+        j += 1 + used;
+        continue;
+      }
+      out += ch;
+      ++j;
+    }
+    fail(line_no, static_cast<std::uint32_t>(open + 1), "unterminated string: expected a closing '\"'");
   }
 
   void parse_number(Token& t, std::uint32_t line_no) const {
@@ -242,6 +262,17 @@ class Assembler {
         k += 2;
       }
       if (toks[k].kind == Tok::End) continue;
+      const bool func_line = toks[k].kind == Tok::Name && toks[k].text == "func";
+      if (header_loc_line_ && !func_line)
+        fail(header_loc_line_, header_loc_column_, "a '.loc' outside a function must come right before a 'func' line");
+      if (toks[k].kind == Tok::Directive) {
+        if (fn) {
+          parse_body_directive(*fn, toks, k, n);
+        } else {
+          parse_top_directive(toks, k, n);
+        }
+        continue;
+      }
       if (toks[k].kind != Tok::Name) fail(n, toks[k].column, "expected an instruction or a directive");
       const std::string word = toks[k].text;
       if (word == "func") {
@@ -252,12 +283,24 @@ class Assembler {
         fixups.clear();
         locals_.clear();
         captures_.clear();
+        open_vars_.clear();
+        seen_function_ = true;
+        // Compiled code has positions only where a .loc gives them.
+        position_ = prog_.compiled ? std::optional<Position>(Position{}) : std::nullopt;
+        if (header_loc_line_ != 0) {
+          fn->line = header_line_;
+        } else if (prog_.compiled) {
+          fn->line = 0;  // a compiled header has a line only where a .loc gives it
+        }
+        header_loc_line_ = 0;
         parse_header(*fn, toks, k + 2, n);
         continue;
       }
       if (word == "end") {
         if (!fn) fail(n, toks[k].column, "'end' without a function");
         expect_end(toks, k + 1, n);
+        for (const auto& named : open_vars_)
+          for (const std::size_t v : named.second) fn->vars[v].end = static_cast<std::uint32_t>(fn->code.size());
         for (const Fixup& f : fixups) {
           auto it = labels.find(f.label);
           if (it == labels.end())
@@ -291,6 +334,111 @@ class Assembler {
       parse_instruction(*fn, toks, k, n, fixups);
     }
     if (fn) fail(fn_line, 1, fmt::format("function {} has no 'end'", fn->name));
+    if (header_loc_line_)
+      fail(header_loc_line_, header_loc_column_, "a '.loc' outside a function must come right before a 'func' line");
+  }
+
+  // ---- debug information directives ------------------------------------------------
+  struct Position {
+    std::uint32_t line = 0, column = 0;
+  };
+
+  std::uint32_t u32_operand(const Token& t, std::uint32_t n, std::string_view what) const {
+    if (t.kind != Tok::Int || t.i < 0 || t.i > UINT32_MAX)
+      fail(n, t.column, fmt::format("expected {} (an integer 0..{})", what, UINT32_MAX));
+    return static_cast<std::uint32_t>(t.i);
+  }
+
+  const std::string& string_operand(const Token& t, std::uint32_t n, std::string_view directive) const {
+    if (t.kind != Tok::String) fail(n, t.column, fmt::format("expected a string after '{}'", directive));
+    return t.text;
+  }
+
+  Position loc_operands(const std::vector<Token>& toks, std::size_t k, std::uint32_t n) const {
+    Position at;
+    at.line = u32_operand(toks[k + 1], n, "a line number after '.loc'");
+    at.column = u32_operand(toks[k + 2], n, "a column number after '.loc LINE'");
+    expect_end(toks, k + 3, n);
+    return at;
+  }
+
+  void parse_top_directive(const std::vector<Token>& toks, std::size_t k, std::uint32_t n) {
+    const Token& d = toks[k];
+    if (d.text == ".source") {
+      if (prog_.compiled) fail(n, d.column, "'.source' is given twice");
+      if (seen_function_) fail(n, d.column, "'.source' must come before the first function");
+      prog_.source_name = string_operand(toks[k + 1], n, d.text);
+      prog_.compiled = true;
+      expect_end(toks, k + 2, n);
+    } else if (d.text == ".text") {
+      if (!prog_.compiled) fail(n, d.column, "'.text' without a '.source' before it");
+      source_text_ += string_operand(toks[k + 1], n, d.text);
+      source_text_ += '\n';
+      expect_end(toks, k + 2, n);
+    } else if (d.text == ".loc") {
+      header_line_ = loc_operands(toks, k, n).line;  // a header has a line, not a column
+      header_loc_line_ = n;
+      header_loc_column_ = d.column;
+    } else if (d.text == ".name" || d.text == ".var" || d.text == ".endvar" || d.text == ".rest") {
+      fail(n, d.column, fmt::format("'{}' must be inside a function", d.text));
+    } else {
+      fail(n, d.column, fmt::format("unknown directive '{}'", d.text));
+    }
+  }
+
+  void parse_body_directive(Function& fn, const std::vector<Token>& toks, std::size_t k, std::uint32_t n) {
+    const Token& d = toks[k];
+    if (d.text == ".loc") {
+      position_ = loc_operands(toks, k, n);
+    } else if (d.text == ".name") {
+      fn.source_name = string_operand(toks[k + 1], n, d.text);
+      expect_end(toks, k + 2, n);
+    } else if (d.text == ".rest") {
+      if (fn.arity == 0) fail(n, d.column, fmt::format("'.rest' in {}, which has no parameter to take the rest", fn.name));
+      fn.rest = true;
+      expect_end(toks, k + 1, n);
+    } else if (d.text == ".var") {
+      SourceVar var = slot_of(fn, toks[k + 1], n, d.text);
+      var.name = string_operand(toks[k + 2], n, d.text);
+      std::size_t next = k + 3;
+      if (toks[next].kind == Tok::Name && toks[next].text == "boxed") {
+        var.boxed = true;
+        ++next;
+      }
+      expect_end(toks, next, n);
+      var.begin = var.end = static_cast<std::uint32_t>(fn.code.size());
+      open_vars_[toks[k + 1].text].push_back(fn.vars.size());
+      fn.vars.push_back(std::move(var));
+    } else if (d.text == ".endvar") {
+      const Token& name = toks[k + 1];
+      if (name.kind != Tok::Name) fail(n, name.column, "expected a local or capture name after '.endvar'");
+      const auto open = open_vars_.find(name.text);
+      if (open == open_vars_.end() || open->second.empty())
+        fail(n, name.column, fmt::format("'.endvar {}' without an open '.var {}'", name.text, name.text));
+      fn.vars[open->second.back()].end = static_cast<std::uint32_t>(fn.code.size());
+      open->second.pop_back();
+      expect_end(toks, k + 2, n);
+    } else if (d.text == ".source" || d.text == ".text") {
+      fail(n, d.column, fmt::format("'{}' must be outside functions", d.text));
+    } else {
+      fail(n, d.column, fmt::format("unknown directive '{}'", d.text));
+    }
+  }
+
+  // The slot a `.var` names: a local (parameters included) or else a capture of [fn].
+  SourceVar slot_of(const Function& fn, const Token& t, std::uint32_t n, std::string_view directive) const {
+    if (t.kind != Tok::Name) fail(n, t.column, fmt::format("expected a local or capture name after '{}'", directive));
+    SourceVar var;
+    if (const auto local = locals_.find(t.text); local != locals_.end()) {
+      var.slot = SourceVar::Slot::Local;
+      var.index = local->second;
+    } else if (const auto capture = captures_.find(t.text); capture != captures_.end()) {
+      var.slot = SourceVar::Slot::Capture;
+      var.index = capture->second;
+    } else {
+      fail(n, t.column, fmt::format("unknown local or capture '{}' in function {}", t.text, fn.name));
+    }
+    return var;
   }
 
   void expect_end(const std::vector<Token>& toks, std::size_t k, std::uint32_t n) const {
@@ -337,7 +485,8 @@ class Assembler {
   void parse_global(const std::vector<Token>& toks, std::size_t k, std::uint32_t n) {
     const std::uint16_t g = globals_.at(toks[k + 1].text);
     k += 2;
-    if (toks[k].kind == Tok::Punct && toks[k].text == "=") {
+    // '=' may be part of a name, so a lone one is a name token.
+    if (toks[k].kind == Tok::Name && toks[k].text == "=") {
       ++k;
       const Token& lit = toks[k];
       Constant c;
@@ -439,7 +588,7 @@ class Assembler {
         fail(n, t1.column, "expected a literal after 'push'");
       }
       expect_end(toks, next, n);
-      emit(fn, in, n);
+      emit(fn, in, n, mn.column);
       return;
     }
     const std::optional<Op> op = op_from_mnemonic(mn.text);
@@ -519,12 +668,14 @@ class Assembler {
       }
     }
     expect_end(toks, next, n);
-    emit(fn, in, n);
+    emit(fn, in, n, mn.column);
   }
 
-  void emit(Function& fn, const Instr& in, std::uint32_t line) {
+  // An instruction at [line] and [column] of the .pwa text, unless a .loc says otherwise.
+  void emit(Function& fn, const Instr& in, std::uint32_t line, std::uint32_t column) {
     fn.code.push_back(in);
-    fn.lines.push_back(line);
+    fn.lines.push_back(position_ ? position_->line : line);
+    fn.columns.push_back(position_ ? position_->column : column);
   }
 
   // Instructions name globals, locals and captures in 16 bits.
@@ -544,6 +695,14 @@ class Assembler {
   std::unordered_map<std::string, std::uint16_t> captures_;  // of the function being assembled
   std::string entry_name_ = "main";
   std::uint32_t entry_line_ = 0;
+  // Debug information directives.
+  std::string source_text_;           // the .text lines, which become the source of a compiled program
+  std::optional<Position> position_;  // the source position a .loc set, for the instructions after it
+  std::uint32_t header_line_ = 0;     // the line a top-level .loc gives the next function header...
+  std::uint32_t header_loc_line_ = 0, header_loc_column_ = 0;  // ...and where that .loc is (0: none pending)
+  bool seen_function_ = false;
+  // Per .var name of the function being assembled: its open scopes (indices into vars), innermost last.
+  std::unordered_map<std::string, std::vector<std::size_t>> open_vars_;
 };
 
 }  // namespace
@@ -572,6 +731,10 @@ std::size_t decode_escape(std::string_view text, std::size_t at, std::string& ou
         error = fmt::format("unknown escape: a backslash before byte 0x{:02x}", static_cast<unsigned char>(text[at]));
       return 0;
   }
+}
+
+bool is_name(std::string_view text) {
+  return !text.empty() && name_start(text[0]) && std::all_of(text.begin(), text.end(), name_char);
 }
 
 Program assemble(std::string_view source, std::string_view source_name) {

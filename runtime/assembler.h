@@ -25,6 +25,9 @@ class AssemblyError : public std::runtime_error {
 // \xHH), or 0 with [error] set when it is not one. Expressions share the syntax.
 std::size_t decode_escape(std::string_view text, std::size_t at, std::string& out, std::string& error);
 
+// True when [text] reads as one name (so a symbol of that name is written 'text, not '"text").
+bool is_name(std::string_view text);
+
 // Assembles [source]; [source_name] is used in errors and kept in the Program.
 // Throws AssemblyError. Does not verify: see verifier.h, or load_program below.
 Program assemble(std::string_view source, std::string_view source_name);

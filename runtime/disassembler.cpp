@@ -1,10 +1,13 @@
 // The disassembler, one helper per operand kind; its output assembles to the same program.
+// A compiled program's listing also shows its source: each source line before the code made
+// from it, and each instruction's line:column.
 #include "disassembler.h"
 
 #include <set>
 
 #include <fmt/format.h>
 
+#include "assembler.h"
 #include "host.h"
 #include "printable.h"
 
@@ -20,7 +23,12 @@ std::string literal(const Program& p, const Constant& c) {
       return s;
     }
     case ValueType::String: return quoted(c.text);
-    case ValueType::Symbol: return "'" + p.symbols[c.sym];
+    case ValueType::Symbol: {
+      const std::string& name = p.symbols[c.sym];
+      std::string symbol = "'";
+      symbol += is_name(name) ? name : quoted(name);
+      return symbol;
+    }
     case ValueType::Bool: return c.b ? "true" : "false";
     default: return "nil";
   }
@@ -79,7 +87,9 @@ std::string disassemble(const Program& p) {
       for (std::size_t i = 0; i < fn.captures.size(); ++i) caps += (i ? ", " : "") + fn.captures[i];
       out += fmt::format(" captures({})", caps);
     }
+    if (p.compiled && fn.display_name() != fn.name) out += fmt::format("  ; {}", printable(fn.display_name()));
     out += "\n";
+    if (fn.rest) out += "  .rest\n";
     if (fn.locals.size() > fn.arity) {
       std::string locals;
       for (std::size_t i = fn.arity; i < fn.locals.size(); ++i) locals += (i > fn.arity ? ", " : "") + fn.locals[i];
@@ -94,7 +104,15 @@ std::string disassemble(const Program& p) {
     for (const auto& [ip, name] : fn.labels) targets.insert(ip);
     for (std::uint32_t ip = 0; ip < fn.code.size(); ++ip) {
       if (targets.count(ip)) out += label_name(fn, ip) + ":\n";
-      out += "  " + disassemble_instruction(p, fn, ip) + "\n";
+      if (!p.compiled) {
+        out += "  " + disassemble_instruction(p, fn, ip) + "\n";
+        continue;
+      }
+      const std::uint32_t line = fn.line_at(ip);
+      if (line != 0 && (ip == 0 || fn.line_at(ip - 1) != line))
+        out += fmt::format("; {} | {}\n", line, printable(p.source_line(line)));
+      const std::string text = disassemble_instruction(p, fn, ip);
+      out += line == 0 ? fmt::format("  {}\n", text) : fmt::format("  {:<30} ; {}:{}\n", text, line, fn.column_at(ip));
     }
     // A label at the very end (after the last instruction) has nothing to mark; skip it.
     out += "end\n";

@@ -52,8 +52,11 @@ std::string VmError::format() const {
     while (i + same < stack.size() && stack[i + same].function == f.function && stack[i + same].line == f.line &&
            stack[i + same].ip == f.ip)
       ++same;
+    const std::string where = f.line == 0     ? std::string()
+                              : f.column == 0 ? fmt::format(" ({}:{})", file, f.line)
+                                              : fmt::format(" ({}:{}:{})", file, f.line, f.column);
     for (std::size_t k = 0; k < std::min(same, kRepeatsShown); ++k) {
-      out += fmt::format("  at {} ({}:{}) [ip {}]\n", printable(f.function), file, f.line, f.ip);
+      out += fmt::format("  at {}{} [ip {}]\n", printable(f.function), where, f.ip);
       if (i == 0 && k == 0 && !context.source_line.empty())
         out += fmt::format("      {}\n", printable(context.source_line));
     }

@@ -37,9 +37,10 @@ std::string_view error_kind_name(ErrorKind kind);
 std::optional<ErrorKind> error_kind_from_name(std::string_view name);
 
 struct FrameInfo {
-  std::string function;
-  std::uint32_t ip = 0;    // instruction index in that function (the call, for callers)
-  std::uint32_t line = 0;  // its source line
+  std::string function;      // its display name (the source language's, for compiled code)
+  std::uint32_t ip = 0;      // instruction index in that function (the call, for callers)
+  std::uint32_t line = 0;    // its source line, 0 for none (compiled library code)
+  std::uint32_t column = 0;  // its source column in a compiled program; 0: unknown, or hand-written .pwa
   friend bool operator==(const FrameInfo&, const FrameInfo&) = default;
 };
 
@@ -58,6 +59,7 @@ struct ErrorContext {
   std::string function;
   std::string file;
   std::uint32_t line = 0;
+  std::uint32_t column = 0;            // as FrameInfo::column
   std::string source_line;             // the text of that line, trimmed
   std::vector<FrameInfo> call_stack;   // innermost first
   StateSummary state;
@@ -73,7 +75,8 @@ struct VmError {
   // terminal: the bytes of the message and names are escaped (printable.h), so a NUL or an
   // ESC thrown by a program shows as \x00 or \x1b; [message] itself keeps them.
   std::string headline() const;
-  // The headline, then "  at fn (file:line)" per frame, then the state summary.
+  // The headline, then "  at fn (file:line)" per frame ("file:line:column" where the column
+  // is known, just "fn" where the line is not), then the state summary.
   std::string format() const;
   friend bool operator==(const VmError&, const VmError&) = default;
 };

@@ -468,9 +468,40 @@ dispatch:
       RAISE(ErrorKind::TypeError, "call expects a function or closure, got {}",               \
             detail::value_type_of(callee_v));                                                 \
     }                                                                                         \
-    if (PW_UNLIKELY(fns[fn_out].arity != (argc)))                                             \
-      RAISE(ErrorKind::TypeError, "{} takes {} arguments, called with {}",                    \
-            vm.program().functions[fn_out].name, fns[fn_out].arity, (argc));                  \
+    if (PW_UNLIKELY(fns[fn_out].call_arity != (argc))) {                                      \
+      const Function& callee_fn = vm.program().functions[fn_out];                             \
+      if (!callee_fn.rest || (argc) + 1 < callee_fn.arity)                                    \
+        RAISE(ErrorKind::TypeError, "{} takes {}{} argument{}, called with {}",               \
+              callee_fn.display_name(), callee_fn.rest ? "at least " : "",                    \
+              callee_fn.arity - (callee_fn.rest ? 1 : 0),                                     \
+              callee_fn.arity - (callee_fn.rest ? 1 : 0) == 1 ? "" : "s", (argc));            \
+      PACK_REST(argc, callee_fn.arity);                                                       \
+    }                                                                                         \
+  } while (0)
+  // The arguments from the rest parameter's place on become one list there, built from the
+  // last one back; each partial list sits in a stack slot, where the collector sees it.
+#define PACK_REST(argc, arity)                                                                \
+  do {                                                                                        \
+    Value* const first_arg = sp - (argc);                                                     \
+    Value* const rest_at = first_arg + ((arity) - 1);                                         \
+    Value tail = Value();                                                                     \
+    for (Value* slot = sp; slot-- > rest_at;) {                                               \
+      SAVE();                                                                                 \
+      Object* o = detail::allocate(vm, ValueType::Pair, sizeof(PairObj), 0);                  \
+      if (PW_UNLIKELY(!o)) FAILED();                                                          \
+      auto* p = static_cast<PairObj*>(o);                                                     \
+      p->car = *slot;                                                                         \
+      p->cdr = tail;                                                                          \
+      tail = Value::object(ValueType::Pair, o);                                               \
+      *slot = tail;                                                                           \
+      sp = slot + 1;                                                                          \
+      if constexpr (Observer::kEnabled) obs.on_alloc(vm, o);                                  \
+    }                                                                                         \
+    if (sp == rest_at) { /* no extra argument: the empty list */                              \
+      *sp++ = Value();                                                                        \
+    }                                                                                         \
+    sp = rest_at + 1;                                                                         \
+    (argc) = (arity);                                                                         \
   } while (0)
 
   CASE(CALL_FN) {
@@ -480,7 +511,7 @@ dispatch:
     DISPATCH();
   }
   CASE(CALL) {
-    const std::uint32_t argc = ip->a;
+    std::uint32_t argc = ip->a;
     std::uint32_t f;
     ClosureObj* closure;
     RESOLVE_CALLEE(argc, f, closure);
@@ -522,7 +553,7 @@ dispatch:
     DISPATCH();
   }
   CASE(TAIL_CALL) {
-    const std::uint32_t argc = ip->a;
+    std::uint32_t argc = ip->a;
     std::uint32_t f;
     ClosureObj* closure;
     RESOLVE_CALLEE(argc, f, closure);

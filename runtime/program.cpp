@@ -8,7 +8,18 @@ namespace pw {
 int Program::find_function(const std::string& name) const {
   for (std::size_t i = 0; i < functions.size(); ++i)
     if (functions[i].name == name) return static_cast<int>(i);
+  // A compiled program's functions also answer to their source names (the first one wins).
+  for (std::size_t i = 0; i < functions.size(); ++i)
+    if (!name.empty() && functions[i].source_name == name) return static_cast<int>(i);
   return -1;
+}
+
+const std::string& Program::function_label(std::uint32_t fn) const {
+  const Function& f = functions[fn];
+  if (f.source_name.empty()) return f.name;
+  for (std::size_t i = 0; i < functions.size(); ++i)
+    if (i != fn && functions[i].display_name() == f.source_name) return f.name;
+  return f.source_name;
 }
 
 int Program::find_global(const std::string& name) const {
@@ -55,7 +66,7 @@ bool same_code(const Program& a, const Program& b) {
   for (std::size_t i = 0; i < a.functions.size(); ++i) {
     const Function& f = a.functions[i];
     const Function& g = b.functions[i];
-    if (f.name != g.name || f.arity != g.arity || f.locals != g.locals || f.captures != g.captures ||
+    if (f.name != g.name || f.arity != g.arity || f.rest != g.rest || f.locals != g.locals || f.captures != g.captures ||
         f.code.size() != g.code.size())
       return false;
     for (std::size_t k = 0; k < f.code.size(); ++k) {
@@ -68,6 +79,20 @@ bool same_code(const Program& a, const Program& b) {
         return false;
       }
     }
+  }
+  return true;
+}
+
+bool same_debug_info(const Program& a, const Program& b) {
+  if (a.source_name != b.source_name || a.source != b.source || a.compiled != b.compiled ||
+      a.functions.size() != b.functions.size())
+    return false;
+  for (std::size_t i = 0; i < a.functions.size(); ++i) {
+    const Function& f = a.functions[i];
+    const Function& g = b.functions[i];
+    if (f.lines != g.lines || f.columns != g.columns || f.line != g.line || f.source_name != g.source_name ||
+        f.vars != g.vars)
+      return false;
   }
   return true;
 }

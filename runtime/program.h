@@ -30,15 +30,34 @@ struct TryScope {
   friend bool operator==(const TryScope&, const TryScope&) = default;
 };
 
+// A variable of the source language (debug information from a compiler): which slot holds
+// it, and over which instructions.
+struct SourceVar {
+  enum class Slot : std::uint8_t { Local, Capture };
+  Slot slot = Slot::Local;
+  std::uint32_t index = 0;  // local or capture index
+  std::string name;         // the name in the source
+  std::uint32_t begin = 0;  // in scope for instruction indices [begin, end)
+  std::uint32_t end = 0;
+  bool boxed = false;  // the slot holds a box: a pair whose car is the variable's value
+  friend bool operator==(const SourceVar&, const SourceVar&) = default;
+};
+
 struct Function {
   std::string name;
+  std::string source_name;  // the name in the source language; empty: the same as name
   std::uint32_t arity = 0;
+  // The last parameter takes the arguments past the others, as a list: a dynamic call
+  // (`call N`) may pass arity - 1 or more arguments (call_fn passes the list itself).
+  bool rest = false;
   std::vector<std::string> locals;    // parameters first, then the declared locals
   std::vector<std::string> captures;  // names of the values a closure of this function holds
   std::vector<Instr> code;
   std::vector<std::uint32_t> lines;   // source line of every instruction
+  std::vector<std::uint32_t> columns;           // source column of every instruction, 0 = unknown
   std::map<std::uint32_t, std::string> labels;  // instruction index -> label name
   std::uint32_t line = 0;             // line of the `func` header
+  std::vector<SourceVar> vars;        // source variables; empty: no scope information
   std::uint32_t max_stack = 0;        // deepest operand stack above the locals (verifier)
   // What the verifier proved about each instruction (parallel to code), so a restored state
   // can be checked against it: the operand depth on entry (-1 where no path arrives) and
@@ -48,11 +67,18 @@ struct Function {
   std::vector<TryScope> try_scopes;
 
   std::uint32_t local_count() const { return static_cast<std::uint32_t>(locals.size()); }
+  const std::string& display_name() const { return source_name.empty() ? name : source_name; }
+  // The position of instruction [ip]; unverified code may lack one (then the header's line, column 0).
+  std::uint32_t line_at(std::uint32_t ip) const { return ip < lines.size() ? lines[ip] : line; }
+  std::uint32_t column_at(std::uint32_t ip) const { return ip < columns.size() ? columns[ip] : 0; }
 };
 
 struct Program {
   std::string source_name;  // the file it was assembled from, for error messages
   std::string source;       // its text, so tools can show source lines
+  // Assembled from compiler output (a `.source` directive): source_name, source, lines and
+  // columns then describe the original source file, not the .pwa text.
+  bool compiled = false;
   std::vector<Function> functions;
   std::vector<Constant> constants;
   std::vector<std::string> symbols;
@@ -60,7 +86,11 @@ struct Program {
   std::vector<std::int32_t> global_inits;  // constant index per global, -1 for nil
   std::uint32_t entry = 0;
 
+  // By name, else by source name (a compiled program's `fib` or `walk`); -1 for none.
   int find_function(const std::string& name) const;
+  // How tools name function [fn]: its source name, unless another function has the same
+  // one (two local `loop`s), then its unique assembly name.
+  const std::string& function_label(std::uint32_t fn) const;
   int find_global(const std::string& name) const;
   // The text of source line [line] (1-based), or "" when unknown.
   std::string source_line(std::uint32_t line) const;
@@ -69,5 +99,9 @@ struct Program {
 // True when two programs have the same functions, code, constants, symbols and globals.
 // Line tables, label names and source text are presentation and are not compared.
 bool same_code(const Program& a, const Program& b);
+
+// True when two programs carry the same debug information: source name and text, and per
+// function lines, columns, header line, source name and variables. For round-trip tests.
+bool same_debug_info(const Program& a, const Program& b);
 
 }  // namespace pw

@@ -146,6 +146,7 @@ json state_json(const VmState& vm) {
                   {"function", e.context.function},
                   {"ip", e.context.ip},
                   {"line", e.context.line}};
+    if (e.context.column != 0) j["error"]["column"] = e.context.column;  // compiled programs only
   }
   return j;
 }

@@ -205,6 +205,31 @@ class FunctionVerifier {
   int max_ = 0;
 };
 
+// Positions and variables come from an untrusted trace too: every tool indexes them by
+// instruction and slot without checking again. A program without columns (a trace older
+// than 1.6) gets zeros.
+void check_debug_info(const Program& p, Function& fn) {
+  const auto fail = [&](const std::string& message) { throw VerifyError(p.source_name, fn.line, fn.name, 0, message); };
+  const std::size_t size = fn.code.size();
+  if (fn.lines.size() != size)
+    fail(fmt::format("the line table has {} entries for {} instructions", fn.lines.size(), size));
+  if (fn.columns.empty()) fn.columns.resize(size, 0);
+  if (fn.columns.size() != size)
+    fail(fmt::format("the column table has {} entries for {} instructions", fn.columns.size(), size));
+  for (const SourceVar& v : fn.vars) {
+    const bool local = v.slot == SourceVar::Slot::Local;
+    if (!local && v.slot != SourceVar::Slot::Capture)
+      fail(fmt::format("source variable {} has an unknown slot kind {}", v.name, static_cast<int>(v.slot)));
+    const std::size_t slots = local ? fn.locals.size() : fn.captures.size();
+    if (v.index >= slots)
+      fail(fmt::format("source variable {} names {} {}, which does not exist", v.name, local ? "local" : "capture",
+                       v.index));
+    if (v.begin > v.end || v.end > size)
+      fail(fmt::format("source variable {} has the scope [{}, {}), not a range within the function's {} instructions",
+                       v.name, v.begin, v.end, size));
+  }
+}
+
 }  // namespace
 
 void verify(Program& program) {
@@ -221,7 +246,9 @@ void verify(Program& program) {
       throw VerifyError(program.source_name, 1, "-", 0, fmt::format("global {} has a bad initialiser", i));
   }
   for (Function& fn : program.functions) {
-    if (fn.lines.size() != fn.code.size()) fn.lines.resize(fn.code.size(), fn.line);
+    if (fn.rest && fn.arity == 0)  // a trace may say so; the assembler never does
+      throw VerifyError(program.source_name, fn.line, fn.name, 0, "a rest parameter needs a parameter to be");
+    check_debug_info(program, fn);
     FunctionVerifier(program, fn).run();
   }
 }

@@ -45,7 +45,7 @@ VmState::VmState(std::shared_ptr<const Program> program, VmConfig config, Host* 
   for (const Function& f : p.functions) {
     const Instr* start = code.data() + code.size();
     code.insert(code.end(), f.code.begin(), f.code.end());
-    fn_runtime.push_back({start, f.arity, f.local_count(), f.local_count() + f.max_stack,
+    fn_runtime.push_back({start, f.arity, f.rest ? UINT32_MAX : f.arity, f.local_count(), f.local_count() + f.max_stack,
                           static_cast<std::uint32_t>(f.captures.size())});
     max_frame = std::max<std::size_t>(max_frame, f.local_count() + f.max_stack);
   }
@@ -107,13 +107,15 @@ ErrorContext VmState::make_context() const {
     const Function& fn = p.functions[f.fn];
     std::uint32_t ip = ip_index(f);
     if (d + 1 < depth && ip > 0) --ip;  // a caller's saved ip is past its call
-    const std::uint32_t line = ip < fn.lines.size() ? fn.lines[ip] : fn.line;
-    c.call_stack.push_back({fn.name, ip, line});
+    // Hand-written .pwa reports keep file:line; a compiler's positions name the column too.
+    const std::uint32_t column = p.compiled ? fn.column_at(ip) : 0;
+    c.call_stack.push_back({fn.display_name(), ip, fn.line_at(ip), column});
   }
   if (!c.call_stack.empty()) {
     c.ip = c.call_stack.front().ip;
     c.function = c.call_stack.front().function;
     c.line = c.call_stack.front().line;
+    c.column = c.call_stack.front().column;
   }
   c.file = p.source_name;
   std::string text = p.source_line(c.line);

@@ -69,6 +69,9 @@ struct Handler {
 struct FnRuntime {
   const Instr* code;
   std::uint32_t arity;
+  // What a dynamic call's argument count must equal to go straight in: the arity, or never
+  // for a function with a rest parameter (its calls take the slow path, which packs the list).
+  std::uint32_t call_arity;
   std::uint32_t local_count;
   std::uint32_t frame_size;  // locals + deepest operand stack
   std::uint32_t capture_count;

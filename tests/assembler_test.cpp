@@ -339,6 +339,108 @@ end
             "5");
 }
 
+TEST(Assembler, NamesMayUseLispPunctuation) {
+  const std::string src = R"PWA(
+global *count* = 3
+global = = 1
+func list->vector(xs)
+  get_local xs
+  return
+end
+func <=?(a, b)
+  get_local a
+  get_local b
+  le
+  return
+end
+func set-car!(p, v)
+  get_local p
+  get_local v
+  set_car
+  get_local p
+  return
+end
+func main()
+  local %tmp, $x@y, ~a^b&c, x+1, !done
+  push 1
+  push 2
+  call_fn <=?
+  set_local !done
+  get_global *count*
+  call_fn list->vector
+  get_global =
+  add
+  halt
+end
+)PWA";
+  const pw::Program p = assemble(src);
+  EXPECT_GE(p.find_function("list->vector"), 0);
+  EXPECT_GE(p.find_function("<=?"), 0);
+  EXPECT_GE(p.find_function("set-car!"), 0);
+  EXPECT_EQ(p.globals, (std::vector<std::string>{"*count*", "="}));
+  EXPECT_EQ(fn(p, "main").locals, (std::vector<std::string>{"%tmp", "$x@y", "~a^b&c", "x+1", "!done"}));
+  EXPECT_EQ(pwtest::eval(src), "4");
+  EXPECT_TRUE(pw::is_name("list->vector"));
+  EXPECT_TRUE(pw::is_name("*count*"));
+  EXPECT_FALSE(pw::is_name("hello world"));
+  EXPECT_FALSE(pw::is_name("-x"));
+  EXPECT_FALSE(pw::is_name("+x"));
+  EXPECT_FALSE(pw::is_name("1x"));
+  EXPECT_FALSE(pw::is_name("a:b"));
+  EXPECT_FALSE(pw::is_name(""));
+}
+
+TEST(Assembler, LabelsSymbolsAndInitialisersKeepTheirSyntaxBesideTheNewNameCharacters) {
+  const pw::Program p = assemble(R"PWA(
+global g = -5
+func main()
+  push '<=?
+  pop
+again: push 1
+  jump_if_false again
+  get_global g
+  halt
+end
+)PWA");
+  const pw::Function& m = fn(p, "main");
+  EXPECT_EQ(m.labels.at(2), "again");
+  EXPECT_EQ(p.symbols, (std::vector<std::string>{"<=?"}));
+  EXPECT_EQ(p.constants[static_cast<std::size_t>(p.global_inits[0])].i, -5);
+}
+
+TEST(Assembler, QuotedSymbolsMayHoldAnyText) {
+  const pw::Program p = assemble(R"PWA(
+global greeting = '"hello world"
+func main()
+  push '"hello world"
+  push '"tab\there \"quoted\" \x01"
+  push '""
+  push 'plain
+  halt
+end
+)PWA");
+  EXPECT_EQ(p.symbols, (std::vector<std::string>{"hello world", "tab\there \"quoted\" \x01", "", "plain"}));
+  const auto& code = fn(p, "main").code;
+  EXPECT_EQ(p.constants[static_cast<std::size_t>(code[0].b)].sym, 0u);
+  EXPECT_EQ(p.constants[static_cast<std::size_t>(p.global_inits[0])].sym, 0u);
+  // The disassembler writes a symbol that is not a name quoted, so it assembles back.
+  const std::string text = pw::disassemble(p);
+  EXPECT_NE(text.find("push_const '\"hello world\""), std::string::npos) << text;
+  EXPECT_NE(text.find("push_const 'plain\n"), std::string::npos) << text;
+  EXPECT_EQ(pw::assemble(text, "again.pwa").symbols, p.symbols);
+}
+
+TEST(Assembler, EveryInstructionKeepsTheColumnOfItsMnemonic) {
+  const pw::Program p = assemble("func main()\n  push 1\nl: push 2\n\tadd ; x\n    halt\nend\n");
+  const pw::Function& m = fn(p, "main");
+  EXPECT_EQ(m.columns, (std::vector<std::uint32_t>{3, 4, 2, 5}));
+  EXPECT_EQ(m.lines, (std::vector<std::uint32_t>{2, 3, 4, 5}));
+  EXPECT_FALSE(p.compiled);
+  EXPECT_TRUE(m.vars.empty());
+  EXPECT_TRUE(m.source_name.empty());
+  EXPECT_EQ(m.display_name(), "main");
+}
+
 // ---- errors -------------------------------------------------------------------------
 
 struct ErrorCase {

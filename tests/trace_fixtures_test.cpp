@@ -246,6 +246,28 @@ TEST(TraceFixtures, DerivedEventsListAsTheRecordedOnesOfTheSameRun) {
   for (std::size_t i = 0; i < made.size(); ++i) EXPECT_EQ(made[i], recorded[i]) << "event " << i;
 }
 
+// Format 1.6 carries a compiled program's debug information, and its failure's column.
+TEST(TraceFixtures, TheCompiledFixtureKeepsItsDebugInformation) {
+  TraceReader reader(std::string(TRACES_DIR) + "/compiled-failure.pwtrace");
+  EXPECT_EQ(reader.header().format_minor, 6u);
+  const pw::Program& p = *reader.header().program;
+  EXPECT_TRUE(p.compiled);
+  EXPECT_EQ(p.source_name, "total.lisp");
+  EXPECT_EQ(p.source_line(7), "      (+ (car items) (total (cdr items)))))");
+  const pw::Function& total = p.functions[static_cast<std::size_t>(p.find_function("total_2"))];
+  EXPECT_EQ(total.display_name(), "total");
+  EXPECT_EQ(total.line, 5u);
+  EXPECT_EQ(total.vars, (std::vector<pw::SourceVar>{{pw::SourceVar::Slot::Local, 0, "items", 0, 12, false}}));
+  const pw::Function& lambda = p.functions[static_cast<std::size_t>(p.find_function("lambda_1"))];
+  EXPECT_EQ(lambda.vars, (std::vector<pw::SourceVar>{{pw::SourceVar::Slot::Capture, 0, "count", 0, 8, true}}));
+  EXPECT_EQ(lambda.columns.front(), 16u);
+  const pw::ErrorContext& c = reader.outcome()->error->context;
+  EXPECT_EQ(c.line, 7u);
+  EXPECT_EQ(c.column, 7u);
+  EXPECT_EQ(c.call_stack.back().function, "main");
+  EXPECT_EQ(c.call_stack.back().column, 5u);
+}
+
 // The random walk is the one fixture whose run depends on its host: replaying it with any
 // other answers than the recorded ones ends elsewhere.
 TEST(TraceFixtures, RandomWalkNeedsItsRecordedAnswers) {

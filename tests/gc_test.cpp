@@ -542,7 +542,7 @@ TEST(GcStress, EveryExampleBehavesTheSameUnderStress) {
     SCOPED_TRACE(path.filename().string());
     std::shared_ptr<const pw::Program> p;
     try {
-      p = pw::load_program(path.string());
+      p = pwtest::load_example(path);
     } catch (const std::exception& e) {
       ADD_FAILURE() << "does not load: " << e.what();
       continue;

@@ -36,7 +36,7 @@ TEST(SnapshotPacking, EveryExamplePacksToItselfThroughItsRun) {
   config.limits.max_steps = 50'000'000;
   for (const auto& path : pwtest::example_files()) {
     SCOPED_TRACE(path.filename().string());
-    Machine m(pw::load_program(path.string()), config);
+    Machine m(pwtest::load_example(path), config);
     m.host.input_lines = {"3", "hello", "7"};
     m.host.program_args = {"5"};
     std::size_t packed_bytes = 0, image_bytes = 0;

@@ -60,7 +60,7 @@ TEST(StateImage, EveryExampleRestoresExactlyAtManySteps) {
   ASSERT_FALSE(files.empty());
   for (const auto& path : files) {
     SCOPED_TRACE(path.filename().string());
-    auto program = pw::load_program(path.string());
+    auto program = pwtest::load_example(path);
     Machine full(program, example_config());
     feed(full);
     // In GC stress mode every allocation collects: explore a prefix of the long examples

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "assembler.h"
+#include "compiler.h"
 #include "disassembler.h"
 #include "errors.h"
 #include "gc.h"
@@ -64,14 +65,20 @@ inline bool under_address_sanitizer() {
   return false;
 }
 
-// Every .pwa file in examples/, sorted.
+// Every .pwa and .pwl file in examples/, sorted.
 inline std::vector<std::filesystem::path> example_files() {
   std::vector<std::filesystem::path> files;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(EXAMPLES_DIR, ec))
-    if (entry.is_regular_file() && entry.path().extension() == ".pwa") files.push_back(entry.path());
+    if (entry.is_regular_file() && (entry.path().extension() == ".pwa" || entry.path().extension() == ".pwl"))
+      files.push_back(entry.path());
   std::sort(files.begin(), files.end());
   return files;
+}
+
+// An example program, assembled or compiled by its extension, and verified.
+inline std::shared_ptr<const pw::Program> load_example(const std::filesystem::path& path) {
+  return pw::lisp::load_any_program(path.string());
 }
 
 inline pw::VmConfig default_config() { return pw::VmConfig::from_environment(); }

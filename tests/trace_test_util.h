@@ -49,7 +49,7 @@ inline std::vector<Subject> subjects() {
     pw::VmConfig c = default_config();
     c.capabilities = pw::kCapIo | pw::kCapRandom;  // ScriptedHost answers deterministically
     c.limits.max_steps = 50'000'000;               // every example ends well before this
-    out.push_back({path.filename().string(), pw::load_program(path.string()), c});
+    out.push_back({path.filename().string(), load_example(path), c});
   }
   // No example reads lines, arguments or the clock, throws through a tail call, etc.:
   // the all-instructions program does (ScriptedHost's clock is deterministic).

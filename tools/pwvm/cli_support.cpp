@@ -6,6 +6,7 @@
 
 #include "assembler.h"
 #include "colour.h"
+#include "compiler.h"
 #include "printable.h"
 #include "verifier.h"
 
@@ -19,7 +20,9 @@ void report(const std::string& message) {
 
 std::shared_ptr<const pw::Program> load_or_report(const std::string& path) {
   try {
-    return pw::load_program(path);
+    return pw::lisp::load_any_program(path);
+  } catch (const pw::lisp::CompileError& e) {
+    std::fprintf(stderr, "%s\n", pw::printable_lines(e.what()).c_str());
   } catch (const pw::AssemblyError& e) {
     std::fprintf(stderr, "%s\n", pw::printable(e.what()).c_str());
   } catch (const pw::VerifyError& e) {
@@ -32,7 +35,9 @@ std::shared_ptr<const pw::Program> load_or_report(const std::string& path) {
 
 std::shared_ptr<const pw::Program> load_or_throw(const std::string& path) {
   try {
-    return pw::load_program(path);
+    return pw::lisp::load_any_program(path);
+  } catch (const pw::lisp::CompileError& e) {
+    throw std::runtime_error(e.what());
   } catch (const pw::AssemblyError& e) {
     throw std::runtime_error(e.what());
   } catch (const pw::VerifyError& e) {

@@ -13,6 +13,7 @@ inline constexpr int kExitTraceError = 3;  // the trace could not be written
 
 void add_run_command(CLI::App& app, int& exit_code);
 void add_check_command(CLI::App& app, int& exit_code);
+void add_compile_command(CLI::App& app, int& exit_code);
 void add_disasm_command(CLI::App& app, int& exit_code);
 void add_debug_command(CLI::App& app, int& exit_code);
 void add_dap_command(CLI::App& app, int& exit_code);

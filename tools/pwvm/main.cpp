@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   int exit_code = pwvm::kExitOk;
   pwvm::add_run_command(app, exit_code);
   pwvm::add_check_command(app, exit_code);
+  pwvm::add_compile_command(app, exit_code);
   pwvm::add_disasm_command(app, exit_code);
   pwvm::add_debug_command(app, exit_code);
   pwvm::add_dap_command(app, exit_code);

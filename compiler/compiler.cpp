@@ -1,0 +1,38 @@
+#include "compiler.h"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "assembler.h"
+#include "codegen.h"
+#include "module.h"
+#include "verifier.h"
+
+namespace pw::lisp {
+
+std::string compile_to_assembly(std::string_view source, const std::string& file) {
+  std::unique_ptr<Module> m = parse_module(source, file);
+  return generate_assembly(*m);
+}
+
+std::shared_ptr<const Program> compile_program(std::string_view source, const std::string& file) {
+  const std::string text = compile_to_assembly(source, file);
+  try {
+    return load_program_text(text, file + ".pwa");
+  } catch (const AssemblyError& e) {
+    throw std::logic_error(fmt::format("internal compiler error: the generated assembly does not assemble: {}:{}: {}",
+                                       e.line, e.column, e.message));
+  } catch (const VerifyError& e) {
+    throw std::logic_error(fmt::format("internal compiler error: the generated code does not verify: {}", e.what()));
+  }
+}
+
+bool is_lisp_path(std::string_view path) { return path.size() > 4 && path.substr(path.size() - 4) == ".pwl"; }
+
+std::shared_ptr<const Program> load_any_program(const std::string& path) {
+  if (!is_lisp_path(path)) return load_program(path);
+  return compile_program(read_program_file(path), path);
+}
+
+}  // namespace pw::lisp

@@ -9,6 +9,7 @@
 #include "dap_session.h"
 #include "disassembler.h"
 #include "printable.h"
+#include "source_vars.h"
 
 namespace pw::debugger {
 namespace {
@@ -74,14 +75,31 @@ std::uint32_t DapSession::frame_line(std::uint32_t index) const {
   return ip < fn.lines.size() ? fn.lines[ip] : fn.line;
 }
 
+// The frame's source column (1-based), 1 when the program does not know columns.
+std::int64_t DapSession::frame_column(std::uint32_t index) const {
+  const VmState& vm = cursor_->state();
+  const Frame& f = vm.frames[vm.depth - 1 - index];
+  std::uint32_t ip = vm.ip_index(f);
+  if (index > 0 && ip > 0) --ip;
+  const std::uint32_t column = vm.function_of(f).column_at(ip);
+  return cursor_->program().compiled && column ? column : 1;
+}
+
 std::string DapSession::frame_name(std::uint32_t index) const {
   const VmState& vm = cursor_->state();
   const Frame& f = vm.frames[vm.depth - 1 - index];
   const Function& fn = vm.function_of(f);
   std::string args;
-  for (std::uint32_t i = 0; i < fn.arity && i < fn.locals.size(); ++i)
-    args += fmt::format("{}{}={}", i ? ", " : "", fn.locals[i], replay::result_text(vm, replay::EvalResult::of(f.base[i]), 40));
-  return fmt::format("{}({})", fn.name, args);
+  for (std::uint32_t i = 0; i < fn.arity && i < fn.locals.size(); ++i) {
+    // A source-level function names its parameters as written (and shows a boxed one's value).
+    const SourceVar* v = nullptr;
+    for (const SourceVar& sv : fn.vars)
+      if (sv.slot == SourceVar::Slot::Local && sv.index == i) v = &sv;
+    const Value* place = v ? replay::source_var_place(f, *v) : &f.base[i];
+    args += fmt::format("{}{}={}", i ? ", " : "", v ? v->name : fn.locals[i],
+                        place ? replay::result_text(vm, replay::EvalResult::of(*place), 40) : "?");
+  }
+  return fmt::format("{}({})", fn.display_name(), args);
 }
 
 void DapSession::on_threads(const json& request) {
@@ -104,7 +122,7 @@ void DapSession::on_stack_trace(const json& request) {
                       {"name", frame_name(index)},
                       {"source", source_json()},
                       {"line", client_line(frame_line(index))},
-                      {"column", lines_start_at_1_ ? 1 : 0},
+                      {"column", frame_column(index) + (lines_start_at_1_ ? 0 : -1)},
                       {"instructionPointerReference", fmt::format("0x{:x}", flat)},
                       {"moduleId", 1}});
   }

@@ -160,6 +160,7 @@ class DapSession {
     return static_cast<std::uint32_t>(lines_start_at_1_ ? line : line + 1);
   }
   std::string frame_name(std::uint32_t index) const;
+  std::int64_t frame_column(std::uint32_t index) const;
   std::uint32_t frame_line(std::uint32_t index) const;
 
   DapOptions options_;

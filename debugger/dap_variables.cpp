@@ -6,6 +6,7 @@
 #include "expression.h"
 #include "object.h"
 #include "printable.h"
+#include "source_vars.h"
 
 namespace pw::debugger {
 namespace {
@@ -21,6 +22,10 @@ bool expandable(const Value& v) {
     case ValueType::Closure: return v.obj->length > 0;
     default: return false;
   }
+}
+
+bool is_parameter(const Function& fn, const SourceVar& v) {
+  return v.slot == SourceVar::Slot::Local && v.index < fn.arity;
 }
 
 const Frame& frame_at(const VmState& vm, std::uint32_t index) { return vm.frames[vm.depth - 1 - index]; }
@@ -68,6 +73,7 @@ json VariableStore::variable(const VmState& vm, std::string name, const Value& v
   return out;
 }
 
+
 json VariableStore::scopes(const VmState& vm, std::uint32_t index) {
   const Frame& f = frame_at(vm, index);
   const Function& fn = vm.function_of(f);
@@ -84,9 +90,17 @@ json VariableStore::scopes(const VmState& vm, std::uint32_t index) {
     if (!hint.empty()) s["presentationHint"] = std::move(hint);
     list.push_back(std::move(s));
   };
-  scope("Arguments", ScopeKind::Arguments, arity, false, "arguments");
-  scope("Locals", ScopeKind::Locals, locals - arity, false, "locals");
-  if (f.closure && !fn.captures.empty()) scope("Captures", ScopeKind::Captures, fn.captures.size(), false, "");
+  if (!fn.vars.empty()) {  // a source-level function: the variables in scope, by their names
+    std::uint64_t params = 0, others = 0;
+    for (const SourceVar* v : replay::visible_vars(fn, replay::frame_ip(vm, vm.depth - index)))
+      ++(is_parameter(fn, *v) ? params : others);
+    scope("Arguments", ScopeKind::Arguments, params, false, "arguments");
+    scope("Locals", ScopeKind::Locals, others, false, "locals");
+  } else {
+    scope("Arguments", ScopeKind::Arguments, arity, false, "arguments");
+    scope("Locals", ScopeKind::Locals, locals - arity, false, "locals");
+    if (f.closure && !fn.captures.empty()) scope("Captures", ScopeKind::Captures, fn.captures.size(), false, "");
+  }
   scope("Globals", ScopeKind::Globals, vm.program().globals.size(), false, "");
   const auto [from, to] = operand_range(vm, index);
   scope("Operand stack", ScopeKind::OperandStack, to - from, false, "registers");
@@ -115,6 +129,14 @@ std::optional<json> VariableStore::variables(const VmState& vm, std::int64_t ref
       case ScopeKind::Arguments:
       case ScopeKind::Locals: {
         const bool args = h.scope == ScopeKind::Arguments;
+        if (!fn.vars.empty()) {
+          for (const SourceVar* v : replay::visible_vars(fn, replay::frame_ip(vm, vm.depth - h.frame))) {
+            if (is_parameter(fn, *v) != args) continue;
+            const Value* place = replay::source_var_place(f, *v);
+            list.push_back(variable(vm, v->name, place ? *place : Value(), local_place(v->name)));
+          }
+          break;
+        }
         for (std::uint32_t i = args ? 0 : arity; i < (args ? arity : locals); ++i)
           list.push_back(variable(vm, fn.locals[i], f.base[i], local_place(fn.locals[i])));
         break;

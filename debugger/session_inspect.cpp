@@ -10,6 +10,7 @@
 #include "expression.h"
 #include "object.h"
 #include "session.h"
+#include "source_vars.h"
 
 namespace pw::debugger {
 
@@ -26,14 +27,25 @@ std::string Session::frame_text(std::uint32_t index) const {
   // A caller's saved ip is where it resumes: the call is the instruction before.
   std::uint32_t ip = vm.ip_index(f);
   if (index > 0 && ip > 0) --ip;
-  const std::uint32_t line = ip < fn.lines.size() ? fn.lines[ip] : fn.line;
+  const std::uint32_t line = fn.line_at(ip);
   std::string args;
-  for (std::uint32_t i = 0; i < fn.arity && i < fn.locals.size(); ++i)
-    args += fmt::format("{}{}={}", i ? ", " : "", fn.locals[i], value_text(f.base[i], 40));
-  return fmt::format("{} ({}) at {}:{}", fn.name, args, cursor_.program().source_name, line);
+  for (std::uint32_t i = 0; i < fn.arity && i < fn.locals.size(); ++i) {
+    // A source-level function names its parameters as written (and shows a boxed one's value).
+    const SourceVar* v = nullptr;
+    for (const SourceVar& sv : fn.vars)
+      if (sv.slot == SourceVar::Slot::Local && sv.index == i) v = &sv;
+    const Value* place = v ? replay::source_var_place(f, *v) : &f.base[i];
+    args += fmt::format("{}{}={}", i ? ", " : "", v ? v->name : fn.locals[i], place ? value_text(*place, 40) : "?");
+  }
+  const std::uint32_t column = fn.column_at(ip);
+  if (cursor_.program().compiled && line == 0) return fmt::format("{} ({})", fn.display_name(), args);
+  if (cursor_.program().compiled && column)
+    return fmt::format("{} ({}) at {}:{}:{}", fn.display_name(), args, cursor_.program().source_name, line, column);
+  return fmt::format("{} ({}) at {}:{}", fn.display_name(), args, cursor_.program().source_name, line);
 }
 
 void Session::print_source_line(std::uint32_t line) {
+  if (line == 0 && cursor_.program().compiled) return;  // library code: no source
   std::string text = cursor_.program().source_line(line);
   say("{}\t{}\n", line, text);
 }
@@ -196,6 +208,19 @@ void Session::info_locals(bool arguments) {
   if (vm.depth == 0) throw CommandError("no frame selected");
   const Frame& f = vm.frames[vm.depth - 1 - selected_frame_];
   const Function& fn = vm.function_of(f);
+  if (!fn.vars.empty()) {  // a source-level function: the variables in scope, by their names
+    bool any = false;
+    for (const SourceVar* v : replay::visible_vars(fn, replay::frame_ip(vm, selected_depth()))) {
+      const bool parameter = v->slot == SourceVar::Slot::Local && v->index < fn.arity;
+      if (parameter != arguments) continue;
+      const Value* place = replay::source_var_place(f, *v);
+      say("{} = {}{}\n", v->name, place ? value_text(*place) : "<unavailable>",
+          v->slot == SourceVar::Slot::Capture ? " (captured)" : "");
+      any = true;
+    }
+    if (!any) say("No {}.\n", arguments ? "arguments" : "locals");
+    return;
+  }
   const std::uint32_t from = arguments ? 0 : fn.arity;
   const std::uint32_t to = arguments ? std::min<std::uint32_t>(fn.arity, static_cast<std::uint32_t>(fn.locals.size()))
                                      : static_cast<std::uint32_t>(fn.locals.size());

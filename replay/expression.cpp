@@ -19,6 +19,7 @@
 #include "interpreter_support.h"
 #include "object.h"
 #include "printable.h"
+#include "source_vars.h"
 #include "state_dump.h"
 
 namespace pw::replay {
@@ -42,6 +43,7 @@ struct ExprNode {
   Value constant;                        // Const
   std::vector<std::int32_t> slot_by_fn;  // Name: its slot in each function, -1 for none
   std::vector<std::int32_t> capture_by_fn;  // Name: its capture in each function, -1 for none
+  std::string source_name;               // Local in a source-level function: the variable's name
   std::string text;                      // Literal: its bytes; names: the name, for reasons
 };
 
@@ -120,7 +122,11 @@ class Lexer {
       names_.insert(f.name);
       for (const std::string& l : f.locals) names_.insert(l);
       for (const std::string& c : f.captures) names_.insert(c);
+      // Source names (.pwl) may hold characters that are operators here: `*count*`, `a->b`.
+      for (const std::string* n : {&f.source_name, &f.name}) add_source_name(*n);
+      for (const SourceVar& v : f.vars) add_source_name(v.name);
     }
+    for (const std::string& g : p.globals) add_source_name(g);
     for (std::size_t i = p.symbols.size(); i-- > 0;) symbols_[p.symbols[i]] = static_cast<std::uint32_t>(i);
   }
 
@@ -137,7 +143,11 @@ class Lexer {
       Token t;
       t.column = i + 1;
       const std::size_t start = i;
-      if (name_start(c)) {
+      if (const std::size_t len = source_name_at(i)) {
+        t.kind = Tok::Name;
+        t.text = std::string(text_.substr(i, len));
+        i += len;
+      } else if (name_start(c)) {
         // After '.' comes car, cdr or length: never a name holding more dots.
         const bool after_dot = !out.empty() && out.back().kind == Tok::Punct && out.back().text == ".";
         i += after_dot ? plain_length(i) : name_length(i, [&](std::string_view s) { return is_name(s); });
@@ -205,6 +215,25 @@ class Lexer {
 
   // The longest run of name characters at [i] that [known] accepts, cut only before
   // . ? ! - (so `a-b` is a name only if the program has one); else the plain identifier.
+  void add_source_name(std::string_view name) {
+    if (name.empty()) return;
+    names_.insert(name);
+    if (!name_start(name[0]) || !std::all_of(name.begin(), name.end(), name_char)) source_names_.push_back(name);
+  }
+
+  // The length of the longest source name with operator characters that starts at [i]
+  // and ends where a name may end; 0 for none.
+  std::size_t source_name_at(std::size_t i) const {
+    std::size_t best = 0;
+    for (const std::string_view name : source_names_) {
+      if (name.size() <= best || text_.substr(i, name.size()) != name) continue;
+      const std::size_t end = i + name.size();
+      if (end < text_.size() && plain_char(text_[end])) continue;
+      best = name.size();
+    }
+    return best;
+  }
+
   template <class Known>
   std::size_t name_length(std::size_t i, Known known) const {
     std::size_t end = i;
@@ -315,6 +344,7 @@ class Lexer {
 
   std::string_view text_;
   std::unordered_set<std::string_view> names_;
+  std::vector<std::string_view> source_names_;  // known names that hold operator characters
   std::unordered_map<std::string_view, std::uint32_t> symbols_;  // name -> first index
 };
 
@@ -555,26 +585,35 @@ class Parser {
     return op(k, -1, -1, t);
   }
 
-  // FUNC::NAME, the local of the innermost active frame of FUNC.
+  // FUNC::NAME, the local of the innermost active frame of FUNC (a source-level function
+  // and its variables by their source names).
   std::int32_t scoped(const Token& fn_tok) {
     next();  // ::
     const Token& name = next();
     if (name.kind != Tok::Name) fail_at(name, "expected a local name after '::'");
-    const int f = program_.find_function(fn_tok.text);
+    int f = program_.find_function(fn_tok.text);
+    for (std::size_t i = 0; f < 0 && i < program_.functions.size(); ++i)
+      if (program_.functions[i].source_name == fn_tok.text) f = static_cast<int>(i);
     if (f < 0) fail_at(fn_tok, fmt::format("no function is named '{}'", fn_tok.text));
     const Function& fn = program_.functions[static_cast<std::size_t>(f)];
     std::int32_t slot = -1, capture = -1;
-    for (std::size_t i = 0; i < fn.locals.size(); ++i)
-      if (fn.locals[i] == name.text) slot = static_cast<std::int32_t>(i);
-    for (std::size_t i = 0; slot < 0 && i < fn.captures.size(); ++i)
-      if (fn.captures[i] == name.text) capture = static_cast<std::int32_t>(i);
-    if (slot < 0 && capture < 0) fail_at(name, fmt::format("function {} has no local '{}'", fn.name, name.text));
+    if (!fn.vars.empty()) {
+      const bool any = std::any_of(fn.vars.begin(), fn.vars.end(), [&](const SourceVar& v) { return v.name == name.text; });
+      if (!any) fail_at(name, fmt::format("function {} has no variable '{}'", fn.display_name(), name.text));
+    } else {
+      for (std::size_t i = 0; i < fn.locals.size(); ++i)
+        if (fn.locals[i] == name.text) slot = static_cast<std::int32_t>(i);
+      for (std::size_t i = 0; slot < 0 && i < fn.captures.size(); ++i)
+        if (fn.captures[i] == name.text) capture = static_cast<std::int32_t>(i);
+      if (slot < 0 && capture < 0) fail_at(name, fmt::format("function {} has no local '{}'", fn.name, name.text));
+    }
     ExprNode n;
     n.kind = Kind::Local;
     n.fn = static_cast<std::uint32_t>(f);
     n.slot = slot;
     n.capture = capture;
-    n.text = fn.name + "::" + name.text;
+    if (!fn.vars.empty()) n.source_name = name.text;
+    n.text = fn.display_name() + "::" + name.text;
     return add(std::move(n), name);
   }
 
@@ -588,7 +627,12 @@ class Parser {
     n.slot_by_fn.assign(program_.functions.size(), -1);
     n.capture_by_fn.assign(program_.functions.size(), -1);
     for (std::size_t f = 0; f < program_.functions.size(); ++f) {
-      const auto& locals = program_.functions[f].locals;
+      const Function& fn = program_.functions[f];
+      if (!fn.vars.empty()) {  // a source-level function: only its source variables, by scope
+        any = any || std::any_of(fn.vars.begin(), fn.vars.end(), [&](const SourceVar& v) { return v.name == t.text; });
+        continue;
+      }
+      const auto& locals = fn.locals;
       for (std::size_t i = 0; i < locals.size(); ++i) {
         if (locals[i] == t.text) {
           n.slot_by_fn[f] = static_cast<std::int32_t>(i);
@@ -774,7 +818,7 @@ bool index_into(const Operand& x, const Operand& i, Operand& out, std::string& w
 
 std::string_view function_name(const VmState& vm, std::uint32_t fn) {
   const auto& fns = vm.program().functions;
-  return fn < fns.size() ? std::string_view(fns[fn].name) : std::string_view("?");
+  return fn < fns.size() ? std::string_view(fns[fn].display_name()) : std::string_view("?");
 }
 
 // Capture [index] of the closure frame [f] runs, or nullptr (a plain function's frame).
@@ -789,6 +833,10 @@ const Value* lone_name(const ExprNode& node, const VmState& vm, std::uint32_t de
     case Kind::Name:
       if (depth > 0) {
         const Frame& f = vm.frames[depth - 1];
+        const Function& fn = vm.function_of(f);
+        if (!fn.vars.empty()) {  // in scope here, by its source name; else the global
+          if (const SourceVar* v = visible_var(fn, node.text, frame_ip(vm, depth))) return source_var_place(f, *v);
+        }
         if (f.fn < node.slot_by_fn.size() && node.slot_by_fn[f.fn] >= 0) return &f.base[node.slot_by_fn[f.fn]];
         if (f.fn < node.capture_by_fn.size() && node.capture_by_fn[f.fn] >= 0) {
           if (const Value* v = capture_of(f, node.capture_by_fn[f.fn])) return v;
@@ -802,7 +850,14 @@ const Value* lone_name(const ExprNode& node, const VmState& vm, std::uint32_t de
     case Kind::Local: {
       // The innermost active frame of the function: from the index when one follows the run
       // (no scan of a deep stack at every call), else by looking down from the top.
-      const auto read = [&](const Frame& f) { return node.slot >= 0 ? &f.base[node.slot] : capture_of(f, node.capture); };
+      const auto read = [&](const Frame& f) -> const Value* {
+        if (!node.source_name.empty()) {
+          const auto d = static_cast<std::uint32_t>(&f - vm.frames) + 1;
+          const SourceVar* v = visible_var(vm.function_of(f), node.source_name, frame_ip(vm, d));
+          return v ? source_var_place(f, *v) : nullptr;
+        }
+        return node.slot >= 0 ? &f.base[node.slot] : capture_of(f, node.capture);
+      };
       if (frames) {
         const Frame* f = frames->innermost(node.fn, depth);
         return f ? read(*f) : nullptr;

@@ -23,6 +23,8 @@ bool at_line_start(const VmState& vm) {
   const Frame& f = vm.top();
   const std::uint32_t ip = vm.ip_index(f);
   const auto& lines = vm.function_of(f).lines;
+  // A compiled program's library code has no lines: stepping passes through it.
+  if (ip < lines.size() && lines[ip] == 0 && vm.program().compiled) return false;
   return ip == 0 || ip >= lines.size() || lines[ip - 1] != lines[ip];
 }
 

@@ -79,7 +79,7 @@ Breakpoint make_breakpoint(const Program& p, std::string_view spec) {
   }
   const int f = function_named(p, s);
   b.addresses.push_back({static_cast<std::uint32_t>(f), 0});
-  b.description = fmt::format("function {}", p.functions[f].name);
+  b.description = fmt::format("function {}", p.function_label(static_cast<std::uint32_t>(f)));
   return b;
 }
 

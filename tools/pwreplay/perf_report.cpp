@@ -18,7 +18,7 @@ namespace {
 // shown escaped (printable.h), so the JSON is valid UTF-8 and the text, HTML and folded
 // outputs hold no control bytes.
 std::string shown(std::string_view text) { return pw::printable(text); }
-std::string fn_shown(const pw::Program& p, std::uint32_t fn) { return shown(p.functions[fn].name); }
+std::string fn_shown(const pw::Program& p, std::uint32_t fn) { return shown(p.function_label(fn)); }
 
 
 using pw::replay::kConstantSite;
@@ -66,7 +66,7 @@ class CodeMap {
     const pw::Function& f = program_.functions[fn];
     const std::uint32_t ip = flat - starts_[fn];
     if (ip >= f.code.size()) return {{"function", host_site_}, {"ip", nullptr}, {"line", nullptr}, {"instruction", ""}};
-    return {{"function", shown(f.name)},
+    return {{"function", shown(program_.function_label(static_cast<std::uint32_t>(fn)))},
             {"ip", ip},
             {"line", ip < f.lines.size() ? f.lines[ip] : 0},
             {"instruction", shown(pw::disassemble_instruction(program_, f, ip))}};

@@ -69,10 +69,12 @@ std::string change_text(const pw::Program& program, const pw::replay::ChangeRepo
   if (r.by_debugger)
     return fmt::format("step {}: {} -> {}   set by the debugger (a value changed at step {} of a live session)\n",
                        r.change.position, r.change.old_value.text(), r.change.new_value.text(), r.change.position);
-  return fmt::format("step {}: {} -> {}   by {} at {}+{} ({}:{})\n", r.change.position, r.change.old_value.text(),
+  // A compiled program's store is placed by its source column too.
+  const std::uint32_t column = program.compiled ? program.functions[r.by.fn].column_at(r.by.ip) : 0;
+  return fmt::format("step {}: {} -> {}   by {} at {}+{} ({}:{}{})\n", r.change.position, r.change.old_value.text(),
                      r.change.new_value.text(), pw::replay::instruction_text(program, r.by),
-                     pw::printable(program.functions[r.by.fn].name), r.by.ip, pw::printable(program.source_name),
-                     r.by.line);
+                     pw::printable(program.function_label(r.by.fn)), r.by.ip, pw::printable(program.source_name),
+                     r.by.line, column ? fmt::format(":{}", column) : "");
 }
 
 nlohmann::json change_json(const pw::Program& program, const pw::replay::ChangeReport& r) {
@@ -86,7 +88,7 @@ nlohmann::json change_json(const pw::Program& program, const pw::replay::ChangeR
           {"new", r.change.new_value.json()},
           {"by",
            {{"step", r.by.position},
-            {"function", pw::json_safe_bytes(program.functions[r.by.fn].name)},
+            {"function", pw::json_safe_bytes(program.function_label(r.by.fn))},
             {"ip", r.by.ip},
             {"line", r.by.line},
             {"instruction", pw::replay::instruction_text(program, r.by)}}}};

@@ -19,7 +19,7 @@ using pw::trace::Event;
 using pw::trace::EventKind;
 
 std::string fn_name(const pw::Program& p, std::uint32_t fn) {
-  return fn < p.functions.size() ? p.functions[fn].name : fmt::format("fn#{}", fn);
+  return fn < p.functions.size() ? p.function_label(fn) : fmt::format("fn#{}", fn);
 }
 
 std::uint32_t line_of(const pw::Program& p, std::uint32_t fn, std::uint32_t ip) {
@@ -161,8 +161,10 @@ std::string outcome_text(const pw::trace::TraceOutcome& o) {
     case pw::trace::TraceOutcome::Status::Failed: {
       if (!o.error) return "failed";
       const auto& c = o.error->context;
-      return fmt::format("failed: {} (in {} at {}:{})", o.error->headline(), pw::printable(c.function),
-                         pw::printable(c.file), c.line);
+      if (c.line == 0) return fmt::format("failed: {} (in {})", o.error->headline(), pw::printable(c.function));
+      const std::string column = c.column ? fmt::format(":{}", c.column) : std::string();
+      return fmt::format("failed: {} (in {} at {}:{}{})", o.error->headline(), pw::printable(c.function),
+                         pw::printable(c.file), c.line, column);
     }
     case pw::trace::TraceOutcome::Status::Stopped:
       if (o.signal) return fmt::format("interrupted by signal {} at step {}", o.signal, o.steps);
@@ -186,8 +188,11 @@ nlohmann::json outcome_json(const pw::trace::TraceOutcome& o) {
       if (o.error) {
         const auto& e = *o.error;
         nlohmann::json stack = nlohmann::json::array();
-        for (const auto& f : e.context.call_stack)
+        // "column" only where known (compiled programs), so hand-written programs' JSON is as before.
+        for (const auto& f : e.context.call_stack) {
           stack.push_back({{"function", pw::json_safe_bytes(f.function)}, {"ip", f.ip}, {"line", f.line}});
+          if (f.column) stack.back()["column"] = f.column;
+        }
         j["error"] = {{"kind", std::string(pw::error_kind_name(e.kind))},
                       {"message", pw::json_safe_bytes(e.message)},
                       {"function", pw::json_safe_bytes(e.context.function)},
@@ -196,6 +201,7 @@ nlohmann::json outcome_json(const pw::trace::TraceOutcome& o) {
                       {"line", e.context.line},
                       {"step", e.context.state.step},
                       {"call_stack", stack}};
+        if (e.context.column) j["error"]["column"] = e.context.column;
       }
       break;
     }

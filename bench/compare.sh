@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# compare.sh -- run the benchmarks on pwvm and on Lua 5.4, and print a markdown table.
+# compare.sh -- run the benchmarks on pwvm (the hand-written .pwa and the compiled .pwl) and
+# on Lua 5.4, and print a markdown table.
 #
 # Usage: bench/compare.sh [PROGRAM...]      PROGRAM: fib loop alloc bintrees (default: all)
 # Environment:
@@ -37,7 +38,8 @@ if [[ $# -eq 0 ]]; then
 fi
 for prog in "$@"; do
   expected_of "$prog" >/dev/null || die "unknown program '$prog' (known: fib loop alloc bintrees)"
-  [[ -f "$here/$prog.pwa" && -f "$here/$prog.lua" ]] || die "missing $here/$prog.pwa or $prog.lua"
+  [[ -f "$here/$prog.pwa" && -f "$here/$prog.pwl" && -f "$here/$prog.lua" ]] ||
+    die "missing $here/$prog.pwa, $prog.pwl or $prog.lua"
 done
 
 tmp="$(mktemp -d)"
@@ -89,17 +91,19 @@ for prog in "$@"; do
   expected="$(expected_of "$prog")"
   echo "$prog:" >&2
   measure "pwvm-$prog" "$expected" "$PWVM" run "$here/$prog.pwa"
+  measure "pwl-$prog" "$expected" "$PWVM" run "$here/$prog.pwl"
   measure "lua-$prog" "$expected" "$LUA" "$here/$prog.lua"
   pt="$(median "$tmp/pwvm-$prog.time")"
+  ct="$(median "$tmp/pwl-$prog.time")"
   lt="$(median "$tmp/lua-$prog.time")"
   pr="$(median "$tmp/pwvm-$prog.rss")"
   lr="$(median "$tmp/lua-$prog.rss")"
-  rows+=("| $prog | $pt | $lt | $(ratio "$pt" "$lt") | $(mib "$pr") | $(mib "$lr") | $(ratio "$pr" "$lr") |")
+  rows+=("| $prog | $pt | $ct | $lt | $(ratio "$pt" "$lt") | $(ratio "$ct" "$pt") | $(ratio "$ct" "$lt") | $(mib "$pr") | $(mib "$lr") | $(ratio "$pr" "$lr") |")
 done
 
 echo
-echo "| program | pwvm median s | lua median s | time pwvm/lua | pwvm peak RSS MiB | lua peak RSS MiB | memory pwvm/lua |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| program | .pwa median s | .pwl median s | lua median s | time .pwa/lua | time .pwl/.pwa | time .pwl/lua | .pwa peak RSS MiB | lua peak RSS MiB | memory .pwa/lua |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for row in "${rows[@]}"; do
   echo "$row"
 done

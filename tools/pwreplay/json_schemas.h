@@ -5,7 +5,7 @@
 
 namespace pwreplay {
 
-inline constexpr const char* kPerfSchema = "pwvm.perf/1.1";
+inline constexpr const char* kPerfSchema = "pwvm.perf/1.2";
 inline constexpr const char* kChromeTraceSchema = "pwvm.chrome-trace/1.0";
 inline constexpr const char* kInfoSchema = "pwvm.info/1.1";
 inline constexpr const char* kEventsSchema = "pwvm.events/1.0";

@@ -56,19 +56,20 @@ class CodeMap {
       at += static_cast<std::uint32_t>(f.code.size());
     }
   }
-  // {"function", "ip", "line", "instruction"} of a site or an instruction.
+  // {"function", "ip", "line", "column", "instruction"} of a site or an instruction.
   nlohmann::json describe(std::uint32_t flat) const {
-    if (flat == kConstantSite) return {{"function", "(constants)"}, {"ip", nullptr}, {"line", nullptr}, {"instruction", ""}};
+    if (flat == kConstantSite) return {{"function", "(constants)"}, {"ip", nullptr}, {"line", nullptr}, {"column", nullptr}, {"instruction", ""}};
     const auto it = std::upper_bound(starts_.begin(), starts_.end(), flat);
     if (flat == kHostSite || it == starts_.begin())
-      return {{"function", host_site_}, {"ip", nullptr}, {"line", nullptr}, {"instruction", ""}};
+      return {{"function", host_site_}, {"ip", nullptr}, {"line", nullptr}, {"column", nullptr}, {"instruction", ""}};
     const auto fn = static_cast<std::size_t>(it - starts_.begin() - 1);
     const pw::Function& f = program_.functions[fn];
     const std::uint32_t ip = flat - starts_[fn];
-    if (ip >= f.code.size()) return {{"function", host_site_}, {"ip", nullptr}, {"line", nullptr}, {"instruction", ""}};
+    if (ip >= f.code.size()) return {{"function", host_site_}, {"ip", nullptr}, {"line", nullptr}, {"column", nullptr}, {"instruction", ""}};
     return {{"function", shown(program_.function_label(static_cast<std::uint32_t>(fn)))},
             {"ip", ip},
             {"line", ip < f.lines.size() ? f.lines[ip] : 0},
+            {"column", program_.compiled ? f.column_at(ip) : 0},
             {"instruction", shown(pw::disassemble_instruction(program_, f, ip))}};
   }
   // For an instruction of the program (flat < the code's size).

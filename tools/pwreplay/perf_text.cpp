@@ -20,6 +20,11 @@ std::string percent(std::uint64_t part, std::uint64_t whole) {
 
 std::string where(const json& s) {
   if (s.at("ip").is_null()) return s.at("function").get<std::string>();
+  // A compiled program's sites are placed by column too; its library code has no line.
+  const std::uint64_t column = s.contains("column") && s.at("column").is_number() ? u(s, "column") : 0;
+  if (u(s, "line") == 0 && column == 0) return fmt::format("{}+{}", s.at("function").get<std::string>(), u(s, "ip"));
+  if (column)
+    return fmt::format("{}+{} (line {}:{})", s.at("function").get<std::string>(), u(s, "ip"), u(s, "line"), column);
   return fmt::format("{}+{} (line {})", s.at("function").get<std::string>(), u(s, "ip"), u(s, "line"));
 }
 
@@ -75,8 +80,11 @@ std::string perf_report_text(const json& r, std::size_t top) {
 
   out += "\nHot lines\n";
   rows(out, r.at("hot_lines"), top, [&](const json& l) {
-    return fmt::format("  {:>14} {:>6}  {}:{} in {}\n", grouped(u(l, "steps")), percent(u(l, "steps"), steps),
-                       l.at("file").get<std::string>(), u(l, "line"), l.at("function").get<std::string>());
+    // Line 0 is code without a position: a compiled program's library (its prelude).
+    const std::string place = u(l, "line") == 0 ? std::string("(library)")
+                                                : fmt::format("{}:{}", l.at("file").get<std::string>(), u(l, "line"));
+    return fmt::format("  {:>14} {:>6}  {} in {}\n", grouped(u(l, "steps")), percent(u(l, "steps"), steps), place,
+                       l.at("function").get<std::string>());
   });
 
   out += "\nHot instructions\n";

@@ -32,8 +32,13 @@ for (const id of declared) {
 }
 
 for (const lang of c.languages) readJson(lang.configuration);
+for (const g of c.grammars) {
+  const read = readJson(g.path);
+  if (read) expect(read.scopeName === g.scopeName, `${g.path}: scopeName differs from package.json`);
+  expect(c.languages.some(l => l.id === g.language), `grammar ${g.path} names an undeclared language ${g.language}`);
+  expect(c.breakpoints.some(b => b.language === g.language), `no breakpoints in ${g.language} files`);
+}
 const grammar = readJson(c.grammars[0].path);
-if (grammar) expect(grammar.scopeName === c.grammars[0].scopeName, 'grammar scopeName differs from package.json');
 
 const debuggerEntry = c.debuggers[0];
 const labels = debuggerEntry.configurationSnippets.map(s => s.label);

@@ -61,10 +61,10 @@ const configurationProvider = {
       // F5 without a launch.json: debug whatever is open.
       const file = activeFile();
       if (file && file.endsWith('.pwtrace')) config = { ...config, ...traceConfig(file) };  // keeps noDebug
-      else if (file && file.endsWith('.pwa')) config = { ...config, ...programConfig(file) };
+      else if (file && (file.endsWith('.pwa') || file.endsWith('.pwl'))) config = { ...config, ...programConfig(file) };
       else {
         vscode.window.showErrorMessage(
-          'Open a .pwa program or a .pwtrace trace to debug it, or add a "pwvm" launch configuration.');
+          'Open a .pwl or .pwa program or a .pwtrace trace to debug it, or add a "pwvm" launch configuration.');
         return undefined;
       }
     }
@@ -84,7 +84,7 @@ const dynamicProvider = {
   async provideDebugConfigurations(folder) {
     const configs = [];
     const file = activeFile();
-    if (file && file.endsWith('.pwa')) configs.push(programConfig(file));
+    if (file && (file.endsWith('.pwa') || file.endsWith('.pwl'))) configs.push(programConfig(file));
     if (folder) {
       const pattern = new vscode.RelativePattern(folder, '**/*.pwtrace');
       for (const uri of await vscode.workspace.findFiles(pattern, '**/node_modules/**', 20))
@@ -105,7 +105,7 @@ function session() {
 // The selection, or the name under the cursor, as the likely thing to ask about.
 function guess() {
   const editor = vscode.window.activeTextEditor;
-  if (!editor || editor.document.languageId !== 'pwa') return '';
+  if (!editor || !['pwa', 'pwl'].includes(editor.document.languageId)) return '';
   const { document, selection } = editor;
   if (!selection.isEmpty) return selection.isSingleLine ? document.getText(selection).trim() : '';
   const range = document.getWordRangeAtPosition(selection.active);

@@ -100,12 +100,17 @@ void Session::cmd_disassemble(std::string_view args) {
     const Frame& f = vm.frames[vm.depth - 1 - std::min(selected_frame_, vm.depth - 1)];
     if (static_cast<int>(f.fn) == fn_index) marked = vm.ip_index(f) - (selected_frame_ > 0 ? 1 : 0);
   }
-  say("Function {} ({} argument{}, {} locals), {}:{}\n", fn.name, fn.arity, fn.arity == 1 ? "" : "s", fn.locals.size(),
+  say("Function {} ({} argument{}, {} locals), {}:{}\n", p.function_label(static_cast<std::uint32_t>(fn_index)), fn.arity, fn.arity == 1 ? "" : "s", fn.locals.size(),
       p.source_name, fn.line);
   for (std::uint32_t ip = 0; ip < fn.code.size(); ++ip) {
     if (const auto label = fn.labels.find(ip); label != fn.labels.end()) say("{}:\n", label->second);
-    say("{} {:>4}  {:<28} ; line {}\n", static_cast<std::int64_t>(ip) == marked ? "=>" : "  ", ip,
-        disassemble_instruction(p, fn, ip), ip < fn.lines.size() ? fn.lines[ip] : fn.line);
+    // A compiled program's instructions are placed by line and column (library code by neither).
+    const std::uint32_t line = fn.line_at(ip), column = p.compiled ? fn.column_at(ip) : 0;
+    const std::string where = p.compiled && line == 0 ? "library"
+                              : column                ? fmt::format("line {}:{}", line, column)
+                                                      : fmt::format("line {}", line);
+    say("{} {:>4}  {:<28} ; {}\n", static_cast<std::int64_t>(ip) == marked ? "=>" : "  ", ip,
+        disassemble_instruction(p, fn, ip), where);
   }
 }
 

@@ -135,7 +135,6 @@ class Parser {
   bool prelude_;
   Lambda* lambda_ = nullptr;
   std::set<const Binding*> uninitialized_;
-  int quasi_depth_ = 0;
 
   [[noreturn]] void fail(SourcePos pos, std::string message) const {
     throw CompileError(file_, source_, pos, std::move(message));

@@ -181,6 +181,8 @@ std::optional<std::uint64_t> last_before(std::uint64_t p, Pred pred) {
 bool line_start(const pw::Program& program, const pwtest::Oracle::At& a) {
   if (!a.paused) return true;
   const auto& lines = program.functions[a.fn].lines;
+  // A compiled program's library code (line 0) has no lines to stop at.
+  if (program.compiled && a.ip < lines.size() && lines[a.ip] == 0) return false;
   return a.ip == 0 || a.ip >= lines.size() || lines[a.ip - 1] != lines[a.ip];
 }
 
@@ -218,7 +220,7 @@ TEST_P(Motion, MovesLandWhereTheLiveRunSays) {
   pw::VmConfig config = pwtest::default_config();
   config.capabilities = pw::kCapIo | pw::kCapRandom;
   if (mc.max_steps) config.limits.max_steps = mc.max_steps;
-  pwtest::Subject s{mc.example, pw::load_program(std::string(EXAMPLES_DIR) + "/" + mc.example), config};
+  pwtest::Subject s{mc.example, pwtest::load_example(std::string(EXAMPLES_DIR) + "/" + mc.example), config};
   std::vector<std::string> exprs = mc.watches;
   if (!mc.condition.empty()) exprs.push_back(mc.condition);
   const pwtest::Oracle o = pwtest::make_oracle(s, exprs);
@@ -374,6 +376,8 @@ INSTANTIATE_TEST_SUITE_P(
                           MotionCase{"exceptions.pwa", {"$sp"}, "", "exceptions.pwa:40"},
                           MotionCase{"closures.pwa", {"$stack[-1]"}, "", "*make_counter+1"},
                           MotionCase{"inventory.pwa", {"revenue", "stock[6]", "restocks"}, "qty > 5", "restock"},
+                          // The same story compiled from the Lisp: source names in the expressions.
+                          MotionCase{"inventory.pwl", {"revenue", "stock[6]", "restocks"}, "qty > 3", "restock-if-low"},
                           MotionCase{"tail_loop.pwa", {"acc"}, "i == 3", "sum_to", 20000},
                           // One snapshot: backward moves scan a short window before the
                           // position first, then the rest of the long interval.
@@ -383,7 +387,8 @@ INSTANTIATE_TEST_SUITE_P(
         ::testing::Values(BackEnd::Recorded, BackEnd::Live)),
     [](const auto& info) {
       std::string n = std::get<0>(info.param).example;
-      return n.substr(0, n.find('.')) + (std::get<0>(info.param).interval ? "_one_snapshot" : "") +
+      return n.substr(0, n.find('.')) + (n.ends_with(".pwl") ? "_pwl" : "") +
+             (std::get<0>(info.param).interval ? "_one_snapshot" : "") +
              (std::get<1>(info.param) == BackEnd::Live ? "_live" : "_recorded");
     });
 

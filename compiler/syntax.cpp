@@ -569,12 +569,7 @@ class Parser {
     if (clause.items.size() >= 2 && clause.items[1].is_symbol("=>")) {
       if (clause.items.size() != 3) fail(clause.pos, "expected (TEST => PROCEDURE)");
       // (let ((t TEST)) (if t (F t) REST))
-      Scope* scope = new_scope(s);
-      Binding* t = m_.new_binding("%test", clause.pos, lambda_);
-      auto let = node(NodeKind::Let, clause.pos);
-      let->bindings.push_back(t);
-      let->kids.push_back(expr(clause.items[0], s));
-      scope->vars.emplace_back("%test", t);
+      auto [let, scope, t] = temp_let("%test", clause.items[0], s, clause.pos);
       auto n = node(NodeKind::If, clause.pos);
       n->kids.push_back(local(t, clause.pos));
       auto call = node(NodeKind::Call, clause.items[2].pos);
@@ -583,7 +578,7 @@ class Parser {
       n->kids.push_back(std::move(call));
       n->kids.push_back(cond(d, k + 1, scope));
       let->kids.push_back(std::move(n));
-      return let;
+      return std::move(let);
     }
     if (clause.items.size() == 1) {  // (TEST): the test's value when true
       auto n = node(NodeKind::Or, clause.pos);
@@ -598,6 +593,23 @@ class Parser {
     return n;
   }
 
+  // (let ((NAME INIT)) ...) for a value evaluated once: the let, and the scope and binding
+  // of the body the caller builds. NAME starts with % so no program can name it.
+  struct Temp {
+    NodeP let;
+    Scope* scope;
+    Binding* binding;
+  };
+  Temp temp_let(const char* name, const Datum& init, Scope* s, SourcePos pos) {
+    Scope* scope = new_scope(s);
+    Binding* b = m_.new_binding(name, pos, lambda_);
+    auto let = node(NodeKind::Let, pos);
+    let->bindings.push_back(b);
+    let->kids.push_back(expr(init, s));
+    scope->vars.emplace_back(name, b);
+    return {std::move(let), scope, b};
+  }
+
   NodeP local(Binding* b, SourcePos pos) {
     note_use(b, pos);
     auto n = node(NodeKind::LocalRef, pos);
@@ -608,12 +620,7 @@ class Parser {
   // (case KEY ((DATUM...) EXPR...) ... (else EXPR...)): KEY once, compared with eqv?.
   NodeP case_form(const Datum& d, Scope* s) {
     need(d, d.items.size() >= 2, "(case KEY ((DATUM...) EXPR...)... [(else EXPR...)])");
-    Scope* scope = new_scope(s);
-    Binding* key = m_.new_binding("%key", d.pos, lambda_);
-    auto let = node(NodeKind::Let, d.pos);
-    let->bindings.push_back(key);
-    let->kids.push_back(expr(d.items[1], s));
-    scope->vars.emplace_back("%key", key);
+    auto [let, scope, key] = temp_let("%key", d.items[1], s, d.pos);
     NodeP chain = node(NodeKind::Unspecified, d.pos);
     for (std::size_t k = d.items.size(); k-- > 2;) {
       const Datum& clause = d.items[k];
@@ -642,7 +649,7 @@ class Parser {
       chain = std::move(n);
     }
     let->kids.push_back(std::move(chain));
-    return let;
+    return std::move(let);
   }
 
   struct LetBinding {

@@ -1019,7 +1019,8 @@ const Value* place(const std::vector<ExprNode>& nodes, std::int32_t n, const VmS
 // id; shared or cyclic structure is bounded by the character limit and by [budget_].
 class Printer {
  public:
-  Printer(const VmState& vm, std::size_t max_chars) : vm_(vm), max_(max_chars) {}
+  // A compiled program's values read as its language writes them: () #t #f sym #(1 2).
+  Printer(const VmState& vm, std::size_t max_chars) : vm_(vm), max_(max_chars), lisp_(vm.program().compiled) {}
 
   std::string text(const Value& v) {
     put(v, 0);
@@ -1043,12 +1044,12 @@ class Printer {
     --budget_;
     const Program& p = vm_.program();
     switch (v.type) {
-      case ValueType::Nil: out_ += "nil"; break;
-      case ValueType::Bool: out_ += v.b ? "true" : "false"; break;
+      case ValueType::Nil: out_ += lisp_ ? "()" : "nil"; break;
+      case ValueType::Bool: out_ += lisp_ ? (v.b ? "#t" : "#f") : (v.b ? "true" : "false"); break;
       case ValueType::Int: out_ += fmt::format("{}", v.i); break;
       case ValueType::Float: out_ += float_text(v.f); break;
       case ValueType::Symbol:
-        out_ += '\'';
+        if (!lisp_) out_ += '\'';
         out_ += v.sym < p.symbols.size() ? p.symbols[v.sym] : fmt::format("?{}", v.sym);
         break;
       case ValueType::Function: out_ += fmt::format("<function {}>", function_name(vm_, v.fn)); break;
@@ -1064,16 +1065,16 @@ class Printer {
       }
       case ValueType::Array: {
         const ArrayObj* a = as_array(v);
-        out_ += '[';
+        out_ += lisp_ ? "#(" : "[";
         for (std::uint32_t i = 0; i < a->length; ++i) {
-          if (i) out_ += ", ";
+          if (i) out_ += lisp_ ? " " : ", ";
           if (full()) {
             out_ += "...";
             break;
           }
           put(a->items()[i], depth + 1);
         }
-        out_ += ']';
+        out_ += lisp_ ? ')' : ']';
         break;
       }
       case ValueType::Pair: {
@@ -1106,6 +1107,7 @@ class Printer {
 
   const VmState& vm_;
   std::size_t max_;
+  bool lisp_;
   std::size_t budget_ = 100'000;  // values: the char limit may be huge
   std::string out_;
 };

@@ -115,7 +115,7 @@ TEST_F(LispDebugger, TheInventoryHuntLandsOnTheStore) {
   const auto hunt = pwreplay({"debug", trace, "--at", "end", "--batch", "-ex", "print qty", "-ex", "last reorder-qty[6]",
                               "-ex", "backtrace", "-ex", "info locals"});
   ASSERT_EQ(hunt.code, 0) << hunt.err;
-  EXPECT_NE(hunt.out.find("qty = false\n"), std::string::npos) << hunt.out;
+  EXPECT_NE(hunt.out.find("qty = #f\n"), std::string::npos) << hunt.out;
   EXPECT_NE(hunt.out.find("Last write to reorder-qty[6] before step "), std::string::npos) << hunt.out;
   EXPECT_NE(hunt.out.find("#0  load-supplier-sheet (sheet="), std::string::npos) << hunt.out;
   EXPECT_NE(hunt.out.find("inventory.pwl:71:5"), std::string::npos) << hunt.out;

@@ -64,11 +64,11 @@ TEST_F(LispTools, TraceQueriesAndPerfSpeakTheSource) {
   ASSERT_EQ(run.code, 1) << run.err;
   const CliResult last = pwreplay({"last-write", trace, "reorder-qty[6]", "--before", "end"});
   ASSERT_EQ(last.code, 0) << last.err;
-  EXPECT_NE(last.out.find("nil -> false   by array_set at load-supplier-sheet+"), std::string::npos) << last.out;
+  EXPECT_NE(last.out.find("() -> #f   by array_set at load-supplier-sheet+"), std::string::npos) << last.out;
   EXPECT_NE(last.out.find("inventory.pwl:71:5)"), std::string::npos) << last.out;
   const CliResult calls = pwreplay({"calls", trace, "restock"});
   ASSERT_EQ(calls.code, 0) << calls.err;
-  EXPECT_NE(calls.out.find("restock(3) -> nil"), std::string::npos) << calls.out;
+  EXPECT_NE(calls.out.find("restock(3) -> ()"), std::string::npos) << calls.out;
   const CliResult watch = pwreplay({"watch", trace, "restocks"});
   ASSERT_EQ(watch.code, 0) << watch.err;
   EXPECT_NE(watch.out.find("by set_global restocks at restock+"), std::string::npos) << watch.out;

@@ -27,14 +27,14 @@ describe('a .pwl program (pwreplay dap and pwvm dap)', () => {
     const first = await dc.open({ trace, at: 'end' });
     assert.equal(first.reason, 'exception');
     const frames = await dc.frames();
-    assert.match(frames[0].name, /^purchase-cost\(item=6, qty=false\)$/);
+    assert.match(frames[0].name, /^purchase-cost\(item=6, qty=#f\)$/);
     assert.equal(frames[0].line, 94);
     assert.equal(frames[0].column, 16);
     assert.equal(frames[0].source.path, PROGRAM);
     assert.match(frames[1].name, /^restock\(item=6\)$/);
     const args = await dc.variables((await dc.scope('Arguments')).variablesReference);
-    assert.deepEqual(args.map(v => [v.name, v.value]), [['item', '6'], ['qty', 'false']]);
-    assert.equal(await dc.evaluate('qty'), 'false');
+    assert.deepEqual(args.map(v => [v.name, v.value]), [['item', '6'], ['qty', '#f']]);
+    assert.equal(await dc.evaluate('qty'), '#f');
   });
 
   it('reverse-continues to the store on line 71 and pw/lastWrite names load-supplier-sheet', { timeout: 20000 }, async () => {
@@ -60,7 +60,7 @@ describe('a .pwl program (pwreplay dap and pwvm dap)', () => {
     assert.equal(response.body.found, true);
     assert.equal(response.body.function, 'load-supplier-sheet');
     assert.equal(response.body.line, 71);
-    assert.equal(response.body.new, 'false');
+    assert.equal(response.body.new, '#f');
   });
 
   it('a live run stops at a function breakpoint by its source name', { timeout: 20000 }, async () => {

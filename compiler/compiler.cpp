@@ -30,7 +30,32 @@ std::shared_ptr<const Program> compile_program(std::string_view source, const st
 
 bool is_lisp_path(std::string_view path) { return path.size() > 4 && path.substr(path.size() - 4) == ".pwl"; }
 
+namespace {
+
+// Standard input has no extension: a program whose first form (past blank lines and
+// `;` comments) opens a parenthesis is the Lisp; assembly never starts so.
+bool looks_like_lisp(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      ++i;
+    } else if (c == ';') {
+      while (i < text.size() && text[i] != '\n') ++i;
+    } else {
+      return c == '(' || c == '[' || text.substr(i, 2) == "#|";
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
 std::shared_ptr<const Program> load_any_program(const std::string& path) {
+  if (path == "-") {
+    const std::string text = read_program_file(path);
+    return looks_like_lisp(text) ? compile_program(text, "<stdin>") : load_program_text(text, "<stdin>");
+  }
   if (!is_lisp_path(path)) return load_program(path);
   return compile_program(read_program_file(path), path);
 }

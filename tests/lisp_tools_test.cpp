@@ -50,6 +50,17 @@ TEST_F(LispTools, ACompileErrorIsOneBlockAndExitTwo) {
   }
 }
 
+TEST_F(LispTools, StandardInputIsCompiledWhenItIsLisp) {
+  const CliResult lisp = pwtest::run_binary(PWVM_BINARY, {"run", "-"}, "; sums\n(display (+ 1 2))\n", dir_.dir(), false);
+  EXPECT_EQ(lisp.code, 0) << lisp.err;
+  EXPECT_EQ(lisp.out, "3");
+  const CliResult pwa =
+      pwtest::run_binary(PWVM_BINARY, {"run", "-"}, "; sums\nfunc main()\n  push 3\n  host print\n  return\nend\n",
+                         dir_.dir(), false);
+  EXPECT_EQ(pwa.code, 0) << pwa.err;
+  EXPECT_EQ(pwa.out, "3\n");
+}
+
 TEST_F(LispTools, DisassemblyShowsTheSourceBesideTheBytecode) {
   const CliResult r = pwvm({"disasm", example("tail_recursion.pwl")});
   ASSERT_EQ(r.code, 0) << r.err;

@@ -22,13 +22,13 @@ using NodeP = std::unique_ptr<Node>;
 struct Binding {
   std::string name;  // as written
   SourcePos pos;
-  Lambda* owner = nullptr;          // the function whose frame holds it
-  bool mutated = false;             // set! somewhere
-  bool captured = false;            // referenced from a nested lambda
+  Lambda* owner = nullptr;            // the function whose frame holds it
+  bool mutated = false;               // set! somewhere
+  bool captured = false;              // referenced from a nested lambda
   bool captured_before_init = false;  // letrec: a closure made before the value exists
-  Lambda* known = nullptr;          // bound once to this lambda and never set!
-  bool loop_label = false;          // the name of a named let compiled as a loop
-  struct Loop* loop = nullptr;      // ... that loop
+  Lambda* known = nullptr;            // bound once to this lambda and never set!
+  bool loop_label = false;            // the name of a named let compiled as a loop
+  struct Loop* loop = nullptr;        // ... that loop
   // Filled by the code generator.
   int slot = -1;
   std::string asm_name;
@@ -38,22 +38,22 @@ struct Binding {
 };
 
 enum class NodeKind {
-  Const,     // datum (an atom, or a quoted list or vector)
-  LocalRef,  // binding
-  GlobalRef,  // name
-  LocalSet,  // binding = value
-  GlobalSet,  // name = value (define or set!)
-  If,        // test then else
-  Lambda,    // lambda
-  Call,      // fn args...
-  Prim,      // an operation of the VM or the prelude: name args...
-  Seq,       // exprs...: the last one's value
-  Let,       // bindings = inits (in parallel), then body
-  Loop,      // loop vars = inits, then body, in which Recur jumps back
-  Recur,     // the loop's next iteration with new values
-  And,       // exprs...
-  Or,        // exprs...
-  Guard,     // body, handler (binding is the raised value)
+  Const,        // datum (an atom, or a quoted list or vector)
+  LocalRef,     // binding
+  GlobalRef,    // name
+  LocalSet,     // binding = value
+  GlobalSet,    // name = value (define or set!)
+  If,           // test then else
+  Lambda,       // lambda
+  Call,         // fn args...
+  Prim,         // an operation of the VM or the prelude: name args...
+  Seq,          // exprs...: the last one's value
+  Let,          // bindings = inits (in parallel), then body
+  Loop,         // loop vars = inits, then body, in which Recur jumps back
+  Recur,        // the loop's next iteration with new values
+  And,          // exprs...
+  Or,           // exprs...
+  Guard,        // body, handler (binding is the raised value)
   Unspecified,  // the value of a form that has none
 };
 
@@ -70,21 +70,21 @@ struct Loop {
 struct Node {
   NodeKind kind;
   SourcePos pos;
-  Datum datum;                      // Const
-  Binding* binding = nullptr;       // LocalRef, LocalSet, Guard
-  GlobalDef* global = nullptr;      // GlobalRef, GlobalSet
-  std::string name;                 // Prim: the operation
-  std::vector<NodeP> kids;          // operands, in evaluation order
-  std::vector<Binding*> bindings;   // Let
-  Lambda* lambda = nullptr;         // Lambda
-  Loop* loop = nullptr;             // Loop, Recur
-  bool is_define = false;           // GlobalSet from a define
+  Datum datum;                     // Const
+  Binding* binding = nullptr;      // LocalRef, LocalSet, Guard
+  GlobalDef* global = nullptr;     // GlobalRef, GlobalSet
+  std::string name;                // Prim: the operation
+  std::vector<NodeP> kids;         // operands, in evaluation order
+  std::vector<Binding*> bindings;  // Let
+  Lambda* lambda = nullptr;        // Lambda
+  Loop* loop = nullptr;            // Loop, Recur
+  bool is_define = false;          // GlobalSet from a define
 
   Node(NodeKind k, SourcePos p) : kind(k), pos(p) {}
 };
 
 struct Lambda {
-  std::string name;       // source name: the variable it is bound to, or lambda@file:line
+  std::string name;  // source name: the variable it is bound to, or lambda@file:line
   SourcePos pos;
   std::vector<Binding*> params;  // the rest parameter last, when there is one
   bool rest = false;
@@ -93,7 +93,7 @@ struct Lambda {
   std::vector<Binding*> free;  // bindings of enclosing lambdas it refers to, first use first
   bool from_prelude = false;
   // Filled by analysis and the code generator.
-  bool liftable = false;    // needs no closure: every free binding is a liftable known lambda
+  bool liftable = false;  // needs no closure: every free binding is a liftable known lambda
   std::vector<Binding*> captures;
   std::string asm_name;
 };

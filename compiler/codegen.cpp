@@ -11,8 +11,8 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <optional>
 #include <set>
@@ -23,7 +23,8 @@ namespace pw::lisp {
 namespace {
 
 bool asm_name_start(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) || std::string_view("_*/<>=~^%&$@!?").find(c) != std::string_view::npos;
+  return std::isalpha(static_cast<unsigned char>(c)) ||
+         std::string_view("_*/<>=~^%&$@!?").find(c) != std::string_view::npos;
 }
 bool asm_name_char(char c) {
   return asm_name_start(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '+';
@@ -33,8 +34,8 @@ bool is_asm_name(std::string_view s) {
   for (char c : s)
     if (!asm_name_char(c)) return false;
   // Words the assembler reads as literals or keywords.
-  return s != "nil" && s != "true" && s != "false" && s != "end" && s != "func" && s != "local" &&
-         s != "global" && s != "entry" && s != "captures";
+  return s != "nil" && s != "true" && s != "false" && s != "end" && s != "func" && s != "local" && s != "global" &&
+         s != "entry" && s != "captures";
 }
 
 // [s] made into an assembler name: characters it cannot hold become '_'.
@@ -50,13 +51,20 @@ std::string quote_string(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
-    if (c == '"') out += "\\\"";
-    else if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else if (c == '\r') out += "\\r";
-    else if (u < 0x20 || u >= 0x7f) out += fmt::format("\\x{:02X}", u);
-    else out += c;
+    if (c == '"')
+      out += "\\\"";
+    else if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c == '\r')
+      out += "\\r";
+    else if (u < 0x20 || u >= 0x7f)
+      out += fmt::format("\\x{:02X}", u);
+    else
+      out += c;
   }
   return out + "\"";
 }
@@ -191,7 +199,8 @@ class CodeGen {
   std::vector<std::string> globals_out_;
   std::map<const Node*, std::string> quoted_names_;
   bool in_prologue_ = false;
-  std::set<const Binding*> loop_int_vars_;  // loop variables that are always integers (inc_local is safe)  // the entry's prologue: the prelude's variables, without positions
+  std::set<const Binding*> loop_int_vars_;  // loop variables that are always integers (inc_local is safe)  // the
+                                            // entry's prologue: the prelude's variables, without positions
 
   [[noreturn]] void fail(const Lambda* in, SourcePos pos, std::string message) const {
     if (in && in->from_prelude) throw CompileError("<prelude>", "", pos, "internal error: " + message);
@@ -235,10 +244,12 @@ class CodeGen {
   const std::string& schedule(Lambda* l, const std::string& hint = "") {
     if (l->asm_name.empty()) {
       std::string base;
-      if (!hint.empty()) base = sanitize(hint);
+      if (!hint.empty())
+        base = sanitize(hint);
       else if (l->parent && !l->parent->asm_name.empty() && l->parent != m_.main)
         base = l->parent->asm_name + "/" + sanitize(l->name.rfind("lambda@", 0) == 0 ? "lambda" : l->name);
-      else base = sanitize(l->name.rfind("lambda@", 0) == 0 ? "lambda" : l->name);
+      else
+        base = sanitize(l->name.rfind("lambda@", 0) == 0 ? "lambda" : l->name);
       if (l->name.rfind("lambda@", 0) == 0) base += fmt::format("@{}", l->pos.line);
       l->asm_name = function_names_.claim(base);
       pending_.push_back(l);
@@ -276,9 +287,11 @@ class CodeGen {
       f.last_loc = {0, 0};
       return;
     }
-    for (Binding* p : l->params) f.code.push_back(fmt::format("  .var {} {}{}", p->asm_name, quote_string(p->name), p->boxed() ? " boxed" : ""));
+    for (Binding* p : l->params)
+      f.code.push_back(fmt::format("  .var {} {}{}", p->asm_name, quote_string(p->name), p->boxed() ? " boxed" : ""));
     for (Binding* c : l->captures)
-      f.code.push_back(fmt::format("  .var {} {}{}", f.capture_of[c], quote_string(c->name), c->boxed() ? " boxed" : ""));
+      f.code.push_back(
+          fmt::format("  .var {} {}{}", f.capture_of[c], quote_string(c->name), c->boxed() ? " boxed" : ""));
     // A boxed parameter moves into its box on entry.
     for (Binding* p : l->params) {
       if (!p->boxed()) continue;
@@ -329,7 +342,8 @@ class CodeGen {
   // ---- emitting -----------------------------------------------------------------------
   void op(SourcePos pos, std::string text) {
     Fn& f = *fn_;
-    if (!f.lambda->from_prelude && !in_prologue_ && pos.line && (pos.line != f.last_loc.line || pos.column != f.last_loc.column)) {
+    if (!f.lambda->from_prelude && !in_prologue_ && pos.line &&
+        (pos.line != f.last_loc.line || pos.column != f.last_loc.column)) {
       f.code.push_back(fmt::format("  .loc {} {}", pos.line, pos.column));
       f.last_loc = pos;
     }
@@ -350,7 +364,8 @@ class CodeGen {
   }
   void open_scope(Binding* b) {
     if (!fn_->lambda->from_prelude)
-      fn_->code.push_back(fmt::format("  .var {} {}{}", b->asm_name, quote_string(b->name), b->boxed() ? " boxed" : ""));
+      fn_->code.push_back(
+          fmt::format("  .var {} {}{}", b->asm_name, quote_string(b->name), b->boxed() ? " boxed" : ""));
   }
   void close_scope(Binding* b) {
     if (!fn_->lambda->from_prelude) fn_->code.push_back("  .endvar " + b->asm_name);
@@ -364,7 +379,8 @@ class CodeGen {
       return;
     }
     auto it = fn_->capture_of.find(b);
-    if (it == fn_->capture_of.end()) fail(fn_->lambda, pos, fmt::format("internal error: '{}' is not captured", b->name));
+    if (it == fn_->capture_of.end())
+      fail(fn_->lambda, pos, fmt::format("internal error: '{}' is not captured", b->name));
     op(pos, "get_capture " + it->second);
   }
 
@@ -381,7 +397,8 @@ class CodeGen {
       return;
     }
     auto it = fn_->capture_of.find(b);
-    if (it == fn_->capture_of.end()) fail(fn_->lambda, pos, fmt::format("internal error: '{}' is not captured", b->name));
+    if (it == fn_->capture_of.end())
+      fail(fn_->lambda, pos, fmt::format("internal error: '{}' is not captured", b->name));
     op(pos, "set_capture " + it->second);
   }
 
@@ -397,14 +414,18 @@ class CodeGen {
   // What a context wants after a value was pushed.
   void done(const Ctx& c, SourcePos pos) {
     if (c.mode == Mode::Effect) op(pos, "pop");
-    if (c.mode == Mode::Tail) op(pos, "return");
-    else if (!c.exit.empty()) op(pos, "jump " + c.exit);
+    if (c.mode == Mode::Tail)
+      op(pos, "return");
+    else if (!c.exit.empty())
+      op(pos, "jump " + c.exit);
   }
   // ... and after nothing was pushed.
   void done_empty(const Ctx& c, SourcePos pos) {
     if (c.mode != Mode::Effect) op(pos, "nil");
-    if (c.mode == Mode::Tail) op(pos, "return");
-    else if (!c.exit.empty()) op(pos, "jump " + c.exit);
+    if (c.mode == Mode::Tail)
+      op(pos, "return");
+    else if (!c.exit.empty())
+      op(pos, "jump " + c.exit);
   }
 
   // ---- expressions --------------------------------------------------------------------
@@ -510,8 +531,10 @@ class CodeGen {
         std::size_t n = d.items.size();
         if (d.dotted) --n;
         for (std::size_t k = 0; k < n; ++k) build_datum(d.items[k]);
-        if (d.dotted) build_datum(d.items.back());
-        else op(none, "nil");
+        if (d.dotted)
+          build_datum(d.items.back());
+        else
+          op(none, "nil");
         for (std::size_t k = 0; k < n; ++k) op(none, "cons");
         return;
       }
@@ -546,8 +569,10 @@ class CodeGen {
 
   void push_global(GlobalDef& g, SourcePos pos) {
     use_global(g);
-    if (Lambda* l = g.known()) op(pos, "push_func " + schedule(l));
-    else op(pos, "get_global " + g.global_asm);
+    if (Lambda* l = g.known())
+      op(pos, "push_func " + schedule(l));
+    else
+      op(pos, "get_global " + g.global_asm);
   }
 
   void push_lambda(Lambda* l, SourcePos pos) {
@@ -809,7 +834,8 @@ class CodeGen {
 
   static bool references(const Node& n, const Binding* b) {
     if ((n.kind == NodeKind::LocalRef || n.kind == NodeKind::LocalSet) && n.binding == b) return true;
-    if (n.kind == NodeKind::Lambda) return std::find(n.lambda->free.begin(), n.lambda->free.end(), b) != n.lambda->free.end();
+    if (n.kind == NodeKind::Lambda)
+      return std::find(n.lambda->free.begin(), n.lambda->free.end(), b) != n.lambda->free.end();
     for (const NodeP& k : n.kids)
       if (references(*k, b)) return true;
     return false;
@@ -824,8 +850,8 @@ class CodeGen {
       case NodeKind::Unspecified:
         return true;
       case NodeKind::Prim: {
-        static const std::set<std::string> kImpure{"set-car!", "set-cdr!", "vector-set!", "newline", "read-line",
-                                                   "random", "raise", "exit", "%host-write"};
+        static const std::set<std::string> kImpure{"set-car!", "set-cdr!", "vector-set!", "newline",    "read-line",
+                                                   "random",   "raise",    "exit",        "%host-write"};
         if (kImpure.count(n.name)) return false;
         for (const NodeP& k : n.kids)
           if (!pure(*k)) return false;
@@ -886,8 +912,10 @@ class CodeGen {
     op(n.pos, "end_try");
     const bool has_exit = c.mode == Mode::Tail || !c.exit.empty();
     const std::string join = has_exit ? "" : new_label();
-    if (c.mode == Mode::Tail) op(n.pos, "return");
-    else op(n.pos, "jump " + (has_exit ? c.exit : join));
+    if (c.mode == Mode::Tail)
+      op(n.pos, "return");
+    else
+      op(n.pos, "jump " + (has_exit ? c.exit : join));
     label(handler);
     new_local(n.binding);
     bind(n.binding, n.pos);
@@ -934,8 +962,10 @@ class CodeGen {
       for (std::size_t k = fixed + 1; k <= argc; ++k) op(n.pos, "cons");
     }
     const bool tail = c.mode == Mode::Tail;
-    if (direct) op(n.pos, (tail ? "tail_call_fn " : "call_fn ") + target->asm_name);
-    else op(n.pos, fmt::format("{} {}", tail ? "tail_call" : "call", pass));
+    if (direct)
+      op(n.pos, (tail ? "tail_call_fn " : "call_fn ") + target->asm_name);
+    else
+      op(n.pos, fmt::format("{} {}", tail ? "tail_call" : "call", pass));
     if (!tail) done(c, n.pos);
   }
 
@@ -976,9 +1006,9 @@ class CodeGen {
       return done(c, at);
     }
     static const std::map<std::string, std::pair<std::string, std::string>> kCompare{
-        {"=", {"eq", "eq"}}, {"<", {"lt", "gt"}}, {">", {"gt", "lt"}}, {"<=", {"le", "ge"}}, {">=", {"ge", "le"}},
-        {"eq?", {"eq", "eq"}}, {"eqv?", {"eq", "eq"}}, {"string=?", {"eq", "eq"}}, {"string<?", {"lt", "gt"}},
-        {"string>?", {"gt", "lt"}}};
+        {"=", {"eq", "eq"}},        {"<", {"lt", "gt"}},       {">", {"gt", "lt"}},    {"<=", {"le", "ge"}},
+        {">=", {"ge", "le"}},       {"eq?", {"eq", "eq"}},     {"eqv?", {"eq", "eq"}}, {"string=?", {"eq", "eq"}},
+        {"string<?", {"lt", "gt"}}, {"string>?", {"gt", "lt"}}};
     if (auto it = kCompare.find(p); it != kCompare.end()) return compare(n, it->second.first, it->second.second, c);
     static const std::map<std::string, std::vector<std::string_view>> kOps{
         {"zero?", {"eq_imm 0"}},

@@ -22,8 +22,8 @@ std::shared_ptr<const Program> compile_program(std::string_view source, const st
 bool is_lisp_path(std::string_view path);
 
 // Loads any program file: a .pwl file is compiled, anything else assembled; both are
-// verified. Standard input ("-") is compiled when its first form opens a parenthesis. Throws CompileError, AssemblyError, VerifyError, or std::runtime_error as
-// read_program_file does.
+// verified. Standard input ("-") is compiled when its first form opens a parenthesis. Throws CompileError,
+// AssemblyError, VerifyError, or std::runtime_error as read_program_file does.
 std::shared_ptr<const Program> load_any_program(const std::string& path);
 
 }  // namespace pw::lisp

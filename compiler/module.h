@@ -30,7 +30,7 @@ struct GlobalDef {
 struct Module {
   std::string file;
   std::string source;
-  Lambda* main = nullptr;  // the top-level forms, in order
+  Lambda* main = nullptr;                            // the top-level forms, in order
   std::map<std::string, GlobalDef> globals;          // the program's own
   std::map<std::string, GlobalDef> prelude_globals;  // the prelude's
   std::vector<std::unique_ptr<Binding>> bindings;

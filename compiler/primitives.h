@@ -8,9 +8,9 @@ namespace pw::lisp {
 struct Primitive {
   std::string_view name;
   int min_args;
-  int max_args;          // -1: any number
-  bool boolean;          // the result is always #t or #f: a test can branch on it directly
-  int value_arity;       // arity of the procedure when it is used as a value
+  int max_args;     // -1: any number
+  bool boolean;     // the result is always #t or #f: a test can branch on it directly
+  int value_arity;  // arity of the procedure when it is used as a value
 };
 
 // The primitive called [name], or nullptr.

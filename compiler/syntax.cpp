@@ -16,10 +16,12 @@
 namespace pw::lisp {
 namespace {
 
-const std::set<std::string_view> kSpecialForms{
-    "quote", "quasiquote", "unquote", "unquote-splicing", "lambda", "define", "set!", "if", "cond", "case",
-    "when",  "unless",     "and",     "or",               "begin",  "let",    "let*", "letrec", "letrec*",
-    "do",    "guard",      "else",    "=>"};
+const std::set<std::string_view> kSpecialForms{"quote",  "quasiquote", "unquote", "unquote-splicing",
+                                               "lambda", "define",     "set!",    "if",
+                                               "cond",   "case",       "when",    "unless",
+                                               "and",    "or",         "begin",   "let",
+                                               "let*",   "letrec",     "letrec*", "do",
+                                               "guard",  "else",       "=>"};
 
 struct Scope {
   Scope* parent = nullptr;
@@ -282,7 +284,9 @@ class Parser {
   // A primitive used as a value: a prelude procedure that calls it.
   GlobalDef* primitive_value(const Primitive& p, SourcePos pos) {
     // Those that take any number of arguments are the prelude's %value procedures.
-    if (auto variadic = m_.prelude_globals.find(fmt::format("%value{}{}", std::isalpha(static_cast<unsigned char>(p.name[0])) ? "-" : "", p.name)); variadic != m_.prelude_globals.end())
+    if (auto variadic = m_.prelude_globals.find(
+            fmt::format("%value{}{}", std::isalpha(static_cast<unsigned char>(p.name[0])) ? "-" : "", p.name));
+        variadic != m_.prelude_globals.end())
       return &variadic->second;
     if (p.value_arity < 0) fail(pos, fmt::format("internal error: no value for '{}'", p.name));
     const std::string key = fmt::format("%prim:{}", p.name);
@@ -349,7 +353,7 @@ class Parser {
   NodeP primitive_call(const Primitive& p, const Datum& d, Scope* s) {
     const int argc = static_cast<int>(d.items.size()) - 1;
     if (argc < p.min_args || (p.max_args >= 0 && argc > p.max_args)) {
-      std::string want = p.max_args < 0    ? fmt::format("at least {}", p.min_args)
+      std::string want = p.max_args < 0             ? fmt::format("at least {}", p.min_args)
                          : p.min_args == p.max_args ? std::to_string(p.min_args)
                                                     : fmt::format("{} to {}", p.min_args, p.max_args);
       fail(d.pos, fmt::format("'{}' takes {} argument{}, given {}", p.name, want,
@@ -665,8 +669,7 @@ class Parser {
         fail(b.pos, steps ? "a do binding is (NAME INIT [STEP])" : "a binding is (NAME VALUE)");
       check_variable_name(b.items[0]);
       for (const LetBinding& o : out)
-        if (o.name->text == b.items[0].text)
-          fail(b.items[0].pos, fmt::format("'{}' is bound twice", b.items[0].text));
+        if (o.name->text == b.items[0].text) fail(b.items[0].pos, fmt::format("'{}' is bound twice", b.items[0].text));
       out.push_back({&b.items[0], &b.items[1]});
     }
     return out;
@@ -747,8 +750,7 @@ class Parser {
     auto bs = let_bindings(d.items[2], d);
     bool loop = true;
     for (std::size_t k = 3; k < d.items.size(); ++k)
-      loop = loop && !is_form(d.items[k], "define") &&
-             only_tail_calls(d.items[k], name.text, k + 1 == d.items.size());
+      loop = loop && !is_form(d.items[k], "define") && only_tail_calls(d.items[k], name.text, k + 1 == d.items.size());
     for (const LetBinding& b : bs) loop = loop && b.name->text != name.text;
     if (loop) {
       auto n = node(NodeKind::Loop, d.pos);
@@ -836,8 +838,9 @@ class Parser {
   // (guard (VAR CLAUSE...) BODY...): BODY; if it raises, VAR is the raised value and the
   // clauses are tried like cond's; with no clause true the value is raised again.
   NodeP guard(const Datum& d, Scope* s) {
-    need(d, d.items.size() >= 3 && d.items[1].is_list() && !d.items[1].items.empty() &&
-                d.items[1].items[0].kind == Datum::Kind::Symbol,
+    need(d,
+         d.items.size() >= 3 && d.items[1].is_list() && !d.items[1].items.empty() &&
+             d.items[1].items[0].kind == Datum::Kind::Symbol,
          "(guard (VAR CLAUSE...) BODY...)");
     const Datum& spec = d.items[1];
     check_variable_name(spec.items[0]);
@@ -873,7 +876,8 @@ class Parser {
   // ---- quotation ----------------------------------------------------------------------
   NodeP quoted(const Datum& d) {
     auto n = constant(d);
-    if ((d.kind == Datum::Kind::List && !d.items.empty()) || d.kind == Datum::Kind::Vector) m_.quoted.push_back(n.get());
+    if ((d.kind == Datum::Kind::List && !d.items.empty()) || d.kind == Datum::Kind::Vector)
+      m_.quoted.push_back(n.get());
     return n;
   }
 

@@ -103,7 +103,8 @@ TEST(LispCompiler, AVariableCapturedAndSetLivesInABox) {
       "t.pwl");
   const pw::Function& maker = function(*p, "make-counter");
   ASSERT_FALSE(maker.vars.empty());
-  const auto n = std::find_if(maker.vars.begin(), maker.vars.end(), [](const pw::SourceVar& v) { return v.name == "n"; });
+  const auto n =
+      std::find_if(maker.vars.begin(), maker.vars.end(), [](const pw::SourceVar& v) { return v.name == "n"; });
   ASSERT_NE(n, maker.vars.end());
   EXPECT_TRUE(n->boxed);
   // The closure is named after where it was written, and holds the box as a capture.
@@ -130,8 +131,12 @@ TEST(LispCompiler, ALetVariableIsInScopeOnlyInItsBody) {
   for (std::uint32_t ip = 0; ip < f.code.size(); ++ip) {
     const bool in_scope = b->begin <= ip && ip < b->end;
     // Only the let's body (line 4) runs with b in scope; lines 2, 3 and 5 do not.
-    if (f.lines[ip] == 2 || f.lines[ip] == 5) EXPECT_FALSE(in_scope) << "ip " << ip;
-    if (f.lines[ip] == 4) EXPECT_TRUE(in_scope) << "ip " << ip;
+    if (f.lines[ip] == 2 || f.lines[ip] == 5) {
+      EXPECT_FALSE(in_scope) << "ip " << ip;
+    }
+    if (f.lines[ip] == 4) {
+      EXPECT_TRUE(in_scope) << "ip " << ip;
+    }
   }
   const auto a = std::find_if(f.vars.begin(), f.vars.end(), [](const pw::SourceVar& v) { return v.name == "a"; });
   ASSERT_NE(a, f.vars.end());

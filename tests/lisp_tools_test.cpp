@@ -12,7 +12,9 @@ using pwtest::CliResult;
 class LispTools : public ::testing::Test {
  protected:
   LispTools() : dir_("lisptools") {}
-  CliResult pwvm(const std::vector<std::string>& args) { return pwtest::run_binary(PWVM_BINARY, args, "", dir_.dir(), false); }
+  CliResult pwvm(const std::vector<std::string>& args) {
+    return pwtest::run_binary(PWVM_BINARY, args, "", dir_.dir(), false);
+  }
   CliResult pwreplay(const std::vector<std::string>& args) {
     return pwtest::run_binary(PWREPLAY_BINARY, args, "", dir_.dir(), false);
   }
@@ -51,12 +53,12 @@ TEST_F(LispTools, ACompileErrorIsOneBlockAndExitTwo) {
 }
 
 TEST_F(LispTools, StandardInputIsCompiledWhenItIsLisp) {
-  const CliResult lisp = pwtest::run_binary(PWVM_BINARY, {"run", "-"}, "; sums\n(display (+ 1 2))\n", dir_.dir(), false);
+  const CliResult lisp =
+      pwtest::run_binary(PWVM_BINARY, {"run", "-"}, "; sums\n(display (+ 1 2))\n", dir_.dir(), false);
   EXPECT_EQ(lisp.code, 0) << lisp.err;
   EXPECT_EQ(lisp.out, "3");
-  const CliResult pwa =
-      pwtest::run_binary(PWVM_BINARY, {"run", "-"}, "; sums\nfunc main()\n  push 3\n  host print\n  return\nend\n",
-                         dir_.dir(), false);
+  const CliResult pwa = pwtest::run_binary(
+      PWVM_BINARY, {"run", "-"}, "; sums\nfunc main()\n  push 3\n  host print\n  return\nend\n", dir_.dir(), false);
   EXPECT_EQ(pwa.code, 0) << pwa.err;
   EXPECT_EQ(pwa.out, "3\n");
 }

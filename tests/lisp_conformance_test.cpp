@@ -144,6 +144,9 @@ TEST_P(LispConformance, Program) {
   const CliResult source = run(program.string(), e);
   check(source, e, "pwvm run " + GetParam());
   if (e.exit_code != 0) return;
+  // Under the sanitizers the programs' runs are what is new; the round trip below is the
+  // compiler's and the assembler's output, the same in every build (the release pass runs it).
+  if (pwtest::under_address_sanitizer()) return;
 
   // The assembly the compiler writes is a program of its own: it must run the same.
   const std::string pwa = (dir_ / "program.pwa").string();

@@ -142,6 +142,20 @@ class Parser {
     throw CompileError(file_, source_, pos, std::move(message));
   }
 
+  // Derived forms nest as they are rewritten (a cond of N clauses is N nested ifs), and
+  // every later pass recurses over the nesting: it is bounded, so none runs out of stack.
+  static constexpr std::size_t kMaxDerivedDepth = 10000;
+  std::size_t depth_ = 0;
+  struct Nested {
+    Nested(Parser& p, SourcePos pos) : parser(p) {
+      if (++parser.depth_ > kMaxDerivedDepth)
+        parser.fail(pos, fmt::format("nested more than {} deep (with the clauses of cond and the bindings of let*)",
+                                     kMaxDerivedDepth));
+    }
+    ~Nested() { --parser.depth_; }
+    Parser& parser;
+  };
+
   static NodeP node(NodeKind k, SourcePos pos) { return std::make_unique<Node>(k, pos); }
   static bool is_form(const Datum& d, std::string_view head) {
     return d.kind == Datum::Kind::List && !d.items.empty() && d.items[0].is_symbol(head);
@@ -223,6 +237,7 @@ class Parser {
 
   // ---- expressions --------------------------------------------------------------------
   NodeP expr(const Datum& d, Scope* s, const std::string& name_hint = "") {
+    const Nested nested(*this, d.pos);
     switch (d.kind) {
       case Datum::Kind::Int:
       case Datum::Kind::Float:
@@ -561,6 +576,7 @@ class Parser {
 
   // (cond (TEST EXPR...) (TEST => F) (TEST) ... (else EXPR...))
   NodeP cond(const Datum& d, std::size_t k, Scope* s) {
+    const Nested nested(*this, d.pos);
     if (k == d.items.size()) return node(NodeKind::Unspecified, d.pos);
     const Datum& clause = d.items[k];
     if (!clause.is_list() || clause.items.empty())
@@ -623,6 +639,7 @@ class Parser {
 
   // (case KEY ((DATUM...) EXPR...) ... (else EXPR...)): KEY once, compared with eqv?.
   NodeP case_form(const Datum& d, Scope* s) {
+    if (d.items.size() > kMaxDerivedDepth) fail(d.pos, fmt::format("a case of more than {} clauses", kMaxDerivedDepth));
     need(d, d.items.size() >= 2, "(case KEY ((DATUM...) EXPR...)... [(else EXPR...)])");
     auto [let, scope, key] = temp_let("%key", d.items[1], s, d.pos);
     NodeP chain = node(NodeKind::Unspecified, d.pos);
@@ -694,6 +711,7 @@ class Parser {
   }
 
   NodeP let_star(const Datum& d, std::size_t k, Scope* s) {
+    const Nested nested(*this, d.pos);
     need(d, d.items.size() >= 3, "(let* ((NAME VALUE)...) BODY...)");
     if (!d.items[1].is_list()) fail(d.items[1].pos, "expected the let* bindings: ((NAME VALUE)...)");
     const auto& list = d.items[1].items;
@@ -904,6 +922,7 @@ class Parser {
     // Build from the tail: (a ,@b c . d) = (cons a (append b (cons c d)))
     NodeP tail;
     std::size_t n = d.items.size();
+    if (n > kMaxDerivedDepth) fail(d.pos, fmt::format("a quasiquoted list of more than {} items", kMaxDerivedDepth));
     if (d.dotted) {
       tail = quasi(d.items.back(), s, depth);
       --n;

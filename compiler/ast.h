@@ -30,7 +30,6 @@ struct Binding {
   bool loop_label = false;            // the name of a named let compiled as a loop
   struct Loop* loop = nullptr;        // ... that loop
   // Filled by the code generator.
-  int slot = -1;
   std::string asm_name;
 
   // A closure that captures it and a set! to it must share one place: a box (a pair).
@@ -64,7 +63,6 @@ struct Loop {
   // generator lays out with the test at the bottom.
   bool from_do = false;
   std::string top_label;  // filled by the code generator
-  int depth = 0;          // operand depth at the loop's top, by the code generator
 };
 
 struct Node {

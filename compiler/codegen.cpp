@@ -154,8 +154,7 @@ class CodeGen {
       more = more || quoted_done < m_.quoted.size();
     }
     in_prologue_ = false;
-    std::vector<std::string> prologue = std::move(entry.code);
-    entry.code = std::move(prologue);
+    // entry.code now holds the prologue; the body follows it.
     if (!entry.code.empty()) entry.code.push_back("  .loc 0 0");
     entry.last_loc = {0, 0};
     for (std::string& line : body) entry.code.push_back(std::move(line));
@@ -274,7 +273,6 @@ class CodeGen {
     Lambda* l = f.lambda;
     for (Binding* p : l->params) {
       p->asm_name = f.names.claim(sanitize(p->name));
-      p->slot = static_cast<int>(f.params.size());
       f.params.push_back(p->asm_name);
     }
     for (Binding* c : l->captures) {
@@ -356,10 +354,7 @@ class CodeGen {
   std::string new_local(Binding* b) {
     std::string name = fn_->names.claim(b ? sanitize(b->name) : "%t");
     fn_->locals.push_back(name);
-    if (b) {
-      b->asm_name = name;
-      b->slot = static_cast<int>(fn_->params.size() + fn_->locals.size() - 1);
-    }
+    if (b) b->asm_name = name;
     return name;
   }
   void open_scope(Binding* b) {

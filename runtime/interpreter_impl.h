@@ -27,6 +27,30 @@
 
 namespace pw {
 
+// A dynamic call of a function with a rest parameter (the slow path of CALL and TAIL_CALL,
+// kept out of the dispatch loop): the [argc] arguments on top of vm.sp, from the rest
+// parameter's place on, become one list there, built from the last one back; each partial
+// list sits in a stack slot, where the collector sees it. False when an allocation failed.
+template <class Observer>
+[[gnu::noinline]] bool pack_rest(VmState& vm, Observer& obs, std::uint32_t argc, std::uint32_t arity) {
+  Value* const rest_at = vm.sp - argc + (arity - 1);
+  Value tail = Value();
+  for (Value* slot = vm.sp; slot-- > rest_at;) {
+    Object* o = detail::allocate(vm, ValueType::Pair, sizeof(PairObj), 0);
+    if (!o) return false;
+    auto* p = static_cast<PairObj*>(o);
+    p->car = *slot;
+    p->cdr = tail;
+    tail = Value::object(ValueType::Pair, o);
+    *slot = tail;
+    vm.sp = slot + 1;
+    if constexpr (Observer::kEnabled) obs.on_alloc(vm, o);
+  }
+  *rest_at = tail;  // the empty list when there was no extra argument
+  vm.sp = rest_at + 1;
+  return true;
+}
+
 template <class Observer>
 RunStatus run_with(VmState& vm, Observer& obs, std::uint64_t max_steps) {
   if (vm.status == RunStatus::Halted || vm.status == RunStatus::Failed) return vm.status;
@@ -475,33 +499,11 @@ dispatch:
               callee_fn.display_name(), callee_fn.rest ? "at least " : "",                    \
               callee_fn.arity - (callee_fn.rest ? 1 : 0),                                     \
               callee_fn.arity - (callee_fn.rest ? 1 : 0) == 1 ? "" : "s", (argc));            \
-      PACK_REST(argc, callee_fn.arity);                                                       \
-    }                                                                                         \
-  } while (0)
-  // The arguments from the rest parameter's place on become one list there, built from the
-  // last one back; each partial list sits in a stack slot, where the collector sees it.
-#define PACK_REST(argc, arity)                                                                \
-  do {                                                                                        \
-    Value* const first_arg = sp - (argc);                                                     \
-    Value* const rest_at = first_arg + ((arity) - 1);                                         \
-    Value tail = Value();                                                                     \
-    for (Value* slot = sp; slot-- > rest_at;) {                                               \
       SAVE();                                                                                 \
-      Object* o = detail::allocate(vm, ValueType::Pair, sizeof(PairObj), 0);                  \
-      if (PW_UNLIKELY(!o)) FAILED();                                                          \
-      auto* p = static_cast<PairObj*>(o);                                                     \
-      p->car = *slot;                                                                         \
-      p->cdr = tail;                                                                          \
-      tail = Value::object(ValueType::Pair, o);                                               \
-      *slot = tail;                                                                           \
-      sp = slot + 1;                                                                          \
-      if constexpr (Observer::kEnabled) obs.on_alloc(vm, o);                                  \
+      if (!pack_rest(vm, obs, (argc), callee_fn.arity)) FAILED();                             \
+      sp = vm.sp;                                                                             \
+      (argc) = callee_fn.arity;                                                               \
     }                                                                                         \
-    if (sp == rest_at) { /* no extra argument: the empty list */                              \
-      *sp++ = Value();                                                                        \
-    }                                                                                         \
-    sp = rest_at + 1;                                                                         \
-    (argc) = (arity);                                                                         \
   } while (0)
 
   CASE(CALL_FN) {

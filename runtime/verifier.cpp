@@ -246,6 +246,10 @@ void verify(Program& program) {
       throw VerifyError(program.source_name, 1, "-", 0, fmt::format("global {} has a bad initialiser", i));
   }
   for (Function& fn : program.functions) {
+    // Instructions name locals and captures in 16 bits, and the VM counts them so (a trace
+    // may hold more; the assembler refuses them).
+    if (fn.locals.size() > 65535 || fn.captures.size() > 65535)
+      throw VerifyError(program.source_name, fn.line, fn.name, 0, "more than 65535 locals or captures");
     if (fn.rest && fn.arity == 0)  // a trace may say so; the assembler never does
       throw VerifyError(program.source_name, fn.line, fn.name, 0, "a rest parameter needs a parameter to be");
     check_debug_info(program, fn);

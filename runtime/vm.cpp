@@ -45,8 +45,9 @@ VmState::VmState(std::shared_ptr<const Program> program, VmConfig config, Host* 
   for (const Function& f : p.functions) {
     const Instr* start = code.data() + code.size();
     code.insert(code.end(), f.code.begin(), f.code.end());
-    fn_runtime.push_back({start, f.arity, f.rest ? UINT32_MAX : f.arity, f.local_count(), f.local_count() + f.max_stack,
-                          static_cast<std::uint32_t>(f.captures.size())});
+    fn_runtime.push_back({start, f.arity, f.rest ? UINT32_MAX : f.arity, f.local_count() + f.max_stack,
+                          static_cast<std::uint16_t>(f.local_count()),
+                          static_cast<std::uint16_t>(f.captures.size())});
     max_frame = std::max<std::size_t>(max_frame, f.local_count() + f.max_stack);
   }
   const std::size_t slots = std::size_t{config_.limits.max_stack} + max_frame + 8;

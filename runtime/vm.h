@@ -72,9 +72,11 @@ struct FnRuntime {
   // What a dynamic call's argument count must equal to go straight in: the arity, or never
   // for a function with a rest parameter (its calls take the slow path, which packs the list).
   std::uint32_t call_arity;
-  std::uint32_t local_count;
   std::uint32_t frame_size;  // locals + deepest operand stack
-  std::uint32_t capture_count;
+  // At most 65535 each (the assembler's and the trace reader's limits): 16 bits keep the
+  // entry at 24 bytes.
+  std::uint16_t local_count;
+  std::uint16_t capture_count;
 };
 
 enum class RunStatus : std::uint8_t { Ready, Paused, Halted, Failed };

@@ -6,14 +6,20 @@
 
 #include "assembler.h"
 #include "codegen.h"
+#include "large_stack.h"
 #include "module.h"
 #include "verifier.h"
 
 namespace pw::lisp {
 
 std::string compile_to_assembly(std::string_view source, const std::string& file) {
-  std::unique_ptr<Module> m = parse_module(source, file);
-  return generate_assembly(*m);
+  // The passes recurse as deep as the program nests: they get a stack to match.
+  std::string text;
+  run_with_stack(kCompilerStackBytes, [&] {
+    std::unique_ptr<Module> m = parse_module(source, file);
+    text = generate_assembly(*m);
+  });
+  return text;
 }
 
 std::shared_ptr<const Program> compile_program(std::string_view source, const std::string& file) {

@@ -30,7 +30,10 @@ fi
 
 build_dir=${BUILD_DIR:-build}
 # ccache keeps compiled objects across checkouts (CI builds a fresh clone each time, the same
-# sources mostly); an empty cache costs a few percent.
+# sources mostly); an empty cache costs a few percent. Paths under the checkout are hashed
+# relative to it, and the debug (sanitizer) build leaves the working directory out of its
+# hash, so a clone in another directory finds what an earlier one compiled.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" "${launcher[@]}" "$@" >/dev/null

@@ -174,7 +174,7 @@ TEST_F(UnixCli, ZshAcceptsTheCompletionFunctions) {
 TEST_F(UnixCli, ManPagesRenderWithoutWarningsAndNameEveryCommand) {
   if (!has_program("groff")) GTEST_SKIP() << "groff is not installed";
   const std::vector<std::pair<std::string, std::vector<std::string>>> tools = {
-      {"pwvm", {"run", "check", "disasm", "debug", "dap"}},
+      {"pwvm", {"run", "check", "disasm", "debug", "dap", "test"}},
       {"pwreplay", {"info", "events", "state", "verify", "watch", "last-write", "calls", "debug", "dap", "perf"}}};
   for (const auto& [tool, commands] : tools) {
     const std::string page = std::string(SHARE_DIR) + "/man/man1/" + tool + ".1";

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit status:\n"
       "  0  the program halted (or the command succeeded)\n"
-      "  1  the program ended with a runtime error\n"
+      "  1  the program ended with a runtime error (pwvm test: a program failed its test)\n"
       "  2  bad input: an unreadable file, an assembly or verifier error, a bad flag\n"
       "  3  a trace could not be written\n"
       "  128+N  a recorded run was stopped by signal N (130 for SIGINT, 143 for SIGTERM)");
@@ -26,5 +26,6 @@ int main(int argc, char** argv) {
   pwvm::add_disasm_command(app, exit_code);
   pwvm::add_debug_command(app, exit_code);
   pwvm::add_dap_command(app, exit_code);
+  pwvm::add_test_command(app, exit_code);
   return pwtools::run_cli(app, "pwvm", man, argc, argv, exit_code);
 }

@@ -221,7 +221,7 @@ TEST_F(WindowedInventory, InfoSaysWhereTheWindowStarts) {
       << info.out;
   EXPECT_NE(info.out.find("steps:         10850\n"), std::string::npos) << info.out;
   const nlohmann::json j = json_of({"info", trace_, "--json"});
-  EXPECT_EQ(j["schema"], "pwvm.info/1.1");
+  EXPECT_EQ(j["schema"], "pwvm.info/1.2");
 }
 
 TEST_F(WindowedInventory, StateAndVerifyCoverTheWindow) {

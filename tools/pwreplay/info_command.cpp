@@ -11,6 +11,7 @@
 #include "json_schemas.h"
 #include "printable.h"
 #include "state_dump.h"
+#include "trace_key.h"
 #include "trace_reader.h"
 #include "trace_text.h"
 
@@ -29,9 +30,11 @@ int run_info(const Options& o) {
     std::array<std::uint64_t, pw::trace::kEventKindCount> by_kind{};
     std::uint64_t events = 0;
     std::string damage = reader.damage();
+    pw::replay::ContentKeyBuilder key(h);
     for (std::size_t i = 0; i < reader.chunks().size(); ++i) {
       try {
         const pw::trace::ChunkData chunk = reader.read_chunk(i);
+        key.add_chunk(chunk);
         for (const auto& e : chunk.events) {
           ++by_kind[static_cast<std::size_t>(e.kind)];
           ++events;
@@ -58,6 +61,8 @@ int run_info(const Options& o) {
     // Per step the trace holds: a windowed one holds the end of the run only.
     const std::uint64_t held = steps > first_step ? steps - first_step : 0;
     const double per_step = held ? double(file) / double(held) : 0.0;
+    const std::string content_key = key.finish(reader).hex();
+    const std::string program_key = pw::replay::program_key(*h.program).hex();
 
     if (o.json) {
       nlohmann::json j;
@@ -68,6 +73,9 @@ int run_info(const Options& o) {
       j["format"] = {{"major", h.format_major}, {"minor", h.format_minor}};
       j["recorder"] = text(h.recorder);
       j["program"] = {{"name", text(h.program->source_name)}, {"hash", fmt::format("{:016x}", h.program_hash)}};
+      // (1.2) The same run recorded twice has the same content key (trace_key.h).
+      j["content_key"] = content_key;
+      j["program_key"] = program_key;
       j["start_time_unix_ns"] = h.start_time_unix_ns;
       j["host"] = {{"name", text(h.host_name)}, {"system", text(h.host_system)}};
       j["capabilities"] = pw::capabilities_to_string(h.config.capabilities);
@@ -113,6 +121,7 @@ int run_info(const Options& o) {
     if (!damage.empty()) out += fmt::format("damage:        {}\n", printable(damage));
     out += fmt::format("format:        {}.{} (written by {})\n", h.format_major, h.format_minor, printable(h.recorder));
     out += fmt::format("program:       {} (hash {:016x})\n", printable(h.program->source_name), h.program_hash);
+    out += fmt::format("content key:   {} (program key {})\n", content_key, program_key);
     out += fmt::format("recorded:      {} on {} ({})\n", utc_time(h.start_time_unix_ns), printable(h.host_name),
                        printable(h.host_system));
     std::string caps = pw::capabilities_to_string(h.config.capabilities);

@@ -5,13 +5,14 @@
 
 namespace pwreplay {
 
-inline constexpr const char* kPerfSchema = "pwvm.perf/1.2";
+inline constexpr const char* kPerfSchema = "pwvm.perf/1.3";
 inline constexpr const char* kChromeTraceSchema = "pwvm.chrome-trace/1.0";
-inline constexpr const char* kInfoSchema = "pwvm.info/1.1";
+inline constexpr const char* kInfoSchema = "pwvm.info/1.2";
 inline constexpr const char* kEventsSchema = "pwvm.events/1.0";
 inline constexpr const char* kCallsSchema = "pwvm.calls/1.0";
 inline constexpr const char* kWatchSchema = "pwvm.watch/1.0";
 inline constexpr const char* kLastWriteSchema = "pwvm.last-write/1.1";
 inline constexpr const char* kVerifySchema = "pwvm.verify/1.1";
+inline constexpr const char* kDiffSchema = "pwvm.diff/1.0";
 
 }  // namespace pwreplay

@@ -10,7 +10,8 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit status:\n"
       "  0  success\n"
-      "  1  the replay did not match the recording (verify, and the commands that re-execute)\n"
+      "  1  the replay did not match the recording (verify, and the commands that re-execute),\n"
+      "     or a perf gate failed (--max-regression, --max-function-regression)\n"
       "  2  bad input: an unreadable, damaged or foreign trace, a bad flag or expression\n"
       "  3  an output file or the standard output could not be written");
   int exit_code = pwreplay::kExitOk;
@@ -24,5 +25,6 @@ int main(int argc, char** argv) {
   pwreplay::add_debug_command(app, exit_code);
   pwreplay::add_dap_command(app, exit_code);
   pwreplay::add_perf_command(app, exit_code);
+  pwreplay::add_diff_command(app, exit_code);
   return pwtools::run_cli(app, "pwreplay", man, argc, argv, exit_code);
 }

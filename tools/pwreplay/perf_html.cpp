@@ -228,12 +228,134 @@ std::string header_html(const json& r) {
       esc(run_ending_text(field(r, "outcome"))), counters_html(field(r, "counters")));
 }
 
-std::string nav_html() {
-  return R"(<nav><a href="#flame-graph">flame graph</a><a href="#heap">heap</a><a href="#pauses">GC pauses</a>)"
+std::string nav_html(const json& r) {
+  const std::string baseline = field(r, "baseline").is_object() ? R"(<a href="#baseline">baseline</a>)" : "";
+  return R"(<nav>)" + baseline +
+         R"(<a href="#flame-graph">flame graph</a><a href="#heap">heap</a><a href="#pauses">GC pauses</a>)"
          R"(<a href="#functions">functions</a><a href="#call-graph">call graph</a><a href="#hot-lines">hot lines</a>)"
          R"(<a href="#hot-instructions">hot instructions</a><a href="#mix">instruction mix</a>)"
          R"(<a href="#allocation-sites">allocation sites</a><a href="#leaks">leak suspects</a>)"
          R"(<a href="#gc-cycles">GC cycles</a></nav>)";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compared with the baseline (--baseline): totals, gates, then functions by impact, each
+// row that grew marked as a regression.
+
+// "+1,234" / "-5" / "0".
+std::string signed_num(const json& j, const char* key) {
+  const json& v = field(j, key);
+  if (!v.is_number_integer()) return "—";
+  const std::int64_t n = v.get<std::int64_t>();
+  return fmt::format("{}{}", n > 0 ? "+" : "", with_thousands(std::to_string(n)));
+}
+
+std::string change_percent(const json& change, std::string_view none) {
+  const json& p = field(change, "percent");
+  if (p.is_number()) return esc(signed_percent(p.get<double>()));
+  return real(change, "change") == 0 ? "0.0%" : std::string(none);
+}
+
+// The class of a row or cell whose figure grew (a regression) or shrank.
+std::string trend(const json& change) {
+  const double d = real(change, "change");
+  return d > 0 ? "worse" : d < 0 ? "better" : "";
+}
+
+std::string change_cells(const json& change) {
+  const std::string cls = trend(change).empty() ? "" : fmt::format(" {}", trend(change));
+  return fmt::format(R"(<td class="n">{}</td><td class="n">{}</td><td class="n{}">{}</td><td class="n{}">{}</td>)",
+                     num_field(change, "before"), num_field(change, "after"), cls, signed_num(change, "change"), cls,
+                     change_percent(change, "new"));
+}
+
+std::string baseline_totals_html(const json& b) {
+  static const std::pair<const char*, const char*> kTotals[] = {{"steps", "instructions"},
+                                                                {"calls", "calls"},
+                                                                {"tail_calls", "tail calls"},
+                                                                {"allocations", "allocations"},
+                                                                {"allocated_bytes", "allocated bytes"},
+                                                                {"collections", "collections"},
+                                                                {"throws", "throws"},
+                                                                {"catches", "catches"}};
+  std::string out =
+      R"(<table class="compare"><thead><tr><th></th><th class="n">baseline</th><th class="n">this run</th>)"
+      R"(<th class="n">change</th><th class="n">%</th></tr></thead><tbody>)";
+  for (const auto& [key, label] : kTotals) {
+    const json& c = field(field(b, "totals"), key);
+    if (!c.is_object()) continue;
+    out += fmt::format(R"(<tr><td>{}</td>{}</tr>)", label, change_cells(c));
+  }
+  return out + "</tbody></table>";
+}
+
+std::string gates_html(const json& b) {
+  const json& gates = list(b, "gates");
+  if (gates.empty()) return "";
+  std::string out = R"(<ul class="gates">)";
+  for (const json& g : gates) {
+    const bool passed = field(g, "passed").is_boolean() && field(g, "passed").get<bool>();
+    const std::string flag = text(g, "gate") == "max_regression" ? "--max-regression" : "--max-function-regression";
+    const json& largest = field(g, "largest");
+    std::string what = "no function ran in both runs";
+    if (largest.is_object()) {
+      const std::string name = text(largest, "name");
+      what = fmt::format("{}{}total instructions {} ({} → {})", passed && !name.empty() ? "largest growth " : "",
+                         name.empty() ? "" : "<code>" + esc(name) + "</code>: ", change_percent(largest, "new"),
+                         num_field(largest, "before"), num_field(largest, "after"));
+    }
+    const std::size_t over = list(g, "over_limit").size();
+    if (over > 1) what += fmt::format(" and {} more function{}", over - 1, over > 2 ? "s" : "");
+    out += fmt::format(R"(<li class="{}"><b>{}</b> <code>{} {}</code>: {}</li>)", passed ? "better" : "worse",
+                       passed ? "passed" : "failed", flag, real(g, "limit"), what);
+  }
+  return out + "</ul>";
+}
+
+std::string baseline_functions_html(const json& b) {
+  const json& functions = list(b, "functions");
+  if (functions.empty()) return R"(<p class="empty">No functions ran in either run.</p>)";
+  std::string out =
+      R"(<table class="compare"><thead><tr><th>function</th><th class="n">total before</th><th class="n">total after</th>)"
+      R"(<th class="n">change</th><th class="n">%</th><th class="n">self before</th><th class="n">self after</th>)"
+      R"(<th class="n">change</th><th class="n">%</th><th class="n">calls</th><th class="n">allocations</th>)"
+      R"(<th class="n">bytes</th></tr></thead><tbody>)";
+  const std::size_t shown = std::min(kMaxRows, functions.size());
+  for (std::size_t k = 0; k < shown; ++k) {
+    const json& f = functions[k];
+    const std::string in = text(f, "in");
+    const std::string note = in == "new"        ? R"( <span class="tag">new</span>)"
+                             : in == "baseline" ? R"( <span class="tag">not in this version</span>)"
+                                                : "";
+    out += fmt::format(
+        R"(<tr class="{}"><td>{}{}</td>{}{}<td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>)",
+        trend(field(f, "total_steps")), code(text(f, "name")), note, change_cells(field(f, "total_steps")),
+        change_cells(field(f, "self_steps")), signed_num(field(f, "calls"), "change"),
+        signed_num(field(f, "allocations"), "change"), signed_num(field(f, "allocated_bytes"), "change"));
+  }
+  out += "</tbody>";
+  if (functions.size() > shown)
+    out += fmt::format(R"(<tfoot><tr><td colspan="12">{} more not shown</td></tr></tfoot>)",
+                       num(functions.size() - shown));
+  return out + "</table>";
+}
+
+std::string baseline_html(const json& r) {
+  const json& b = field(r, "baseline");
+  if (!b.is_object()) return "";
+  const std::string relation =
+      text(b, "relation") == "same"
+          ? std::string("the same program")
+          : fmt::format("two versions of the program, {} function{} matched by name", num_field(b, "functions_matched"),
+                        count(b, "functions_matched") == 1 ? "" : "s");
+  const std::string note = fmt::format(
+      "Against <code>{}</code> (<code>{}</code>, recorded {}): {}. Exact instruction counts; a row in red grew. "
+      "Functions by the change in their total (inclusive) instructions, then in self instructions; the change in "
+      "calls, "
+      "allocations and bytes is the last three columns.",
+      esc(text(b, "trace")), esc(text(b, "program")), esc(text(b, "recorded_at")), relation);
+  return section("baseline", "Compared with the baseline", note,
+                 gates_html(b) + baseline_totals_html(b) + baseline_functions_html(b));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -763,6 +885,13 @@ svg.chart circle.gc, svg.chart .gc-key { fill: #ea580c; }
 svg.chart circle.snap, svg.chart .snap-key { fill: #7c3aed; }
 svg.chart circle[r="3"] { stroke: #fff; stroke-width: 1; }
 svg.chart .bar { fill: #ea580c; }
+table.compare { margin-top: 8px; }
+table.compare tr.worse td:first-child, table.compare td.worse { background: #fde2e1; color: #9f1239; }
+table.compare td.better { color: #166534; }
+ul.gates { margin: 6px 0 10px; padding-left: 20px; }
+ul.gates li.worse { color: #9f1239; }
+ul.gates li.better { color: #166534; }
+.tag { font-size: 11px; color: var(--muted); border: 1px solid var(--line); border-radius: 3px; padding: 0 4px; }
 svg.chart .bar:hover, svg.chart circle:hover { fill: #9a3412; }
 </style>)";
 
@@ -775,7 +904,8 @@ std::string perf_html_page(const json& report) {
                                  R"(<title>pwreplay perf — {}</title>{}</head><body><main>)",
                                  esc(program.empty() ? text(report, "trace") : program), kStyle);
   page += header_html(report);
-  page += nav_html();
+  page += nav_html(report);
+  page += baseline_html(report);
   page += flame_html(field(report, "flame"));
   page += heap_html(report);
   page += pauses_html(report);

@@ -3,9 +3,11 @@
 #pragma once
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "perf_baseline.h"
 #include "perf_profile.h"
 #include "timeline.h"
 
@@ -23,6 +25,16 @@ nlohmann::json perf_report_json(const pw::replay::Timeline& timeline, const pw::
 std::string run_ending_text(const nlohmann::json& outcome);
 // The report as text tables, [top] rows each (0: all).
 std::string perf_report_text(const nlohmann::json& report, std::size_t top);
+// `--baseline`: the comparison of the run with [baseline]'s and the gates' results, for the
+// report's "baseline" field (perf_baseline.cpp).
+nlohmann::json perf_baseline_json(const pw::replay::Timeline& baseline, const pw::replay::PerfComparison& comparison,
+                                  const std::vector<pw::replay::GateResult>& gates);
+// The comparison as text: totals, then functions by impact ([top] rows, 0: all), then gates.
+std::string perf_baseline_text(const nlohmann::json& report, std::size_t top);
+// One line per failed gate, naming what grew and by how much (empty when all passed).
+std::vector<std::string> perf_gate_failures(const nlohmann::json& report);
+// A change in percent with its sign, "+3.2%", with more places when it is small.
+std::string signed_percent(double percent);
 // One "a;b;c COUNT" line per call path, weighted by its self instructions.
 std::string perf_folded(const pw::Program& program, const pw::replay::WindowProfile& window);
 // Function spans, collections and the heap on a clock of 1 µs per instruction. Calls shorter

@@ -53,6 +53,8 @@ const std::vector<Session::Command>& Session::commands() {
       {"advance", {}, &Session::cmd_advance, false, "advance LOCATION", "Run to LOCATION (in any frame), or until this frame returns."},
       {"goto", {}, &Session::cmd_goto, false, "goto STEP|start|end", "Jump to any step of the run."},
       {"last", {}, &Session::cmd_last, false, "last EXPR", "Back to the last instruction that wrote the place EXPR names (even the same value)."},
+      {"origin", {}, &Session::cmd_origin, false, "origin [--depth N] [STEP] PLACE",
+       "Where the value in PLACE (here, or at STEP) came from: the store, the instructions that computed it, back to constants and inputs."},
       {"break", {"b", "br"}, &Session::cmd_break, false, "break [LOCATION] [if COND]", "Set a breakpoint: FUNCTION, *FUNCTION+IP, FILE:LINE or LINE (default: here)."},
       {"tbreak", {"tb"}, &Session::cmd_tbreak, false, "tbreak [LOCATION] [if COND]", "Set a breakpoint that is deleted when first hit."},
       {"rbreak", {}, &Session::cmd_rbreak, false, "rbreak REGEX", "Set a breakpoint on every function whose name matches REGEX."},
@@ -417,7 +419,7 @@ std::vector<std::string> Session::completions(std::string_view before, std::stri
     else if (std::find(w.begin(), w.end(), std::string_view("if")) != w.end()) names();
   } else if (name == "print" || name == "output" || name == "x" || name == "ptype" || name == "whatis" ||
              name == "display" || name == "watch" || name == "rwatch" || name == "awatch" || name == "last" ||
-             name == "call" || name == "return" || name == "printf") {
+             name == "origin" || name == "call" || name == "return" || name == "printf") {
     names();
   } else if (name == "set") {
     if (w.size() == 1) {

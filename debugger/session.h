@@ -118,6 +118,7 @@ class Session {
   void cmd_advance(std::string_view args);
   void cmd_goto(std::string_view args);
   void cmd_last(std::string_view args);
+  void cmd_origin(std::string_view args);
   // Breakpoints, watchpoints, catchpoints
   void cmd_break(std::string_view args);
   void cmd_tbreak(std::string_view args);

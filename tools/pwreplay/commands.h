@@ -19,6 +19,7 @@ void add_calls_command(CLI::App& app, int& exit_code);
 void add_debug_command(CLI::App& app, int& exit_code);
 void add_dap_command(CLI::App& app, int& exit_code);
 void add_perf_command(CLI::App& app, int& exit_code);
+void add_origin_command(CLI::App& app, int& exit_code);
 void add_diff_command(CLI::App& app, int& exit_code);
 
 }  // namespace pwreplay

@@ -12,6 +12,7 @@ inline constexpr const char* kEventsSchema = "pwvm.events/1.0";
 inline constexpr const char* kCallsSchema = "pwvm.calls/1.0";
 inline constexpr const char* kWatchSchema = "pwvm.watch/1.0";
 inline constexpr const char* kLastWriteSchema = "pwvm.last-write/1.1";
+inline constexpr const char* kOriginSchema = "pwvm.origin/1.0";
 inline constexpr const char* kVerifySchema = "pwvm.verify/1.1";
 inline constexpr const char* kDiffSchema = "pwvm.diff/1.0";
 

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   pwreplay::add_verify_command(app, exit_code);
   pwreplay::add_watch_command(app, exit_code);
   pwreplay::add_last_write_command(app, exit_code);
+  pwreplay::add_origin_command(app, exit_code);
   pwreplay::add_calls_command(app, exit_code);
   pwreplay::add_debug_command(app, exit_code);
   pwreplay::add_dap_command(app, exit_code);

@@ -540,7 +540,7 @@ bool same_config(const VmConfig& a, const VmConfig& b) {
 
 // Where the side-by-side comparison may start: a run is decided by its program, its
 // configuration and its inputs, so two runs of one program with one configuration do the
-// same up to the first host result that differs. The latest snapshot both traces have
+// same up to the first host result that differs. The latest snapshot either trace has
 // before that is where they can first differ; 0 when that cannot be shown.
 std::uint64_t same_until(Timeline& ta, Timeline& tb) {
   const trace::TraceHeader& ha = ta.trace().header();
@@ -550,14 +550,20 @@ std::uint64_t same_until(Timeline& ta, Timeline& tb) {
   const std::vector<trace::Event> xa = host_results(ta), xb = host_results(tb);
   std::uint64_t limit = std::min(ta.end(), tb.end());
   std::size_t k = 0;
-  while (k < xa.size() && k < xb.size() && xa[k] == xb[k]) ++k;
+  // What the host said, where: the depth a chunk's decoder tracks is not part of it.
+  const auto same_result = [](const trace::Event& x, const trace::Event& y) {
+    return x.step == y.step && x.type == y.type && x.result_tag == y.result_tag && x.result_int == y.result_int &&
+           x.result_strings == y.result_strings;
+  };
+  while (k < xa.size() && k < xb.size() && same_result(xa[k], xb[k])) ++k;
   if (k < xa.size()) limit = std::min(limit, xa[k].step);
   if (k < xb.size()) limit = std::min(limit, xb[k].step);
-  const std::vector<std::uint64_t>& sa = ta.snapshot_positions();
-  const std::vector<std::uint64_t>& sb = tb.snapshot_positions();
+  // The runs are the same up to [limit], so either one's snapshot before it is a state of
+  // both: the other seeks there from its own snapshot, at most one interval of replay.
   std::uint64_t best = 0;
-  for (std::uint64_t p : sa)
-    if (p < limit && std::binary_search(sb.begin(), sb.end(), p)) best = std::max(best, p);
+  for (const std::vector<std::uint64_t>* positions : {&ta.snapshot_positions(), &tb.snapshot_positions()})
+    for (std::uint64_t p : *positions)
+      if (p < limit) best = std::max(best, p);
   return best;
 }
 

@@ -99,7 +99,75 @@ TEST_F(RunDiffCli, ARunAgainstARunWithTheSameInputsIsTheSame) {
   EXPECT_NE(r.out.find("The runs do the same throughout"), std::string::npos) << r.out;
   const CliResult j = pwreplay({"diff", a, b, "--json"});
   EXPECT_EQ(j.code, 0);
-  EXPECT_TRUE(nlohmann::json::parse(j.out)["identical"].get<bool>());
+  const auto json = nlohmann::json::parse(j.out);
+  EXPECT_TRUE(json["identical"].get<bool>());
+  // The same inputs all through: only the last snapshot interval was re-executed.
+  EXPECT_GT(json["compared_from"].get<std::uint64_t>(), 250000u) << j.out;
+}
+
+constexpr const char* kLineLengths = R"(; sums the lengths of the lines it reads
+func main()
+  local total, line
+  push 0
+  set_local total
+loop:
+  host read_line
+  dup
+  set_local line
+  jump_if_false done
+  get_local total
+  get_local line
+  str_len
+  add
+  set_local total
+  jump loop
+done:
+  get_local total
+  host print
+  pop
+  push 0
+  halt
+end
+)";
+
+TEST_F(RunDiffCli, InputsThatDifferLateAreComparedFromTheLastSnapshotBeforeThem) {
+  // Runs with the same first 1499 lines of input, recorded with other snapshot intervals:
+  // the comparison starts at a snapshot of either, and still departs exactly at the read
+  // that differs.
+  const std::string program = dir_.path("lengths.pwa");
+  pwtest::write_text_file(program, kLineLengths);
+  std::string in_a, in_b;
+  for (int k = 1; k <= 2000; ++k) {
+    in_a += "aaaa\n";
+    in_b += k == 1500 ? "bbbbbbb\n" : "aaaa\n";
+  }
+  const auto record_with = [&](const std::string& name, const std::string& input, const std::string& interval) {
+    const std::string trace = dir_.path(name + ".pwtrace");
+    const CliResult r = pwtest::run_binary(
+        PWVM_BINARY, {"run", "--allow", "io", "--snapshot-interval", interval, "--record", trace, program}, input,
+        dir_.dir(), false);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return trace;
+  };
+  const std::string a = record_with("a", in_a, "500"), b = record_with("b", in_b, "700");
+  const CliResult events = pwreplay({"events", a, "--kind", "host", "--json"});
+  std::vector<std::uint64_t> reads;
+  std::istringstream lines(events.out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto e = nlohmann::json::parse(line);
+    if (e.contains("host") && e["host"] == "read_line") reads.push_back(e["step"]);
+  }
+  ASSERT_GE(reads.size(), 1500u);
+  const CliResult r = pwreplay({"diff", a, b, "--json"});
+  ASSERT_EQ(r.code, 1) << r.out << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["departure"]["a"]["step"], reads[1499]);
+  EXPECT_EQ(j["departure"]["a"]["kind"], "host call");
+  EXPECT_EQ(j["departure"]["a"]["values"].back()["value"].get<std::string>().rfind("\"aaaa\"", 0), 0u) << r.out;
+  EXPECT_EQ(j["departure"]["b"]["values"].back()["value"].get<std::string>().rfind("\"bbbbbbb\"", 0), 0u) << r.out;
+  EXPECT_GT(j["compared_from"].get<std::uint64_t>(), reads[1400]);
+  EXPECT_LE(j["compared_from"].get<std::uint64_t>(), reads[1499]);
+  EXPECT_EQ(j["a"]["outcome"], "halted with 0");
 }
 
 constexpr const char* kSum = R"(; adds a constant to each of a list of numbers

@@ -178,8 +178,8 @@ void add_diff_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
       "diff", "Where two runs part: the first step where they differ, both backtraces, and how they differ after");
-  cmd->add_option("a", o->a, "The first trace (.pwtrace), e.g. a passing run")->required();
-  cmd->add_option("b", o->b, "The second trace: the same program with other inputs, or another version of it")
+  cmd->add_option("trace_a", o->a, "The first trace (.pwtrace), e.g. a passing run")->required();
+  cmd->add_option("trace_b", o->b, "The second trace: the same program with other inputs, or another version of it")
       ->required();
   cmd->add_flag("--json", o->json, "One JSON object instead of text");
   pwtools::add_quiet_flag(cmd);

@@ -137,15 +137,7 @@ std::string perf_baseline_text(const nlohmann::json& report, std::size_t top) {
   out += "Costs are executed instructions, exact and the same on every machine.\n";
 
   out += fmt::format("\n  {:<16} {:>16} {:>16} {:>14} {:>9}\n", "", "baseline", "this run", "change", "%");
-  const std::pair<const char*, const char*> kTotals[] = {{"steps", "instructions"},
-                                                         {"calls", "calls"},
-                                                         {"tail_calls", "tail calls"},
-                                                         {"allocations", "allocations"},
-                                                         {"allocated_bytes", "allocated bytes"},
-                                                         {"collections", "collections"},
-                                                         {"throws", "throws"},
-                                                         {"catches", "catches"}};
-  for (const auto& [key, label] : kTotals) {
+  for (const auto& [key, label] : kBaselineTotals) {
     const json& c = b.at("totals").at(key);
     out += fmt::format("  {:<16} {:>16} {:>16} {:>14} {:>9}\n", label, grouped(u(c, "before")), grouped(u(c, "after")),
                        signed_grouped(i(c, "change")), percent_of(c, "new"));

@@ -270,18 +270,10 @@ std::string change_cells(const json& change) {
 }
 
 std::string baseline_totals_html(const json& b) {
-  static const std::pair<const char*, const char*> kTotals[] = {{"steps", "instructions"},
-                                                                {"calls", "calls"},
-                                                                {"tail_calls", "tail calls"},
-                                                                {"allocations", "allocations"},
-                                                                {"allocated_bytes", "allocated bytes"},
-                                                                {"collections", "collections"},
-                                                                {"throws", "throws"},
-                                                                {"catches", "catches"}};
   std::string out =
       R"(<table class="compare"><thead><tr><th></th><th class="n">baseline</th><th class="n">this run</th>)"
       R"(<th class="n">change</th><th class="n">%</th></tr></thead><tbody>)";
-  for (const auto& [key, label] : kTotals) {
+  for (const auto& [key, label] : kBaselineTotals) {
     const json& c = field(field(b, "totals"), key);
     if (!c.is_object()) continue;
     out += fmt::format(R"(<tr><td>{}</td>{}</tr>)", label, change_cells(c));

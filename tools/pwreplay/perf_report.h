@@ -1,11 +1,11 @@
 // pwreplay perf's outputs: the report as JSON (which the text tables and the HTML page are
 // made from), folded stacks, and a Trace Event Format timeline.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "perf_baseline.h"
 #include "perf_profile.h"
@@ -33,6 +33,15 @@ nlohmann::json perf_baseline_json(const pw::replay::Timeline& baseline, const pw
 std::string perf_baseline_text(const nlohmann::json& report, std::size_t top);
 // One line per failed gate, naming what grew and by how much (empty when all passed).
 std::vector<std::string> perf_gate_failures(const nlohmann::json& report);
+// The run totals a baseline comparison shows, in order: (key in "totals", label).
+inline constexpr std::pair<const char*, const char*> kBaselineTotals[] = {{"steps", "instructions"},
+                                                                          {"calls", "calls"},
+                                                                          {"tail_calls", "tail calls"},
+                                                                          {"allocations", "allocations"},
+                                                                          {"allocated_bytes", "allocated bytes"},
+                                                                          {"collections", "collections"},
+                                                                          {"throws", "throws"},
+                                                                          {"catches", "catches"}};
 // A change in percent with its sign, "+3.2%", with more places when it is small.
 std::string signed_percent(double percent);
 // One "a;b;c COUNT" line per call path, weighted by its self instructions.

@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "test_paths.h"
+
 #include "assembler.h"
 #include "compiler.h"
 #include "disassembler.h"

@@ -89,17 +89,7 @@ std::string DapSession::frame_name(std::uint32_t index) const {
   const VmState& vm = cursor_->state();
   const Frame& f = vm.frames[vm.depth - 1 - index];
   const Function& fn = vm.function_of(f);
-  std::string args;
-  for (std::uint32_t i = 0; i < fn.arity && i < fn.locals.size(); ++i) {
-    // A source-level function names its parameters as written (and shows a boxed one's value).
-    const SourceVar* v = nullptr;
-    for (const SourceVar& sv : fn.vars)
-      if (sv.slot == SourceVar::Slot::Local && sv.index == i) v = &sv;
-    const Value* place = v ? replay::source_var_place(f, *v) : &f.base[i];
-    args += fmt::format("{}{}={}", i ? ", " : "", v ? v->name : fn.locals[i],
-                        place ? replay::result_text(vm, replay::EvalResult::of(*place), 40) : "?");
-  }
-  return fmt::format("{}({})", fn.display_name(), args);
+  return fmt::format("{}({})", fn.display_name(), replay::frame_arguments_text(vm, f, 40));
 }
 
 void DapSession::on_threads(const json& request) {

@@ -24,19 +24,9 @@ std::string Session::frame_text(std::uint32_t index) const {
   const VmState& vm = cursor_.state();
   const Frame& f = vm.frames[vm.depth - 1 - index];
   const Function& fn = vm.function_of(f);
-  // A caller's saved ip is where it resumes: the call is the instruction before.
-  std::uint32_t ip = vm.ip_index(f);
-  if (index > 0 && ip > 0) --ip;
+  const std::uint32_t ip = replay::frame_ip(vm, vm.depth - index);  // a caller's call
   const std::uint32_t line = fn.line_at(ip);
-  std::string args;
-  for (std::uint32_t i = 0; i < fn.arity && i < fn.locals.size(); ++i) {
-    // A source-level function names its parameters as written (and shows a boxed one's value).
-    const SourceVar* v = nullptr;
-    for (const SourceVar& sv : fn.vars)
-      if (sv.slot == SourceVar::Slot::Local && sv.index == i) v = &sv;
-    const Value* place = v ? replay::source_var_place(f, *v) : &f.base[i];
-    args += fmt::format("{}{}={}", i ? ", " : "", v ? v->name : fn.locals[i], place ? value_text(*place, 40) : "?");
-  }
+  const std::string args = replay::frame_arguments_text(vm, f, 40);
   const std::uint32_t column = fn.column_at(ip);
   if (cursor_.program().compiled && line == 0) return fmt::format("{} ({})", fn.display_name(), args);
   if (cursor_.program().compiled && column)

@@ -297,21 +297,8 @@ std::vector<DiffFrame> backtrace_of(const VmState& vm) {
   for (std::uint32_t i = 0; i < vm.depth; ++i) {
     const Frame& f = vm.frames[vm.depth - 1 - i];
     const Function& fn = vm.function_of(f);
-    std::uint32_t ip = vm.ip_index(f);
-    if (i > 0 && ip > 0) --ip;  // a caller resumes after its call
-    DiffFrame d;
-    d.function = p.function_label(f.fn);
-    d.line = fn.line_at(ip);
-    d.column = fn.column_at(ip);
-    for (std::uint32_t k = 0; k < fn.arity && k < fn.locals.size(); ++k) {
-      const SourceVar* v = nullptr;
-      for (const SourceVar& sv : fn.vars)
-        if (sv.slot == SourceVar::Slot::Local && sv.index == k) v = &sv;
-      const Value* place = v ? source_var_place(f, *v) : &f.base[k];
-      d.arguments += fmt::format("{}{}={}", k ? ", " : "", v ? v->name : fn.locals[k],
-                                 place ? result_text(vm, EvalResult::of(*place), 40) : "?");
-    }
-    frames.push_back(std::move(d));
+    const std::uint32_t ip = frame_ip(vm, vm.depth - i);
+    frames.push_back(DiffFrame{p.function_label(f.fn), fn.line_at(ip), fn.column_at(ip), frame_arguments_text(vm, f, 40)});
   }
   return frames;
 }

@@ -1,5 +1,8 @@
 #include "source_vars.h"
 
+#include <fmt/format.h>
+
+#include "expression.h"
 #include "object.h"
 
 namespace pw::replay {
@@ -38,6 +41,20 @@ const Value* source_var_place(const Frame& f, const SourceVar& v) {
   }
   if (!v.boxed) return slot;
   return slot->type == ValueType::Pair ? &as_pair(*slot)->car : nullptr;
+}
+
+std::string frame_arguments_text(const VmState& vm, const Frame& f, std::size_t max_value_chars) {
+  const Function& fn = vm.function_of(f);
+  std::string args;
+  for (std::uint32_t i = 0; i < fn.arity && i < fn.locals.size(); ++i) {
+    const SourceVar* v = nullptr;
+    for (const SourceVar& sv : fn.vars)
+      if (sv.slot == SourceVar::Slot::Local && sv.index == i) v = &sv;
+    const Value* place = v ? source_var_place(f, *v) : &f.base[i];
+    args += fmt::format("{}{}={}", i ? ", " : "", v ? v->name : fn.locals[i],
+                        place ? result_text(vm, EvalResult::of(*place), max_value_chars) : "?");
+  }
+  return args;
 }
 
 }  // namespace pw::replay

@@ -3,6 +3,7 @@
 // scopes (hand-written .pwa) shows every local and capture by its own name instead.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,5 +27,10 @@ std::vector<const SourceVar*> visible_vars(const Function& fn, std::uint32_t ip)
 // Where the value of [v] is in frame [f]: its local or capture slot, or the car of its box.
 // nullptr when the frame has no such slot or the box is not a pair yet.
 const Value* source_var_place(const Frame& f, const SourceVar& v);
+
+// Frame [f]'s arguments as a backtrace shows them: "n=5, acc=1", each by its source name
+// where the function has one (a boxed parameter by its value), each value cut at about
+// [max_value_chars].
+std::string frame_arguments_text(const VmState& vm, const Frame& f, std::size_t max_value_chars);
 
 }  // namespace pw::replay
